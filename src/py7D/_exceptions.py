@@ -1,0 +1,297 @@
+"""The py7D error tree.
+
+Every error py7D raises derives from :class:`Py7DError`; no bare ``httpx`` or
+``expat`` exception escapes a call.
+
+```
+Py7DError
+├── APIClientException          misuse: the call could not be sent as asked (the seed's name)
+│   ├── ConfigurationError      credentials or settings missing/invalid; says how to set them
+│   └── ValidationError         unknown endpoint, missing/invalid parameter (raised before sending)
+├── TransportError              the network failed: connection refused/reset, DNS, TLS
+│   └── RequestTimeoutError     connect/read/write/pool timeout
+├── ResponseParseError          the reply is not XML, truncated, hostile, too big or has no envelope
+├── OAuthError                  401 / plain-text "OAuth authentication error: ..." reply
+└── APIServiceException         <response status="error"><error code=...> (the seed's name)
+    ├── InvalidParameterError   1000–1999
+    ├── ResourceNotFoundError   2000–2999
+    ├── UserCardError           3000–3999
+    ├── RemoteServiceError      7000–7999, 9000–9999
+    └── RateLimitedError        HTTP 429 / quota exceeded; ``retry_after`` seconds
+```
+
+Errors carry the HTTP status and a *redacted* description of the request
+(method and URL without ``oauth_signature`` or any secret), never headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIClientException",
+    "APIServiceException",
+    "ConfigurationError",
+    "InvalidParameterError",
+    "OAuthError",
+    "Py7DError",
+    "RateLimitedError",
+    "RemoteServiceError",
+    "RequestTimeoutError",
+    "ResourceNotFoundError",
+    "ResponseParseError",
+    "TransportError",
+    "UserCardError",
+    "ValidationError",
+    "error_class_for_code",
+    "map_transport_errors",
+]
+
+# Query/form keys whose values must never be shown anywhere.
+SECRET_PARAMS = frozenset(
+    {
+        "oauth_signature",
+        "oauth_token",
+        "oauth_token_secret",
+        "password",
+        "secret",
+        "consumer_secret",
+        "token_secret",
+        "cardnumber",
+        "cardverificationcode",
+    }
+)
+
+
+def redact_url(url: str | httpx.URL) -> str:
+    """Return ``url`` with the values of secret query parameters replaced by ``***``."""
+    import urllib.parse
+
+    text = str(url)
+    parts = urllib.parse.urlsplit(text)
+    if not parts.query:
+        return text
+    pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    safe = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in pairs]
+    query = urllib.parse.urlencode(safe, safe="*,")
+    return urllib.parse.urlunsplit(parts._replace(query=query))
+
+
+def describe_request(request: httpx.Request | None) -> str | None:
+    """``'GET https://host/1.2/artist/search?q=pink'`` with secrets redacted."""
+    if request is None:
+        return None
+    return f"{request.method} {redact_url(request.url)}"
+
+
+class Py7DError(Exception):
+    """Base class of every error raised by py7D."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        # Only the redacted description is kept: the request object holds the
+        # Authorization header with the signature.
+        self.request = describe_request(request)
+
+    def __str__(self) -> str:
+        extra = []
+        if self.status_code is not None:
+            extra.append(f"HTTP {self.status_code}")
+        if self.request:
+            extra.append(self.request)
+        return f"{self.message} ({'; '.join(extra)})" if extra else self.message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, "
+            f"status_code={self.status_code!r}, request={self.request!r})"
+        )
+
+
+class APIClientException(Py7DError):  # noqa: N818 (the seed's public name)
+    """The call was misused or could not be built; nothing was sent."""
+
+
+class ConfigurationError(APIClientException):
+    """Credentials or settings are missing or invalid."""
+
+
+class ValidationError(APIClientException):
+    """An endpoint name or parameter is wrong; raised before any network traffic."""
+
+
+class TransportError(Py7DError):
+    """The request could not be completed at the network level.
+
+    ``may_have_acted`` tells whether the server may have received and acted
+    on the request (the failure happened after the request was sent).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        may_have_acted: bool = True,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.may_have_acted = may_have_acted
+
+
+class RequestTimeoutError(TransportError):
+    """A connect, read, write or pool timeout expired."""
+
+
+class ResponseParseError(Py7DError):
+    """The reply could not be read as a 7digital XML envelope.
+
+    ``excerpt`` holds a short, printable start of the body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        status_code: int | None = None,
+        excerpt: str = "",
+    ) -> None:
+        super().__init__(message, request=request, status_code=status_code)
+        self.excerpt = excerpt
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base}; body starts: {self.excerpt!r}" if self.excerpt else base
+
+
+class OAuthError(Py7DError):
+    """7digital refused the OAuth credentials (plain-text ``OAuth ...`` reply or HTTP 401)."""
+
+
+class APIServiceException(Py7DError):  # noqa: N818 (the seed's public name)
+    """7digital answered ``<response status="error">``.
+
+    Attributes: ``code`` (int; -1 where the server sent a non-numeric code),
+    ``message`` (the ``errorMessage`` text), ``status_code`` (HTTP status),
+    ``request`` (redacted ``METHOD URL``).
+    """
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(f"Error code {code}: {message}", request=request, status_code=status_code)
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
+            f"status_code={self.status_code!r}, request={self.request!r})"
+        )
+
+
+class InvalidParameterError(APIServiceException):
+    """Error codes 1000–1999: a parameter is missing or invalid."""
+
+
+class ResourceNotFoundError(APIServiceException):
+    """Error codes 2000–2999: the resource does not exist or is not available here."""
+
+
+class UserCardError(APIServiceException):
+    """Error codes 3000–3999: card or payment problems."""
+
+
+class RemoteServiceError(APIServiceException):
+    """Error codes 7000–7999 and 9000–9999: 7digital could not complete the action."""
+
+
+class RateLimitedError(APIServiceException):
+    """The server refused the call for exceeding the rate limit.
+
+    ``retry_after`` is the number of seconds to wait before trying again, when known.
+    """
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        request: httpx.Request | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(code, message, request=request, status_code=status_code)
+        self.retry_after = retry_after
+
+
+# (first code, last code, class): the families of 7digital's ErrorCode enum.
+ERROR_CODE_RANGES: tuple[tuple[int, int, type[APIServiceException]], ...] = (
+    (1000, 1999, InvalidParameterError),
+    (2000, 2999, ResourceNotFoundError),
+    (3000, 3999, UserCardError),
+    (7000, 7999, RemoteServiceError),
+    (9000, 9999, RemoteServiceError),
+)
+
+
+def error_class_for_code(code: int) -> type[APIServiceException]:
+    """The most specific :class:`APIServiceException` subclass for an error code."""
+    for first, last, cls in ERROR_CODE_RANGES:
+        if first <= code <= last:
+            return cls
+    return APIServiceException
+
+
+@contextlib.contextmanager
+def map_transport_errors(request: httpx.Request | None = None) -> Iterator[None]:
+    """Translate ``httpx`` transport errors into py7D's, in one place."""
+    import httpx
+
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        acted = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        raise RequestTimeoutError(
+            f"timed out: {type(exc).__name__}; raise the timeout or retry later",
+            request=request or _request_of(exc),
+            may_have_acted=acted,
+        ) from exc
+    except httpx.TransportError as exc:
+        acted = not isinstance(exc, httpx.ConnectError)
+        raise TransportError(
+            f"network error: {type(exc).__name__}: {_safe_text(exc)}",
+            request=request or _request_of(exc),
+            may_have_acted=acted,
+        ) from exc
+
+
+def _request_of(exc: httpx.RequestError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:
+        return None
+
+
+def _safe_text(exc: BaseException) -> str:
+    # httpx messages can quote the URL; strip any query string to be safe.
+    text = str(exc)
+    return text.split("?", 1)[0][:200]
