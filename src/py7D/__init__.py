@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ._auth import OAuth1Auth, Token, sign_url
+from ._client import Client
+from ._config import DEFAULT_API_URL, Settings, resolve_settings
+from ._core import PageInfo, RateLimit, Result
 from ._endpoints import ENDPOINTS, AuthLevel, Endpoint
 from ._exceptions import (
     APIClientException,
@@ -19,25 +23,49 @@ from ._exceptions import (
     UserCardError,
     ValidationError,
 )
+from ._legacy import (
+    default_client,
+    oauth_2legged_request,
+    oauth_3legged_request,
+    preview_url,
+    request,
+    set_default_client,
+)
 
 __version__ = "2.0.0.dev0"
 
 __all__ = [
+    "DEFAULT_API_URL",
     "ENDPOINTS",
     "APIClientException",
     "APIServiceException",
     "AuthLevel",
+    "Client",
     "ConfigurationError",
     "Endpoint",
     "InvalidParameterError",
+    "OAuth1Auth",
     "OAuthError",
+    "PageInfo",
     "Py7DError",
+    "RateLimit",
     "RateLimitedError",
     "RemoteServiceError",
     "RequestTimeoutError",
     "ResourceNotFoundError",
     "ResponseParseError",
+    "Result",
+    "Settings",
+    "Token",
     "TransportError",
     "UserCardError",
     "ValidationError",
+    "default_client",
+    "oauth_2legged_request",
+    "oauth_3legged_request",
+    "preview_url",
+    "request",
+    "resolve_settings",
+    "set_default_client",
+    "sign_url",
 ]

@@ -1,0 +1,273 @@
+"""The synchronous :class:`Client` and the settings/logic it shares with ``AsyncClient``."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._auth import OAuth1Auth, Token, TokenLike
+from ._config import DEFAULT_API_URL, Settings, resolve_settings
+from ._core import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    PreparedCall,
+    Result,
+    build_call,
+    parse_response,
+)
+from ._endpoints import AuthLevel
+from ._exceptions import ConfigurationError, describe_request, map_transport_errors
+
+__all__ = ["BaseClient", "Client"]
+
+logger = logging.getLogger("py7D")
+
+PREVIEW_CLIP_URL = "http://previews.7digital.com/clip"
+
+
+class BaseClient:
+    """Everything a client does that does not wait on the network.
+
+    Holds the resolved :class:`Settings`, builds and signs requests through
+    the sans-I/O core and parses replies. :class:`Client` and ``AsyncClient``
+    add only the sending.
+    """
+
+    def __init__(
+        self,
+        consumer_key: str | None = None,
+        consumer_secret: str | None = None,
+        country: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        *,
+        profile: str | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        normalize: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings or resolve_settings(
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            country=country,
+            api_url=base_url,
+            timeout=timeout,
+            profile=profile,
+            config_file=config_file,
+            environ=environ,
+        )
+        self.normalize = normalize
+        self.max_response_bytes = max_response_bytes
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (
+            f"<{type(self).__name__} api_url={s.api_url!r} consumer_key={s.consumer_key!r} "
+            f"country={s.country!r}>"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.api_url
+
+    def _prepare(
+        self,
+        resource: str,
+        action: str | None,
+        params: Mapping[str, Any],
+        *,
+        access_token: TokenLike | None,
+        auth: AuthLevel | str | None,
+        http_method: str | None,
+    ) -> PreparedCall:
+        token = Token.coerce(access_token) if access_token is not None else None
+        call = build_call(
+            self.settings,
+            resource,
+            action,
+            params,
+            access_token=token,
+            auth=auth,
+            http_method=http_method,
+        )
+        logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
+        return call
+
+    def _finish(
+        self, call: PreparedCall, response: httpx.Response, normalize: bool | None
+    ) -> Result:
+        return parse_response(
+            response,
+            endpoint=call.endpoint,
+            normalize=self.normalize if normalize is None else normalize,
+            max_bytes=self.max_response_bytes,
+        )
+
+    @staticmethod
+    def _merge(params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        merged = dict(params or {})
+        merged.update(kwargs)
+        return merged
+
+    def _signer(self, token: TokenLike | None = None) -> OAuth1Auth:
+        return OAuth1Auth(
+            self.settings.require_key(),
+            self.settings.require_secret(),
+            Token.coerce(token) if token is not None else None,
+        )
+
+    def sign_url(self, url: str, *, token: TokenLike | None = None, **params: Any) -> str:
+        """Sign a media URL (preview clip, stream, download) with OAuth in its query string.
+
+        2-legged by default; pass ``token=`` (a user's access token) for locker
+        streams and downloads. Extra keyword arguments are added as parameters.
+        """
+        from ._core import encode_value
+
+        extra = {k: v for k, v in ((k, encode_value(k, v)) for k, v in params.items()) if v}
+        return self._signer(token).sign_url(url, extra)
+
+    def preview_url(self, track_id: int | str) -> str:
+        """A signed 30-second preview clip URL for ``track_id``.
+
+        Against the real API this is ``http://previews.7digital.com/clip/<id>``;
+        against another base URL (the sandbox) the clip path of that host.
+        Without a consumer secret, the original py7D's unsigned
+        ``track/preview`` URL is returned instead.
+        """
+        track = str(track_id)
+        if not track.isdigit():
+            raise ConfigurationError(f"track_id must be numeric, got {track_id!r}")
+        if not self.settings.consumer_secret:
+            key = self.settings.require_key()
+            return str(
+                httpx.URL(
+                    f"{self.settings.api_url}/track/preview",
+                    params={"oauth_consumer_key": key, "trackid": track},
+                )
+            )
+        if self.settings.api_url == DEFAULT_API_URL:
+            base = PREVIEW_CLIP_URL
+        else:
+            url = httpx.URL(self.settings.api_url)
+            base = f"{url.scheme}://{url.netloc.decode('ascii')}/clip"
+        params = {"country": self.settings.country} if self.settings.country else {}
+        return self._signer().sign_url(f"{base}/{track}", params)
+
+
+class Client(BaseClient):
+    """A 7digital API client over one pooled ``httpx.Client``; use it as a context manager.
+
+    Parameters
+    ----------
+    consumer_key, consumer_secret, country, base_url, timeout:
+        Override the settings resolved from the environment, the config file
+        and ``api_settings`` (see :func:`py7D.resolve_settings`).
+    profile:
+        Config-file profile to read.
+    normalize:
+        Make every repeating element a list (see "Stable shapes" in the README).
+    transport:
+        An ``httpx`` transport, e.g. ``py7D.sandbox.Sandbox().transport()``.
+    http_client:
+        Bring your own ``httpx.Client`` (its base URL is ignored).
+
+    Example
+    -------
+    >>> with py7D.Client() as client:                              # doctest: +SKIP
+    ...     result = client.request("artist", "search", q="pink", pageSize=3)
+    ...     result["response"]["searchResults"]["totalItems"]
+    """
+
+    def __init__(
+        self,
+        consumer_key: str | None = None,
+        consumer_secret: str | None = None,
+        country: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(self.settings.timeout),
+            headers={"User-Agent": _user_agent(), "Accept": "application/xml, text/xml"},
+        )
+
+    def request(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Result:
+        """Call ``resource/action`` with ``kwargs`` as API parameters.
+
+        The endpoint table decides the verb and the signing; ``auth`` and
+        ``http_method`` override it. ``params`` takes parameters whose names
+        clash with these options.
+        """
+        call = self._prepare(
+            resource,
+            action,
+            self._merge(params, kwargs),
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+        )
+        with map_transport_errors(call.request):
+            response = self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+        return self._finish(call, response, normalize)
+
+    def oauth_2legged_request(
+        self, resource: str, action: str | None = None, /, **kwargs: Any
+    ) -> Result:
+        """A call signed with the consumer key and secret."""
+        return self.request(resource, action, auth=AuthLevel.CONSUMER, **kwargs)
+
+    def oauth_3legged_request(
+        self, resource: str, action: str | None, access_token: TokenLike, /, **kwargs: Any
+    ) -> Result:
+        """A call signed with the consumer key and secret and a user's access token."""
+        return self.request(
+            resource, action, auth=AuthLevel.USER, access_token=access_token, **kwargs
+        )
+
+    def close(self) -> None:
+        """Close the connection pool (if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _user_agent() -> str:
+    from . import __version__
+
+    return f"py7D/{__version__} httpx/{httpx.__version__}"

@@ -1,0 +1,524 @@
+"""The sans-I/O core: build a request, pick its signer, turn a reply into a result.
+
+Nothing here waits on the network, so :class:`py7D.Client` and
+:class:`py7D.AsyncClient` share all of it and differ only in how they send.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from . import _xml
+from ._auth import FORM_CONTENT_TYPE, OAuth1Auth, Token
+from ._config import Settings
+from ._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
+from ._exceptions import (
+    APIClientException,
+    OAuthError,
+    RateLimitedError,
+    ResponseParseError,
+    ValidationError,
+    error_class_for_code,
+)
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "PageInfo",
+    "PreparedCall",
+    "RateLimit",
+    "Result",
+    "build_call",
+    "encode_value",
+    "parse_response",
+]
+
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+_Primitive = str | int | float | bool | None
+_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_\-.{}]+$")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The ``x-ratelimit-*`` headers: requests allowed, used, and seconds until the reset."""
+
+    limit: int | None
+    current: int | None
+    reset: int | None
+
+    @property
+    def remaining(self) -> int | None:
+        """Requests left in the current window, when the server said."""
+        if self.limit is None or self.current is None:
+            return None
+        return max(self.limit - self.current, 0)
+
+    @classmethod
+    def from_headers(cls, headers: httpx.Headers) -> RateLimit | None:
+        values = [
+            _int_or_none(headers.get(f"x-ratelimit-{n}")) for n in ("limit", "current", "reset")
+        ]
+        if all(v is None for v in values):
+            return None
+        return cls(*values)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(float(text.strip()))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Paging numbers of a paged reply."""
+
+    page: int
+    page_size: int
+    total_items: int
+
+    @property
+    def total_pages(self) -> int:
+        if self.page_size <= 0:
+            return 0
+        return -(-self.total_items // self.page_size)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total_items
+
+
+class Result(dict[str, Any]):
+    """The reply, as the original py7D returned it, with modern attributes.
+
+    As a dict: ``result['response']`` is the ``<response>`` element exactly as
+    ``xmltodict.parse`` builds it, and ``result['http_headers']`` the reply's
+    headers with lower-case names plus ``'status'`` (the HTTP status as a string).
+
+    Attributes: ``status_code``, ``headers`` (``httpx.Headers``), ``content``
+    (raw bytes), ``rate_limit`` (:class:`RateLimit` or None), ``endpoint``
+    (the table row, or None for free-form calls), ``request`` (redacted
+    ``METHOD URL``), ``from_cache``; properties ``data`` (the content element),
+    ``root`` (its name) and ``page_info``.
+    """
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    rate_limit: RateLimit | None
+    endpoint: Endpoint | None
+    request: str | None
+    from_cache: bool
+
+    def __init__(
+        self,
+        response: Any,
+        http_headers: dict[str, str],
+        *,
+        status_code: int,
+        headers: httpx.Headers,
+        content: bytes,
+        endpoint: Endpoint | None = None,
+        request: str | None = None,
+        from_cache: bool = False,
+    ) -> None:
+        super().__init__(response=response, http_headers=http_headers)
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.rate_limit = RateLimit.from_headers(headers)
+        self.endpoint = endpoint
+        self.request = request
+        self.from_cache = from_cache
+
+    @property
+    def root(self) -> str | None:
+        """The name of the content element (``searchResults``), or None for an empty reply."""
+        response = self["response"]
+        if isinstance(response, dict):
+            for key in response:
+                if isinstance(key, str) and not key.startswith("@") and key != "#text":
+                    return key
+        return None
+
+    @property
+    def data(self) -> Any:
+        """The content element (``result['response'][result.root]``), or None."""
+        root = self.root
+        return None if root is None else self["response"][root]
+
+    @property
+    def page_info(self) -> PageInfo | None:
+        """Paging numbers when the reply is paged (they sit in the parent of the items)."""
+        container = self.data
+        items = self.endpoint.items if self.endpoint else None
+        if items and "." in items and isinstance(container, dict):
+            for part in items.split(".")[:-1]:
+                container = container.get(part) if isinstance(container, dict) else None
+        if not isinstance(container, dict):
+            return None
+        try:
+            return PageInfo(
+                int(container["page"]), int(container["pageSize"]), int(container["totalItems"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Result {self.status_code} {self.root or '(empty)'}"
+            f"{' from cache' if self.from_cache else ''}: {self.request or ''}>"
+        )
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def encode_value(name: str, value: Any) -> str | None:
+    """Turn a Python value into the text the API accepts; None means "leave out".
+
+    bool -> ``true``/``false``; date/datetime -> ``yyyyMMdd``; list/tuple/set ->
+    comma list; numbers -> decimal text; enums -> their value.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, enum.Enum):
+        inner: Any = value.value
+        return encode_value(name, inner)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | decimal.Decimal):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return format(decimal.Decimal(str(value)), "f")
+    if isinstance(value, _dt.date):  # datetime is a date too
+        return value.strftime("%Y%m%d")
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        parts = [encode_value(name, v) for v in items]
+        return ",".join(p for p in parts if p is not None)
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    raise ValidationError(
+        f"parameter {name!r}: cannot send a {type(value).__name__}; "
+        "pass a str, int, float, bool, date or a list of those"
+    )
+
+
+def resolve_path(resource: str, action: str | None) -> str:
+    """``('artist', 'bytag/top')`` -> ``'artist/bytag/top'``; refuses malformed names."""
+    if not isinstance(resource, str) or not resource.strip("/"):
+        raise ValidationError("resource must be a non-empty string such as 'artist'")
+    if action is not None and not isinstance(action, str):
+        raise ValidationError(f"action must be a string or None, not {type(action).__name__}")
+    path = resource.strip("/") + ("/" + action.strip("/") if action and action.strip("/") else "")
+    for segment in path.split("/"):
+        if not _PATH_SEGMENT.match(segment) or segment in {".", ".."}:
+            raise ValidationError(
+                f"{path!r} is not a valid endpoint path; use names like 'artist' and 'search' "
+                "(parameters go in keyword arguments, not in the path)"
+            )
+    return path
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A request ready to send, the signer to send it with, and what the table knows of it."""
+
+    request: httpx.Request
+    auth: OAuth1Auth | None
+    endpoint: Endpoint | None
+    auth_level: AuthLevel
+
+
+def _coerce_level(auth: AuthLevel | str | None) -> AuthLevel | None:
+    if auth is None or isinstance(auth, AuthLevel):
+        return auth
+    try:
+        return AuthLevel(auth)
+    except ValueError:
+        raise ValidationError(
+            f"auth must be one of 'none', '2-legged', '3-legged', not {auth!r}"
+        ) from None
+
+
+def _pick_endpoint(path: str, level: AuthLevel | None, method: str | None) -> Endpoint | None:
+    if method is not None:
+        return find_endpoint(path, method)
+    candidates = find_endpoints(path)
+    if level is not None:
+        for ep in candidates:
+            if ep.auth == level:
+                return ep
+    return candidates[0] if candidates else None
+
+
+def build_call(
+    settings: Settings,
+    resource: str,
+    action: str | None,
+    params: Mapping[str, Any],
+    *,
+    access_token: Token | None = None,
+    auth: AuthLevel | str | None = None,
+    http_method: str | None = None,
+    signer: type[OAuth1Auth] = OAuth1Auth,
+) -> PreparedCall:
+    """Build the ``httpx.Request`` for one call and choose how to sign it.
+
+    The auth level is ``auth`` when given, else 3-legged when an access token
+    is given, else the endpoint table's level (unsigned for unknown paths). A
+    3-legged endpoint called with ``userId`` and no token is signed 2-legged,
+    as partner (user-management) keys do.
+    """
+    path = resolve_path(resource, action)
+    level = _coerce_level(auth)
+    if level is None and access_token is not None:
+        level = AuthLevel.USER
+    method = http_method.upper() if http_method else None
+    endpoint = _pick_endpoint(path, level, method)
+    if level is None:
+        level = endpoint.auth if endpoint else AuthLevel.NONE
+        if level is AuthLevel.USER and access_token is None and _has(params, "userId"):
+            level = AuthLevel.CONSUMER
+    if method is None:
+        method = endpoint.method if endpoint else "GET"
+
+    encoded: list[tuple[str, _Primitive]] = []
+    path_values: dict[str, str] = {}
+    template_params = {p.lower() for p in endpoint.path_params} if endpoint else set()
+    for name, value in params.items():
+        text = encode_value(name, value)
+        if text is None:
+            continue
+        if name.lower() in template_params and "{" in (endpoint.path if endpoint else ""):
+            path_values[name.lower()] = text
+            continue
+        encoded.append((name, text))
+    if endpoint and "{" in endpoint.path and path.lower() == endpoint.key:
+        path = endpoint.path
+        for name in endpoint.path_params:
+            if name.lower() not in path_values:
+                raise ValidationError(f"{endpoint.path} needs the path parameter {name}=...")
+            path = path.replace("{" + name + "}", httpx.URL(path_values[name.lower()]).path)
+
+    key = settings.require_key()
+    country_given = _has(params, "country") or _has(params, "shopId")
+    defaults: list[tuple[str, _Primitive]] = []
+    if settings.country and not country_given:
+        defaults.append(("country", settings.country))
+
+    url = f"{settings.api_url}/{path}"
+    signer_obj: OAuth1Auth | None = None
+    if level is AuthLevel.NONE:
+        query = [("oauth_consumer_key", key), *defaults, *encoded]
+        if method in ("GET", "DELETE", "HEAD"):
+            request = httpx.Request(method, url, params=query)
+        else:
+            request = httpx.Request(method, url, params=query[:1], data=dict(query[1:]))
+    else:
+        secret = settings.require_secret()
+        token: Token | None = None
+        if level is AuthLevel.USER:
+            if access_token is None:
+                raise ValidationError(
+                    f"{path} is a 3-legged call: it needs a user's access token. Pass "
+                    "access_token=py7D.Token(key, secret) (see py7D's 'Acting for a user'), "
+                    "or userId=... with a partner key that manages its users."
+                )
+            token = access_token
+        signer_obj = signer(key, secret, token)
+        fields = [*defaults, *encoded]
+        if method in ("GET", "DELETE", "HEAD"):
+            request = httpx.Request(method, url, params=fields)
+        else:
+            request = httpx.Request(
+                method,
+                url,
+                content=str(httpx.QueryParams(fields)).encode("ascii"),
+                headers={"Content-Type": FORM_CONTENT_TYPE},
+            )
+    return PreparedCall(request=request, auth=signer_obj, endpoint=endpoint, auth_level=level)
+
+
+def _has(params: Mapping[str, Any], name: str) -> bool:
+    lowered = name.lower()
+    return any(k.lower() == lowered and v is not None for k, v in params.items())
+
+
+# --------------------------------------------------------------------------- replies
+
+
+def http_headers_of(response: httpx.Response) -> dict[str, str]:
+    """The seed's ``http_headers``: lower-case names (repeats joined by ``, ``) plus ``status``."""
+    out: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        name = name.lower()
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    out["status"] = str(response.status_code)
+    return out
+
+
+def excerpt(content: bytes, limit: int = 120) -> str:
+    """A short printable start of a body, safe to put in an error message."""
+    text = content[: limit * 4].decode("utf-8", errors="replace")
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = _dt.datetime.now(when.tzinfo or _dt.timezone.utc)
+    return max((when - now).total_seconds(), 0.0)
+
+
+def _error_of(error: Any) -> tuple[int, str]:
+    if not isinstance(error, dict):
+        return -1, "error reply without an <error> element"
+    raw_code = error.get("@code")
+    try:
+        code = int(str(raw_code))
+    except ValueError:
+        code = -1
+    message = error.get("errorMessage")
+    if isinstance(message, dict):
+        message = message.get("#text")
+    return code, str(message) if message is not None else ""
+
+
+def parse_response(
+    response: httpx.Response,
+    *,
+    endpoint: Endpoint | None = None,
+    normalize: bool = False,
+    max_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+    from_cache: bool = False,
+) -> Result:
+    """Turn a reply into a :class:`Result`, or raise the matching py7D error.
+
+    Error or ok is decided by the envelope's ``status`` attribute whatever the
+    HTTP status; non-XML bodies raise OAuthError (401 / ``OAuth ...`` text),
+    RateLimitedError (429) or ResponseParseError.
+    """
+    request = response.request if _has_request(response) else None
+    status = response.status_code
+    content = response.content
+    try:
+        tree = _xml.parse(content, max_bytes=max_bytes)
+    except _xml.XMLError as exc:
+        text = excerpt(content)
+        if status == 429:
+            raise RateLimitedError(
+                -1,
+                "rate limit exceeded: " + (text or "slow down"),
+                retry_after=_retry_after(response.headers),
+                request=request,
+                status_code=status,
+            ) from None
+        if status in (401, 403) or text.lower().startswith("oauth"):
+            raise OAuthError(
+                text or "access to resource denied", request=request, status_code=status
+            ) from None
+        raise ResponseParseError(
+            f"the reply is not a 7digital XML envelope ({exc.reason})",
+            request=request,
+            status_code=status,
+            excerpt=text,
+        ) from None
+
+    envelope = tree.get("response") if len(tree) == 1 else None
+    state = envelope.get("@status") if isinstance(envelope, dict) else None
+    if state == "error":
+        assert isinstance(envelope, dict)
+        code, message = _error_of(envelope.get("error"))
+        if status == 429:
+            raise RateLimitedError(
+                code,
+                message,
+                retry_after=_retry_after(response.headers),
+                request=request,
+                status_code=status,
+            )
+        raise error_class_for_code(code)(code, message, request=request, status_code=status)
+    if state != "ok":
+        root = next(iter(tree), None)
+        why = (
+            f"root element is <{root}>, not <response>"
+            if not isinstance(envelope, dict)
+            else f"unrecognised status {state!r}"
+        )
+        raise ResponseParseError(
+            f"the reply is not a 7digital envelope: {why}",
+            request=request,
+            status_code=status,
+            excerpt=excerpt(content),
+        )
+    if status >= 400:
+        raise ResponseParseError(
+            f"HTTP {status} with an ok envelope", request=request, status_code=status
+        )
+    assert isinstance(envelope, dict)
+    if normalize and endpoint is not None and endpoint.root and endpoint.lists:
+        root = endpoint.root
+        if root in envelope:
+            envelope = dict(envelope)
+            envelope[root] = _xml.normalize(envelope[root], endpoint.lists)
+    from ._exceptions import describe_request
+
+    return Result(
+        envelope,
+        http_headers_of(response),
+        status_code=status,
+        headers=response.headers,
+        content=content,
+        endpoint=endpoint,
+        request=describe_request(request),
+        from_cache=from_cache,
+    )
+
+
+def _has_request(response: httpx.Response) -> bool:
+    try:
+        response.request  # noqa: B018 - httpx raises when a response has no request
+    except RuntimeError:
+        return False
+    return True
+
+
+def check_client_usage(kwargs: Iterable[str]) -> None:
+    """The seed's ``request()`` refuses an ``access_token`` keyword."""
+    if "access_token" in kwargs:
+        raise APIClientException(
+            "request() does not take access_token; use oauth_3legged_request(method, function, "
+            "access_token, **kwargs) for calls on behalf of a user"
+        )
