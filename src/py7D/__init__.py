@@ -31,6 +31,12 @@ from ._legacy import (
     request,
     set_default_client,
 )
+from ._oauth_flow import (
+    authorise_request_token,
+    authorize_url,
+    exchange_access_token,
+    get_request_token,
+)
 
 __version__ = "2.0.0.dev0"
 
@@ -60,7 +66,11 @@ __all__ = [
     "TransportError",
     "UserCardError",
     "ValidationError",
+    "authorise_request_token",
+    "authorize_url",
     "default_client",
+    "exchange_access_token",
+    "get_request_token",
     "oauth_2legged_request",
     "oauth_3legged_request",
     "preview_url",

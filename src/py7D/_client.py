@@ -232,9 +232,11 @@ class Client(BaseClient):
             auth=auth,
             http_method=http_method,
         )
+        return self._finish(call, self._send(call), normalize)
+
+    def _send(self, call: PreparedCall) -> httpx.Response:
         with map_transport_errors(call.request):
-            response = self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
-        return self._finish(call, response, normalize)
+            return self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
