@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._async_client import AsyncClient
 from ._auth import OAuth1Auth, Token, sign_url
 from ._client import Client
 from ._config import DEFAULT_API_URL, Settings, resolve_settings
@@ -45,6 +46,7 @@ __all__ = [
     "ENDPOINTS",
     "APIClientException",
     "APIServiceException",
+    "AsyncClient",
     "AuthLevel",
     "Client",
     "ConfigurationError",

@@ -202,7 +202,7 @@ class Client(BaseClient):
         self._http = http_client or httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(self.settings.timeout),
-            headers={"User-Agent": _user_agent(), "Accept": "application/xml, text/xml"},
+            headers=default_headers(),
         )
 
     def request(
@@ -269,7 +269,11 @@ class Client(BaseClient):
         self.close()
 
 
-def _user_agent() -> str:
+def default_headers() -> dict[str, str]:
+    """Headers every request carries (never credentials: those go in the signature)."""
     from . import __version__
 
-    return f"py7D/{__version__} httpx/{httpx.__version__}"
+    return {
+        "User-Agent": f"py7D/{__version__} httpx/{httpx.__version__}",
+        "Accept": "application/xml, text/xml",
+    }

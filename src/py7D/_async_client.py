@@ -1,0 +1,106 @@
+"""The asyncio :class:`AsyncClient`: the same calls as :class:`py7D.Client`, awaited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._auth import TokenLike
+from ._client import BaseClient, default_headers
+from ._core import PreparedCall, Result
+from ._endpoints import AuthLevel
+from ._exceptions import map_transport_errors
+
+__all__ = ["AsyncClient"]
+
+
+class AsyncClient(BaseClient):
+    """A 7digital API client over one pooled ``httpx.AsyncClient``; ``async with`` it.
+
+    Takes the same arguments as :class:`py7D.Client` (``transport`` is an
+    ``httpx.AsyncBaseTransport``, e.g. ``py7D.sandbox.Sandbox().transport()``).
+
+    >>> async with py7D.AsyncClient() as client:                   # doctest: +SKIP
+    ...     result = await client.request("artist", "search", q="pink")
+    """
+
+    def __init__(
+        self,
+        consumer_key: str | None = None,
+        consumer_secret: str | None = None,
+        country: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(self.settings.timeout),
+            headers=default_headers(),
+        )
+
+    async def request(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Result:
+        """Call ``resource/action``; see :meth:`py7D.Client.request`."""
+        call = self._prepare(
+            resource,
+            action,
+            self._merge(params, kwargs),
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+        )
+        return self._finish(call, await self._send(call), normalize)
+
+    async def _send(self, call: PreparedCall) -> httpx.Response:
+        with map_transport_errors(call.request):
+            return await self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+
+    async def oauth_2legged_request(
+        self, resource: str, action: str | None = None, /, **kwargs: Any
+    ) -> Result:
+        """A call signed with the consumer key and secret."""
+        return await self.request(resource, action, auth=AuthLevel.CONSUMER, **kwargs)
+
+    async def oauth_3legged_request(
+        self, resource: str, action: str | None, access_token: TokenLike, /, **kwargs: Any
+    ) -> Result:
+        """A call signed with the consumer key and secret and a user's access token."""
+        return await self.request(
+            resource, action, auth=AuthLevel.USER, access_token=access_token, **kwargs
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool (if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
