@@ -38,6 +38,7 @@ from ._oauth_flow import (
     exchange_access_token,
     get_request_token,
 )
+from ._tokens import default_token_file, load_token, save_token
 
 __version__ = "2.0.0.dev0"
 
@@ -71,13 +72,16 @@ __all__ = [
     "authorise_request_token",
     "authorize_url",
     "default_client",
+    "default_token_file",
     "exchange_access_token",
     "get_request_token",
+    "load_token",
     "oauth_2legged_request",
     "oauth_3legged_request",
     "preview_url",
     "request",
     "resolve_settings",
+    "save_token",
     "set_default_client",
     "sign_url",
 ]
