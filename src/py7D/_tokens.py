@@ -23,7 +23,7 @@ __all__ = ["default_token_file", "load_token", "save_token"]
 
 
 def default_token_file(profile: str = "default", environ: Mapping[str, str] | None = None) -> Path:
-    """Where ``py7d login`` keeps the token of ``profile``: ``<config dir>/tokens/<profile>.json``."""
+    """Where ``py7d login`` keeps the token of ``profile``: ``<config>/tokens/<profile>.json``."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in profile) or "default"
     return config_dir(environ) / "tokens" / f"{safe}.json"
 
