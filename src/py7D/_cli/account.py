@@ -60,7 +60,7 @@ def _credentials(session: Session, options: argparse.Namespace) -> tuple[str | N
     if options.username:
         return options.username, read_password(options.username, options.password_stdin)
     if session.is_sandbox:
-        email, password = load_sandbox().SEEDED_USERS[0]
+        email, password = load_sandbox().SEEDED_USERS[0][:2]
         return str(email), str(password)
     return None, None
 

@@ -63,8 +63,9 @@ def open_session(options: argparse.Namespace, *, normalize: bool = False) -> Ite
         module = load_sandbox()
         box = module.Sandbox()
         client = Client(
-            box.consumer_key,
-            box.consumer_secret,
+            # documented attributes; the first sandbox cut only has the module defaults
+            getattr(box, "consumer_key", module.DEFAULT_CONSUMER_KEY),
+            getattr(box, "consumer_secret", module.DEFAULT_CONSUMER_SECRET),
             country=options.country,
             base_url=box.base_url,
             transport=box.transport(),
@@ -123,7 +124,7 @@ def sandbox_login(session: Session) -> Token:
     from .._oauth_flow import authorise_request_token, exchange_access_token, get_request_token
 
     module = load_sandbox()
-    email, password = module.SEEDED_USERS[0]
+    email, password = module.SEEDED_USERS[0][:2]
     logger.debug("sandbox: logging in the seeded user %s", email)
     request_token = get_request_token(session.client)
     authorise_request_token(session.client, request_token, email, password)

@@ -80,7 +80,7 @@ def _unwrap(item: Any) -> dict[str, Any]:
     return merged
 
 
-def flatten_item(item: Any, depth: int = 2) -> dict[str, str]:
+def flatten_item(item: Any, depth: int = 2, *, unwrap: bool = True) -> dict[str, str]:
     """Scalar fields of an item as ``{'artist.name': 'Pink Floyd', ...}`` (lists left out)."""
     out: dict[str, str] = {}
 
@@ -95,7 +95,7 @@ def flatten_item(item: Any, depth: int = 2) -> dict[str, str]:
         elif value is not None:
             out[prefix or "value"] = str(value)
 
-    visit(_unwrap(item), "", 0)
+    visit(_unwrap(item) if unwrap else item, "", 0)
     return out
 
 
@@ -162,7 +162,7 @@ class TableWriter:
 
 
 def _print_fields(data: Mapping[str, Any] | Any, stream: TextIO, width: int) -> None:
-    fields = flatten_item(data, depth=4) if isinstance(data, dict) else {"value": str(data)}
+    fields = flatten_item(data, depth=4, unwrap=False) if isinstance(data, dict) else {"value": str(data)}
     if not fields:
         stream.write("(empty reply)\n")
         return
