@@ -12,14 +12,23 @@ from ..cli import UsageError
 if TYPE_CHECKING:
     from .._endpoints import Endpoint
 
-__all__ = ["endpoint_help", "list_endpoints", "parameter_summary", "select_endpoints"]
+__all__ = [
+    "endpoint_help",
+    "list_endpoints",
+    "parameter_summary",
+    "resources",
+    "select_endpoints",
+]
 
 
-def parameter_summary(ep: Endpoint) -> str:
-    """``artistId [page] [pageSize]``; one-of groups as ``(mbIds|sevenDigitalIds)``."""
-    parts = [*ep.path_params, *ep.required]
-    parts += ["(" + "|".join(group) + ")" for group in ep.one_of]
-    parts += [f"[{name}]" for name in ep.optional]
+def parameter_summary(ep: Endpoint, suffix: str = "") -> str:
+    """``artistId [page] [pageSize]``; one-of groups as ``(mbIds|sevenDigitalIds)``.
+
+    ``suffix`` follows each name (``=...`` for a usage line).
+    """
+    parts = [f"{name}{suffix}" for name in (*ep.path_params, *ep.required)]
+    parts += ["(" + "|".join(f"{n}{suffix}" for n in group) + ")" for group in ep.one_of]
+    parts += [f"[{name}{suffix}]" for name in ep.optional]
     return " ".join(parts)
 
 
@@ -81,7 +90,7 @@ def _describe(ep: Endpoint) -> str:
     command = "py7d " + ep.path.replace("/", " ", 1)
     lines = [
         f"{ep.method} {ep.path}  ({ep.auth.value}{', paged' if ep.paged else ''})",
-        f"  usage:      {command} {parameter_summary(ep)}".rstrip(),
+        f"  usage:      {command} {parameter_summary(ep, '=...')}".rstrip(),
     ]
     if ep.notes:
         lines.append(f"  notes:      {ep.notes}")
@@ -109,6 +118,3 @@ def endpoint_help(targets: Sequence[str]) -> str:
     )
     return "\n\n".join(blocks) + "\n" + tail
 
-
-def print_endpoint_help(targets: Sequence[str]) -> None:
-    sys.stdout.write(endpoint_help(targets))
