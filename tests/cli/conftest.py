@@ -169,4 +169,3 @@ def cli(served: Served, tmp_path: Path) -> Runner:
 def module_cli(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """A runner whose config directory is shared by the tests of a module (ordered flows)."""
     return runner_for(served, tmp_path_factory.mktemp("home"))
-

@@ -1,4 +1,4 @@
-"""``py7d RESOURCE ACTION ...`` against a served sandbox: each output mode, each way to write a call."""
+"""``py7d RESOURCE ACTION ...`` against a served sandbox: output modes and ways to write a call."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cli import UsageError
+from ..cli import CliError, ExitCode, UsageError
 from .session import Session, load_sandbox, open_session, token_file
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def _credentials(session: Session, options: argparse.Namespace) -> tuple[str | N
 
 def login(options: argparse.Namespace) -> int:
     """Request token -> authorisation (password or browser) -> access token -> token file."""
+    from .._exceptions import OAuthError
     from .._oauth_flow import authorise_request_token, exchange_access_token, get_request_token
     from .._tokens import save_token
 
@@ -75,7 +76,14 @@ def login(options: argparse.Namespace) -> int:
         username, password = _credentials(session, options)
         request_token = get_request_token(client)
         if username is not None and password is not None:
-            authorise_request_token(client, request_token, username, password)
+            try:
+                authorise_request_token(client, request_token, username, password)
+            except OAuthError as exc:
+                raise CliError(
+                    f"login failed: {exc}; check the e-mail address and password "
+                    "(partner keys only: others log in with 'py7d login' and a browser)",
+                    ExitCode.AUTH,
+                ) from exc
         else:
             _approve_in_browser(session, request_token, options)
         access = exchange_access_token(client, request_token)

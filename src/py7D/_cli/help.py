@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -117,4 +116,3 @@ def endpoint_help(targets: Sequence[str]) -> str:
         "output and paging options: see 'py7d --help'\n"
     )
     return "\n\n".join(blocks) + "\n" + tail
-

@@ -162,7 +162,11 @@ class TableWriter:
 
 
 def _print_fields(data: Mapping[str, Any] | Any, stream: TextIO, width: int) -> None:
-    fields = flatten_item(data, depth=4, unwrap=False) if isinstance(data, dict) else {"value": str(data)}
+    fields = (
+        flatten_item(data, depth=4, unwrap=False)
+        if isinstance(data, dict)
+        else {"value": str(data)}
+    )
     if not fields:
         stream.write("(empty reply)\n")
         return
