@@ -1,4 +1,4 @@
-"""Completion scripts, the hidden ``__complete`` command, ``py7d endpoints``, and the command names."""
+"""Completion scripts, the hidden ``__complete`` command, ``py7d endpoints``, command names."""
 
 from __future__ import annotations
 
@@ -108,17 +108,40 @@ def test_bash_completes_resources_actions_and_parameters(py7d_on_path: dict[str,
     assert set(_bash_complete(py7d_on_path, "py7d artist search page")) == {"page=", "pageSize="}
 
 
-@pytest.mark.parametrize("shell", ["zsh", "fish"])
-def test_other_shells_parse_the_script(shell: str, py7d_on_path: dict[str, str]) -> None:
-    exe = shutil.which(shell)
-    if exe is None:
-        pytest.skip(f"{shell} is not installed")
-    script = subprocess.run(
-        ["py7d", "completion", shell], capture_output=True, text=True, env=py7d_on_path
-    ).stdout
-    check = [exe, "-n"] if shell == "zsh" else [exe, "--no-execute"]
-    proc = subprocess.run([*check], input=script, capture_output=True, text=True, timeout=30)
+ZSH_DRIVER = """
+compadd() { local -a a; a=("$@"); local i=${a[(i)--]}; print -l -- "${(@)a[i+1,-1]}"; }
+source <(py7d completion zsh)
+words=(%s); CURRENT=%d
+_py7d
+"""
+
+
+def _zsh_complete(env: dict[str, str], line: str) -> list[str]:
+    words = line.split(" ")
+    program = ZSH_DRIVER % (" ".join(repr(w) for w in words), len(words))
+    proc = subprocess.run(
+        ["zsh", "-f", "-c", program], capture_output=True, text=True, env=env, timeout=30
+    )
     assert proc.returncode == 0, proc.stderr
+    return [w for w in proc.stdout.splitlines() if w]
+
+
+def _fish_complete(env: dict[str, str], line: str) -> list[str]:
+    program = f"py7d completion fish | source; complete -C {line!r}"
+    proc = subprocess.run(
+        ["fish", "--no-config", "-c", program], capture_output=True, text=True, env=env, timeout=30
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [w.split("\t")[0] for w in proc.stdout.splitlines() if w]
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+def test_zsh_and_fish_complete_too(shell: str, py7d_on_path: dict[str, str]) -> None:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    complete = _zsh_complete if shell == "zsh" else _fish_complete
+    assert set(complete(py7d_on_path, "py7d artist se")) == {"search"}
+    assert set(complete(py7d_on_path, "py7d artist search page")) == {"page=", "pageSize="}
 
 
 def test_endpoints_lists_the_whole_table(module_cli) -> None:
