@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..cli import CliError, ExitCode, UsageError
-from .session import Session, load_sandbox, open_session, token_file
+from .session import Session, load_sandbox, load_stored_token, open_session, resolve, token_file
 
 if TYPE_CHECKING:
     from .._auth import Token
@@ -96,7 +96,7 @@ def login(options: argparse.Namespace) -> int:
             return 0
         path = save_token(
             access,
-            token_file(client),
+            token_file(client.settings),
             consumer_key=client.settings.consumer_key,
             api_url=client.settings.api_url,
         )
@@ -120,9 +120,7 @@ def logout(options: argparse.Namespace) -> int:
     if options.sandbox:
         sys.stdout.write("The embedded sandbox keeps no token; nothing to do.\n")
         return 0
-    from .._tokens import default_token_file
-
-    path = default_token_file(_settings(options).profile)
+    path = token_file(resolve(options))
     try:
         path.unlink()
     except FileNotFoundError:
@@ -149,19 +147,18 @@ def _profile_source(options: argparse.Namespace) -> str:
     return "$PY7D_PROFILE" if os.environ.get("PY7D_PROFILE") else "default"
 
 
-def _token_state(session: Session) -> dict[str, Any]:
+def _token_state(settings: Settings, sandbox: bool) -> dict[str, Any]:
     from .._exceptions import ConfigurationError
-    from .session import load_stored_token
 
-    if session.is_sandbox:
+    if sandbox:
         return {"stored": False, "note": "3-legged calls log in the sandbox's seeded user"}
-    path = token_file(session.client)
+    path = token_file(settings)
     state: dict[str, Any] = {"stored": path.exists(), "path": str(path)}
     if not path.exists():
         state["note"] = "run 'py7d login'"
         return state
     try:
-        load_stored_token(session.client)
+        load_stored_token(settings)
         state["usable"] = True
     except ConfigurationError as exc:
         state["usable"] = False
@@ -178,9 +175,8 @@ def _saved_at(path: Path) -> str | None:
         return None
 
 
-def describe_settings(session: Session, options: argparse.Namespace) -> dict[str, Any]:
+def describe_settings(s: Settings, options: argparse.Namespace) -> dict[str, Any]:
     """Each setting, its value and its source; the secret only as set/not set."""
-    s = session.client.settings
     src = s.sources
     config = s.config_file
     return {
@@ -206,7 +202,7 @@ def describe_settings(session: Session, options: argparse.Namespace) -> dict[str
             "value": str(config) if config else None,
             "source": "exists" if config and config.exists() else "not found",
         },
-        "token": _token_state(session),
+        "token": _token_state(s, options.sandbox),
     }
 
 
@@ -221,8 +217,12 @@ def _token_line(token: dict[str, Any]) -> str:
 
 def whoami(options: argparse.Namespace) -> int:
     """Print the settings in use and where each came from (never a secret)."""
-    with open_session(options) as session:
-        info = describe_settings(session, options)
+    if options.sandbox:  # the embedded sandbox's own key, secret and URL
+        with open_session(options) as session:
+            settings = session.client.settings
+    else:  # no client: whoami stays quick and works offline
+        settings = resolve(options)
+    info = describe_settings(settings, options)
     if options.json:
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
         return 0

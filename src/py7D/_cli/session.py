@@ -15,8 +15,16 @@ from ..cli import CliError, ExitCode
 if TYPE_CHECKING:
     from .._auth import Token
     from .._client import Client
+    from .._config import Settings
 
-__all__ = ["Session", "load_sandbox", "open_session", "token_file"]
+__all__ = [
+    "Session",
+    "load_sandbox",
+    "load_stored_token",
+    "open_session",
+    "resolve",
+    "token_file",
+]
 
 logger = logging.getLogger("py7D.cli")
 
@@ -37,7 +45,7 @@ class Session:
         """The access token for 3-legged calls: the stored one, or a sandbox user's."""
         if self._user_token is None:
             self._user_token = (
-                sandbox_login(self) if self.is_sandbox else load_stored_token(self.client)
+                sandbox_login(self) if self.is_sandbox else load_stored_token(self.client.settings)
             )
         return self._user_token
 
@@ -74,12 +82,7 @@ def open_session(options: argparse.Namespace, *, normalize: bool = False) -> Ite
         )
         session = Session(client, box)
     else:
-        client = Client(
-            country=options.country,
-            base_url=options.api_url,
-            profile=options.profile,
-            normalize=normalize,
-        )
+        client = Client(settings=resolve(options), normalize=normalize)
         session = Session(client)
     settings = client.settings
     logger.debug(
@@ -95,28 +98,35 @@ def open_session(options: argparse.Namespace, *, normalize: bool = False) -> Ite
         yield session
 
 
-def token_file(client: Client) -> Path:
-    """Where ``py7d login`` keeps the token of the client's profile."""
+def resolve(options: argparse.Namespace) -> Settings:
+    """The settings for ``--country``/``--api-url``/``--profile``, the environment and file."""
+    from .._config import resolve_settings
+
+    return resolve_settings(
+        country=options.country, api_url=options.api_url, profile=options.profile
+    )
+
+
+def token_file(settings: Settings) -> Path:
+    """Where ``py7d login`` keeps the token of the settings' profile."""
     from .._tokens import default_token_file
 
-    return default_token_file(client.settings.profile)
+    return default_token_file(settings.profile)
 
 
-def load_stored_token(client: Client) -> Token:
+def load_stored_token(settings: Settings) -> Token:
     """The token saved by ``py7d login`` for this profile, consumer key and API URL."""
     from .._exceptions import ConfigurationError
     from .._tokens import load_token
 
-    path = token_file(client)
+    path = token_file(settings)
     if not path.exists():
         raise ConfigurationError(
             f"this is a 3-legged (user) call and no user is logged in for profile "
-            f"{client.settings.profile!r}: run 'py7d login' first (or pass userId=... with a "
+            f"{settings.profile!r}: run 'py7d login' first (or pass userId=... with a "
             "partner key)"
         )
-    return load_token(
-        path, consumer_key=client.settings.consumer_key, api_url=client.settings.api_url
-    )
+    return load_token(path, consumer_key=settings.consumer_key, api_url=settings.api_url)
 
 
 def sandbox_login(session: Session) -> Token:
