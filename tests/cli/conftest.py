@@ -133,6 +133,12 @@ def _drain(fd: int, chunks: list[bytes]) -> None:
         chunks.append(data)
 
 
+@pytest.fixture
+def plain_env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment (no PY7D_* settings, a temporary HOME) for runs without a sandbox."""
+    return clean_environ(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     """One sandbox on a free loopback port for the whole test module."""

@@ -2,7 +2,7 @@
 
 The explanation recomputes each step with oauthlib's own RFC 5849 functions
 (``collect_parameters``, ``normalize_parameters``, ``base_string_uri``,
-``signature_base_string``, ``sign_hmac_sha1``) on the signed URL, so it shows
+``signature_base_string``, ``sign_hmac_sha1_with_client``) on the signed URL, so it shows
 what a server checking the signature computes, not a copy of it.
 """
 
@@ -47,6 +47,7 @@ def explain(
     url: str, consumer_secret: str, token_secret: str | None, method: Any = "GET"
 ) -> Explanation:
     """Recompute the signature of ``url`` step by step with oauthlib's functions."""
+    from oauthlib import oauth1
     from oauthlib.oauth1.rfc5849 import signature, utils
 
     parts = urlsplit(url)
@@ -57,7 +58,10 @@ def explain(
     normalized = signature.normalize_parameters(pairs)
     base_uri = signature.base_string_uri(url)
     base_string = signature.signature_base_string(method, base_uri, normalized)
-    expected = signature.sign_hmac_sha1(base_string, consumer_secret, token_secret or "")
+    keys = oauth1.Client(
+        "-", client_secret=consumer_secret, resource_owner_secret=token_secret or ""
+    )
+    expected = signature.sign_hmac_sha1_with_client(base_string, keys)
     given = dict(parse_qsl(parts.query, keep_blank_values=True)).get("oauth_signature")
     return Explanation(
         url=url,
