@@ -107,12 +107,15 @@ class Py7DError(Exception):
         self.request = describe_request(request)
 
     def __str__(self) -> str:
+        # args[0], not self.message: APIServiceException keeps the bare
+        # errorMessage in .message but its text is "Error code N: ..." (the seed's).
+        text = str(self.args[0]) if self.args else self.message
         extra = []
         if self.status_code is not None:
             extra.append(f"HTTP {self.status_code}")
         if self.request:
             extra.append(self.request)
-        return f"{self.message} ({'; '.join(extra)})" if extra else self.message
+        return f"{text} ({'; '.join(extra)})" if extra else text
 
     def __repr__(self) -> str:
         return (
