@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 
 from ._auth import Token, TokenLike
-from ._client import Client
-from ._config import DEFAULT_API_URL
+from ._client import Client, is_live_api
 from ._endpoints import AuthLevel
 from ._exceptions import (
     APIServiceException,
@@ -104,7 +103,7 @@ def authorize_url(client: Client, request_token: TokenLike, callback: str | None
     """
     token = Token.coerce(request_token)
     key = client.settings.require_key()
-    if client.settings.api_url == DEFAULT_API_URL:
+    if is_live_api(client.settings.api_url):
         host = ACCOUNT_URL
     else:
         url = httpx.URL(client.settings.api_url)
