@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849 import signature
 
 from oauth_check import FORM, as_dict, collect, parse_auth_header, verify, verify_url
@@ -305,6 +307,26 @@ def test_awkward_parameter_names_verify() -> None:
     request = signed(httpx.Request("GET", "http://api.example.com/1.2/x", params=params))
 
     assert as_dict(verify(request, SECRET).plain) == params
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8).filter(
+    lambda name: not name.startswith("oauth_")
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(params=st.dictionaries(_names, _text, max_size=5), method=st.sampled_from(["GET", "POST"]))
+def test_any_text_parameters_verify_and_round_trip(params: dict[str, str], method: str) -> None:
+    if method == "GET":
+        request = httpx.Request("GET", "http://api.example.com/1.2/x", params=params)
+    else:
+        request = httpx.Request("POST", "http://api.example.com/1.2/x", data=params)
+    token = Token("tok", "tok secret")
+
+    signed(request, fixed_auth(token))
+
+    assert as_dict(verify(request, SECRET, token.secret).plain) == params
 
 
 def test_signing_twice_uses_a_fresh_nonce_each_time() -> None:
