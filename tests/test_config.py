@@ -323,6 +323,17 @@ def test_named_profile_without_a_config_file_is_refused() -> None:
         resolve_settings(profile="sandbox")
 
 
+def test_named_profile_in_an_empty_config_file_is_refused_without_claiming_it_is_missing() -> None:
+    path = write_config("")
+
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings(profile="x")
+
+    assert "does not exist" not in str(info.value)
+    assert "known profiles: none" in str(info.value)
+    assert str(path) in str(info.value)
+
+
 def test_bad_toml_is_a_configuration_error() -> None:
     path = write_config('consumer_key = "unterminated\n')
 
