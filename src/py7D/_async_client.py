@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, default_headers
+from ._client import BaseClient, apply_client_defaults, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import map_transport_errors
@@ -72,8 +72,9 @@ class AsyncClient(BaseClient):
         return self._finish(call, await self._send(call), normalize)
 
     async def _send(self, call: PreparedCall) -> httpx.Response:
-        with map_transport_errors(call.request):
-            return await self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+        request = apply_client_defaults(call.request, self._http)
+        with map_transport_errors(request):
+            return await self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
