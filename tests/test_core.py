@@ -713,3 +713,23 @@ def test_empty_envelope_has_no_root_or_data() -> None:
     assert result.page_info is None
     assert result["response"] == {"@status": "ok", "@version": "1.2"}
     assert "(empty)" in repr(result)
+
+
+def test_excerpt_masks_credentials_in_a_token_reply_body():
+    from py7D._core import excerpt
+
+    text = excerpt(b"oauth_token=abc&oauth_token_secret=SUPERSECRET&x=1")
+    assert "SUPERSECRET" not in text
+    assert "abc" not in text
+    assert "oauth_token_secret=***" in text
+
+
+def test_access_token_with_a_non_user_auth_level_is_refused():
+    from py7D._config import resolve_settings
+    from py7D._core import build_call
+
+    settings = resolve_settings(consumer_key="k", consumer_secret="s", environ={})
+    with pytest.raises(ValidationError, match="access token was given"):
+        build_call(
+            settings, "artist", "search", {"q": "x"}, access_token=Token("t", "s"), auth="2-legged"
+        )

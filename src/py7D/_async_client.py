@@ -12,7 +12,7 @@ from ._auth import TokenLike
 from ._client import BaseClient, apply_client_defaults, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import map_transport_errors
+from ._exceptions import ValidationError, map_transport_errors
 
 __all__ = ["AsyncClient"]
 
@@ -40,6 +40,11 @@ class AsyncClient(BaseClient):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,

@@ -198,6 +198,11 @@ class Client(BaseClient):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,

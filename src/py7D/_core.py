@@ -304,6 +304,11 @@ def build_call(
     level = _coerce_level(auth)
     if level is None and access_token is not None:
         level = AuthLevel.USER
+    if access_token is not None and level is not None and level is not AuthLevel.USER:
+        raise ValidationError(
+            f"an access token was given but auth={level.value!r}; drop the token, or use "
+            "auth='3-legged' to act for the user"
+        )
     method = http_method.upper() if http_method else None
     endpoint = _pick_endpoint(path, level, method)
     if level is None:
@@ -395,11 +400,22 @@ def http_headers_of(response: httpx.Response) -> dict[str, str]:
     return out
 
 
+_SECRET_IN_TEXT = re.compile(
+    r"(oauth_token_secret|oauth_token|oauth_signature|password|secret)(=|\s*:\s*|>)([^&\s<\"']*)",
+    re.IGNORECASE,
+)
+
+
 def excerpt(content: bytes, limit: int = 120) -> str:
-    """A short printable start of a body, safe to put in an error message."""
+    """A short printable start of a body, safe to put in an error message.
+
+    Values that look like credentials (``oauth_token_secret=...``) are masked:
+    a token reply read as an error must not leak its secret.
+    """
     text = content[: limit * 4].decode("utf-8", errors="replace")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = " ".join(text.split())
+    text = _SECRET_IN_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
