@@ -20,7 +20,7 @@ from ._core import (
     parse_response,
 )
 from ._endpoints import AuthLevel
-from ._exceptions import ConfigurationError, describe_request, map_transport_errors
+from ._exceptions import ValidationError, describe_request, map_transport_errors
 
 __all__ = ["BaseClient", "Client"]
 
@@ -142,8 +142,8 @@ class BaseClient:
         ``track/preview`` URL is returned instead.
         """
         track = str(track_id)
-        if not track.isdigit():
-            raise ConfigurationError(f"track_id must be numeric, got {track_id!r}")
+        if not (track.isascii() and track.isdigit()):
+            raise ValidationError(f"track_id must be numeric, got {track_id!r}")
         if not self.settings.consumer_secret:
             key = self.settings.require_key()
             return str(
@@ -152,7 +152,7 @@ class BaseClient:
                     params={"oauth_consumer_key": key, "trackid": track},
                 )
             )
-        if self.settings.api_url == DEFAULT_API_URL:
+        if is_live_api(self.settings.api_url):
             base = PREVIEW_CLIP_URL
         else:
             url = httpx.URL(self.settings.api_url)
@@ -198,6 +198,11 @@ class Client(BaseClient):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
@@ -235,8 +240,9 @@ class Client(BaseClient):
         return self._finish(call, self._send(call), normalize)
 
     def _send(self, call: PreparedCall) -> httpx.Response:
-        with map_transport_errors(call.request):
-            return self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+        request = apply_client_defaults(call.request, self._http)
+        with map_transport_errors(request):
+            return self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -267,6 +273,26 @@ class Client(BaseClient):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def apply_client_defaults(
+    request: httpx.Request, http: httpx.Client | httpx.AsyncClient
+) -> httpx.Request:
+    """Give ``request`` the client's default headers and timeout.
+
+    ``httpx.Client.send()`` does not apply them (only ``build_request()``
+    does): without this the User-Agent/Accept headers were never sent and the
+    configured timeout was ignored.
+    """
+    for name, value in http.headers.items():
+        request.headers.setdefault(name, value)
+    request.extensions.setdefault("timeout", http.timeout.as_dict())
+    return request
+
+
+def is_live_api(api_url: str) -> bool:
+    """Whether ``api_url`` is 7digital's own API (http or https), not a sandbox or proxy."""
+    return api_url == DEFAULT_API_URL or httpx.URL(api_url).host == "api.7digital.com"
 
 
 def default_headers() -> dict[str, str]:
