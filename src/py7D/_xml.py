@@ -302,7 +302,7 @@ def normalize(tree: Any, lists: Iterable[str]) -> Any:
         for segment in segments[:-1]:
             node = node.setdefault(segment, [False, {}])[1]
         node.setdefault(segments[-1], [False, {}])[0] = True
-    return _normalize(tree, trie) if trie else tree
+    return _normalize(tree, trie)
 
 
 def _normalize(node: Any, trie: dict[str, Any]) -> Any:
