@@ -211,7 +211,6 @@ class Release:
     cline: str
     pline: str
     review: str
-    duration: int = 0
 
     @property
     def track_ids(self) -> range:
@@ -677,9 +676,9 @@ def fold(text: str) -> str:
 
 
 def _ean13(rng: random.Random) -> str:
-    digits = [int(c) for c in f"{rng.getrandbits(40) % 10**12:012d}"]
-    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
-    return "".join(map(str, digits)) + str(check)
+    digits = f"{rng.getrandbits(40) % 10**12:012d}"
+    weighted = sum(map(int, digits[0::2])) + 3 * sum(map(int, digits[1::2]))
+    return f"{digits}{(10 - weighted % 10) % 10}"
 
 
 def _round_price(value: float) -> float:
@@ -704,6 +703,7 @@ class Catalogue:
     # -- generation ---------------------------------------------------------
     def _build(self, n_artists: int) -> None:
         rng = random.Random(self.seed)
+        rand, pool, size = rng.random, _TITLE_POOL, len(_TITLE_POOL)
         used_slugs: dict[str, int] = {}
         for name, sort_name, appears_as, pop, tags, releases in _FIXED:
             artist = self._add_artist(rng, name, sort_name, pop, tags, used_slugs, appears_as)
@@ -715,13 +715,14 @@ class Catalogue:
             tags = tuple(rng.sample(_GENRES, rng.randint(1, 3)))
             artist = self._add_artist(rng, name, sort_name, pop, tags, used_slugs, name)
             for _ in range(rng.choice((1, 2, 3, 3, 4, 5))):
-                single = rng.random() < 0.3
-                rtype = "Single" if single else "Album"
-                count = rng.randint(1, 4) if single else rng.randint(6, 14)
-                year = rng.randint(1962, 2024)
-                titles = [self._title(rng) for _ in range(count)]
-                title = titles[0] if single else self._title(rng)
-                self._add_release(rng, artist, title, rtype, year, titles)
+                bits = rng.getrandbits(32)
+                single = bits % 10 < 3
+                count = 1 + bits // 10 % 4 if single else 6 + bits // 10 % 9
+                year = 1962 + bits // 1000 % 63
+                # Indexing a precomputed pool is much faster than building titles.
+                titles = [pool[int(rand() * size)] for _ in range(count)]
+                title = titles[0] if single else pool[int(rand() * size)]
+                self._add_release(rng, artist, title, "Single" if single else "Album", year, titles)
         self._release_order = sorted(self.releases)
 
     def _artist_name(self, rng: random.Random) -> tuple[str, str]:
@@ -741,9 +742,6 @@ class Catalogue:
             return name, name
         name = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)}"
         return name, name
-
-    def _title(self, rng: random.Random) -> str:
-        return _TITLE_POOL[int(rng.random() * len(_TITLE_POOL))]
 
     def _add_artist(
         self,
@@ -778,37 +776,42 @@ class Catalogue:
         first_track = TRACK_ID_BASE + len(self._track_titles) + 1
         self._track_titles.extend(track_titles)
         self._release_firsts.append(first_track)
-        day = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
-        added = max(day, dt.date(2005, 1, 1)) + dt.timedelta(days=rng.randint(0, 400))
-        if rtype == "Single":
-            price = rng.choice((0.99, 1.49, 1.99))
-        else:
-            price = rng.choice((4.99, 5.99, 7.99, 9.99))
-        rrp = price if rng.random() < 0.8 else _round_price(price * 1.3)
-        packages: tuple[int, ...] = (2,)
-        roll = rng.random()
-        if roll < 0.1:
-            packages = (9, 12, 2)
-        elif roll < 0.35:
-            packages = (9, 2)
+        # One draw feeds most attributes: the build must stay well under 0.5 s.
+        bits = rng.getrandbits(64)
+        bits, month = divmod(bits, 12)
+        bits, day_of_month = divmod(bits, 28)
+        bits, added_days = divmod(bits, 400)
+        bits, price_roll = divmod(bits, 12)
+        bits, package_roll = divmod(bits, 20)
+        bits, label_index = divmod(bits, len(LABELS))
+        bits, licensor_index = divmod(bits, len(LICENSORS))
+        bits, version_index = divmod(bits, len(_VERSIONS))
+        bits, pop_roll = divmod(bits, 50)
+        bits, adj_index = divmod(bits, len(_ADJ))
+        day = dt.date(year, month + 1, day_of_month + 1)
+        added = max(day, dt.date(2005, 1, 1)) + dt.timedelta(days=added_days)
+        prices = (0.99, 1.49, 1.99) if rtype == "Single" else (4.99, 5.99, 7.99, 9.99)
+        price = prices[price_roll % len(prices)]
+        rrp = _round_price(price * 1.3) if price_roll < 2 else price
+        packages = (9, 12, 2) if package_roll < 2 else (9, 2) if package_roll < 7 else (2,)
         decade = f"{year // 10 * 10}s"
         tags = tuple(dict.fromkeys((*artist.tags[:2], decade)))
-        label_id, label_name = rng.choice(LABELS)
-        licensor_id = rng.choice(LICENSORS)[0]
+        label_id, label_name = LABELS[label_index]
+        licensor_id = LICENSORS[licensor_index][0]
         release = Release(
             id=release_id,
             artist_id=artist.id,
             title=title,
-            version=rng.choice(_VERSIONS) if artist.id > len(_FIXED) else "",
+            version=_VERSIONS[version_index] if artist.id > len(_FIXED) else "",
             type=rtype,
             barcode=_ean13(rng),
             release_date=day,
             added_date=added,
-            explicit=rng.random() < 0.08,
+            explicit=bits % 12 == 0,
             slug=slugify(title),
             label_id=label_id,
             licensor_id=licensor_id,
-            popularity=round(min(1.0, artist.popularity * rng.uniform(0.6, 1.1)), 2),
+            popularity=round(min(1.0, artist.popularity * (0.6 + pop_roll / 100)), 2),
             tags=tags,
             first_track_id=first_track,
             track_count=len(track_titles),
@@ -817,9 +820,8 @@ class Catalogue:
             packages=packages,
             cline=f"(C) {year} {label_name}",
             pline=f"(P) {year} {label_name}",
-            review=f"{title} finds {artist.name} at their most {rng.choice(_ADJ).lower()}.",
+            review=f"{title} finds {artist.name} at their most {_ADJ[adj_index].lower()}.",
         )
-        release.duration = sum(_duration(self._hash(t)) for t in release.track_ids)
         self.releases[release_id] = release
         artist.release_ids.append(release_id)
 
@@ -863,6 +865,10 @@ class Catalogue:
             price=price,
             rrp=price,
         )
+
+    def duration(self, release: Release) -> int:
+        """Total duration of a release's tracks in seconds."""
+        return sum(_duration(self._hash(t)) for t in release.track_ids)
 
     def _hash(self, track_id: int) -> int:
         # splitmix64: cheap, well mixed and the same on every platform.

@@ -309,7 +309,7 @@ _RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], object]
     "streamingReleaseDate": lambda r, el, rel, _: sub(
         el, "streamingReleaseDate", iso(rel.release_date)
     ),
-    "duration": lambda r, el, rel, _: sub(el, "duration", rel.duration),
+    "duration": lambda r, el, rel, _: sub(el, "duration", r.cat.duration(rel)),
     "trackCount": lambda r, el, rel, _: sub(el, "trackCount", rel.track_count),
     "download": _release_download,
     "downloadDate": lambda r, el, rel, _: sub(
