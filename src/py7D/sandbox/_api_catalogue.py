@@ -354,7 +354,12 @@ def track_batch(req: ApiRequest) -> Element:
 def track_preview(req: ApiRequest) -> Element | httpx.Response:
     """Redirect to a signed clip URL on this server, or ``<url>`` with ``redirect=false``."""
     track = get_track(req)
-    client = Client(req.consumer.key, client_secret=req.consumer.secret, signature_type="QUERY")
+    client = Client(
+        req.consumer.key,
+        client_secret=req.consumer.secret,
+        signature_type="QUERY",
+        timestamp=str(int(req.now)),  # the sandbox's clock, which may not be the wall clock
+    )
     url, _, _ = client.sign(f"{req.origin}/clip/{track.id}")
     if (req.get("redirect") or "true").lower() == "false":
         el = Element("url")
