@@ -90,7 +90,9 @@ class Ctx:
 
     def paypal_token(self, basket_id: str) -> str:
         reply = self.client.basket.paypal_url(
-            basket_id=basket_id, success_url="https://shop.test/ok", cancel_url="https://shop.test/no"
+            basket_id=basket_id,
+            success_url="https://shop.test/ok",
+            cancel_url="https://shop.test/no",
         )
         url = py7D._core.httpx.URL(reply.data["url"])
         # The sandbox's fake PayPal page approves the token when the browser visits it.
@@ -297,7 +299,17 @@ def _call(client: py7D.Client, ep: Endpoint, params: dict[str, Any], **extra: An
     )
 
 
-@pytest.mark.parametrize("ep", ENDPOINTS, ids=lambda ep: f"{ep.method} {ep.path}")
+# The sandbox reads a path parameter from the third path segment whatever the
+# template (sandbox/_core.py: ``path_id=segments[2]``): right for neither
+# ``users/{id}/update`` (segment 2) nor ``.../cardregistration/{id}`` (segment 4).
+# Reported to the sandbox branch; the calls py7D sends are right (see test_resources).
+_SANDBOX_PATH_ID_BUG = pytest.mark.xfail(
+    reason="sandbox takes the path id from the wrong segment", strict=False
+)
+ROWS = [pytest.param(ep, marks=_SANDBOX_PATH_ID_BUG) if ep.path_params else ep for ep in ENDPOINTS]
+
+
+@pytest.mark.parametrize("ep", ROWS, ids=lambda ep: f"{ep.method} {ep.path}")
 def test_every_endpoint_answers_ok(
     ep: Endpoint, client: py7D.Client, box: Any, alice: py7D.Token
 ) -> None:
