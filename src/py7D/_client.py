@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +22,8 @@ from ._core import (
 )
 from ._endpoints import AuthLevel
 from ._exceptions import ValidationError, describe_request, map_transport_errors
+from ._paging import PageWalk, paged_endpoint
+from ._resources import Resources
 
 __all__ = ["BaseClient", "Client"]
 
@@ -85,6 +88,7 @@ class BaseClient:
         access_token: TokenLike | None,
         auth: AuthLevel | str | None,
         http_method: str | None,
+        validate: bool = True,
     ) -> PreparedCall:
         token = Token.coerce(access_token) if access_token is not None else None
         call = build_call(
@@ -95,6 +99,7 @@ class BaseClient:
             access_token=token,
             auth=auth,
             http_method=http_method,
+            validate=validate,
         )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
@@ -108,6 +113,18 @@ class BaseClient:
             normalize=self.normalize if normalize is None else normalize,
             max_bytes=self.max_response_bytes,
         )
+
+    def _walk(
+        self,
+        resource: str,
+        action: str | None,
+        params: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        limit: int | None,
+        http_method: str | None,
+    ) -> PageWalk:
+        endpoint = paged_endpoint(resource, action, http_method)
+        return PageWalk.start(endpoint, self._merge(params, kwargs), limit=limit)
 
     @staticmethod
     def _merge(params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,7 +178,7 @@ class BaseClient:
         return self._signer().sign_url(f"{base}/{track}", params)
 
 
-class Client(BaseClient):
+class Client(BaseClient, Resources):
     """A 7digital API client over one pooled ``httpx.Client``; use it as a context manager.
 
     Parameters
@@ -221,13 +238,16 @@ class Client(BaseClient):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        validate: bool = True,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action`` with ``kwargs`` as API parameters.
 
         The endpoint table decides the verb and the signing; ``auth`` and
         ``http_method`` override it. ``params`` takes parameters whose names
-        clash with these options.
+        clash with these options. The call is checked against the table
+        before it is sent (``ValidationError``); ``validate=False`` sends a
+        path that looks like a typo of a known one as given.
         """
         call = self._prepare(
             resource,
@@ -236,8 +256,77 @@ class Client(BaseClient):
             access_token=access_token,
             auth=auth,
             http_method=http_method,
+            validate=validate,
         )
         return self._finish(call, self._send(call), normalize)
+
+    def pages(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Result]:
+        """Every page of a paged endpoint as a :class:`Result`, fetched lazily.
+
+        Starts at ``page`` (default 1) with ``pageSize`` (default: the
+        endpoint's maximum, 50 on catalogue lists) and stops after the last
+        page, an empty page, or the page that reaches ``limit`` items. Other
+        arguments as in :meth:`request`.
+        """
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            result = send(params=page)
+            walk.feed(result)
+            yield result
+
+    def items(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """The items of every page (``searchResult``, ``lockerRelease``, ...), one by one.
+
+        At most ``limit`` of them; one page is held in memory at a time. See
+        :meth:`pages`.
+        """
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            yield from walk.feed(send(params=page))
 
     def _send(self, call: PreparedCall) -> httpx.Response:
         request = apply_client_defaults(call.request, self._http)

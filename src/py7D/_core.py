@@ -29,6 +29,7 @@ from ._exceptions import (
     ValidationError,
     error_class_for_code,
 )
+from ._validation import check_call
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -292,13 +293,15 @@ def build_call(
     auth: AuthLevel | str | None = None,
     http_method: str | None = None,
     signer: type[OAuth1Auth] = OAuth1Auth,
+    validate: bool = True,
 ) -> PreparedCall:
     """Build the ``httpx.Request`` for one call and choose how to sign it.
 
     The auth level is ``auth`` when given, else 3-legged when an access token
     is given, else the endpoint table's level (unsigned for unknown paths). A
     3-legged endpoint called with ``userId`` and no token is signed 2-legged,
-    as partner (user-management) keys do.
+    as partner (user-management) keys do. ``validate`` runs the table's checks
+    (:mod:`py7D._validation`) first; ``False`` sends a near-miss path as given.
     """
     path = resolve_path(resource, action)
     level = _coerce_level(auth)
@@ -311,6 +314,8 @@ def build_call(
         )
     method = http_method.upper() if http_method else None
     endpoint = _pick_endpoint(path, level, method)
+    if validate:
+        check_call(path, endpoint, params, has_token=access_token is not None)
     if level is None:
         level = endpoint.auth if endpoint else AuthLevel.NONE
         if level is AuthLevel.USER and access_token is None and _has(params, "userId"):

@@ -10,7 +10,7 @@ from typing import TypeVar
 import httpx
 from oauthlib.oauth1 import Client
 
-from . import _render as P
+from . import _render as shapes
 from ._catalogue import TAGS, Artist, Release, Track
 from ._core import ApiRequest, route
 from ._errors import ApiError
@@ -39,7 +39,7 @@ def paged(
     max_size: int = 50,
     default_size: int = 10,
 ) -> Element:
-    """``<root>`` with page/pageSize/totalItems, optional extra head elements, then a page of items."""
+    """``<root>`` with page/pageSize/totalItems, optional head elements, then one page of items."""
     page, size = req.paging(max_size=max_size, default_size=default_size)
     el = Element(root)
     paging(el, page, size, len(items))
@@ -107,7 +107,7 @@ def _types(req: ApiRequest) -> str | None:
 def artist_details(req: ApiRequest) -> Element:
     """``artist`` for ``artistId``."""
     root = Element("root")
-    return req.render.artist(root, get_artist(req), P.ARTIST_DETAILS)
+    return req.render.artist(root, get_artist(req), shapes.ARTIST_DETAILS)
 
 
 @route("artist/search")
@@ -128,7 +128,7 @@ def artist_releases(req: ApiRequest) -> Element:
     )
     if wanted:
         releases = [rel for rel in releases if rel.type.lower() == wanted]
-    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, P.RELEASE_LIST))
+    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, shapes.RELEASE_LIST))
 
 
 @route("artist/topTracks")
@@ -136,7 +136,7 @@ def artist_top_tracks(req: ApiRequest) -> Element:
     """``tracks`` of an artist, most popular first."""
     artist, r = get_artist(req), req.render
     tracks = req.catalogue.top_tracks(artist)
-    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, P.TOP_TRACK))
+    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, shapes.TOP_TRACK))
 
 
 @route("artist/similar")
@@ -144,7 +144,7 @@ def artist_similar(req: ApiRequest) -> Element:
     """``artists`` sharing tags with the artist."""
     artist, r = get_artist(req), req.render
     similar = req.catalogue.similar_artists(artist)
-    return paged(req, "artists", similar, lambda el, a: r.artist(el, a, P.ARTIST_SIMILAR))
+    return paged(req, "artists", similar, lambda el, a: r.artist(el, a, shapes.ARTIST_SIMILAR))
 
 
 @route("artist/tags")
@@ -159,14 +159,14 @@ def artist_browse(req: ApiRequest) -> Element:
     """``artists`` whose name starts with ``letter``."""
     r = req.render
     artists = req.catalogue.browse(req.require("letter"))
-    return paged(req, "artists", artists, lambda el, a: r.artist(el, a, P.ARTIST_LIST))
+    return paged(req, "artists", artists, lambda el, a: r.artist(el, a, shapes.ARTIST_LIST))
 
 
 @route("artist/chart")
 def artist_chart(req: ApiRequest) -> Element:
     """The artist chart."""
     r, cat = req.render, req.catalogue
-    return _chart(req, "artist", lambda el, i: r.artist(el, cat.artists[i], P.ARTIST_CHART))
+    return _chart(req, "artist", lambda el, i: r.artist(el, cat.artists[i], shapes.ARTIST_CHART))
 
 
 @route("artist/bytag/top")
@@ -178,7 +178,7 @@ def artist_bytag_top(req: ApiRequest) -> Element:
         req,
         "taggedResults",
         artists,
-        lambda el, a: r.artist(sub(el, "taggedItem"), a, P.ARTIST_LIST),
+        lambda el, a: r.artist(sub(el, "taggedItem"), a, shapes.ARTIST_LIST),
         head=lambda el: sub(el, "type", "artist"),
     )
 
@@ -193,7 +193,7 @@ def artist_match(req: ApiRequest) -> Element:
 @route("release/details")
 def release_details(req: ApiRequest) -> Element:
     """``release`` for ``releaseId``."""
-    return req.render.release(Element("root"), get_release(req), P.RELEASE_DETAILS)
+    return req.render.release(Element("root"), get_release(req), shapes.RELEASE_DETAILS)
 
 
 @route("release/tracks")
@@ -201,7 +201,7 @@ def release_tracks(req: ApiRequest) -> Element:
     """``tracks`` of a release in order."""
     release, r = get_release(req), req.render
     tracks = req.catalogue.tracks_of(release)
-    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, P.RELEASE_TRACK))
+    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, shapes.RELEASE_TRACK))
 
 
 @route("release/tags")
@@ -221,7 +221,9 @@ def release_search(req: ApiRequest) -> Element:
 def release_chart(req: ApiRequest) -> Element:
     """The album chart."""
     r, cat = req.render, req.catalogue
-    return _chart(req, "release", lambda el, i: r.release(el, cat.releases[i], P.RELEASE_CHART))
+    return _chart(
+        req, "release", lambda el, i: r.release(el, cat.releases[i], shapes.RELEASE_CHART)
+    )
 
 
 @route("release/recommend")
@@ -233,7 +235,7 @@ def release_recommend(req: ApiRequest) -> Element:
         req,
         "recommendations",
         items,
-        lambda el, rel: r.release(sub(el, "recommendedItem"), rel, P.RELEASE_LIST),
+        lambda el, rel: r.release(sub(el, "recommendedItem"), rel, shapes.RELEASE_LIST),
     )
 
 
@@ -245,13 +247,13 @@ def release_by_date(req: ApiRequest) -> Element:
         raise ApiError.invalid("fromDate", req.require("fromDate"))
     r = req.render
     releases = req.catalogue.releases_between(start, end)
-    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, P.RELEASE_LIST))
+    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, shapes.RELEASE_LIST))
 
 
 def _release_bytag(req: ApiRequest, *, newest: bool) -> Element:
     r = req.render
     releases = req.catalogue.releases_tagged(known_tags(req), newest=newest)
-    profile = P.RELEASE_TAGGED_NEW if newest else P.RELEASE_TAGGED_TOP
+    profile = shapes.RELEASE_TAGGED_NEW if newest else shapes.RELEASE_TAGGED_TOP
     return paged(
         req,
         "taggedResults",
@@ -294,15 +296,20 @@ def release_match(req: ApiRequest) -> Element:
 def release_batch(req: ApiRequest) -> Element:
     """``items`` with several releases (unknown ids are skipped, or listed with showErrors)."""
     r = req.render
-    return _batch(req, "releaseIds", "Release", req.catalogue.release,
-                  lambda el, rel: r.release(el, rel, P.RELEASE_DETAILS))
+    return _batch(
+        req,
+        "releaseIds",
+        "Release",
+        req.catalogue.release,
+        lambda el, rel: r.release(el, rel, shapes.RELEASE_DETAILS),
+    )
 
 
 # -- track ------------------------------------------------------------------------
 @route("track/details")
 def track_details(req: ApiRequest) -> Element:
     """``track`` for ``trackId``."""
-    return req.render.track(Element("root"), get_track(req), P.TRACK_DETAILS)
+    return req.render.track(Element("root"), get_track(req), shapes.TRACK_DETAILS)
 
 
 @route("track/search")
@@ -319,7 +326,7 @@ def track_chart(req: ApiRequest) -> Element:
     def build(el: Element, track_id: int) -> None:
         track = cat.track(track_id)
         assert track is not None
-        r.track(el, track, P.CHART_TRACK)
+        r.track(el, track, shapes.CHART_TRACK)
 
     return _chart(req, "track", build)
 
@@ -334,15 +341,25 @@ def track_match(req: ApiRequest) -> Element:
 def track_batch(req: ApiRequest) -> Element:
     """``items`` with several tracks."""
     r = req.render
-    return _batch(req, "trackIds", "Track", req.catalogue.track,
-                  lambda el, t: r.track(el, t, P.TRACK_DETAILS))
+    return _batch(
+        req,
+        "trackIds",
+        "Track",
+        req.catalogue.track,
+        lambda el, t: r.track(el, t, shapes.TRACK_DETAILS),
+    )
 
 
 @route("track/preview")
 def track_preview(req: ApiRequest) -> Element | httpx.Response:
     """Redirect to a signed clip URL on this server, or ``<url>`` with ``redirect=false``."""
     track = get_track(req)
-    client = Client(req.consumer.key, client_secret=req.consumer.secret, signature_type="QUERY")
+    client = Client(
+        req.consumer.key,
+        client_secret=req.consumer.secret,
+        signature_type="QUERY",
+        timestamp=str(int(req.now)),  # the sandbox's clock, which may not be the wall clock
+    )
     url, _, _ = client.sign(f"{req.origin}/clip/{track.id}")
     if (req.get("redirect") or "true").lower() == "false":
         el = Element("url")
@@ -398,8 +415,24 @@ def countries(req: ApiRequest) -> Element:
 _TRANSLATION_KEYS = tuple(
     f"{area}.{word}"
     for area in ("basket", "checkout", "locker", "search", "account", "player")
-    for word in ("title", "empty", "error", "help", "next", "previous", "confirm", "cancel",
-                 "loading", "retry", "close", "more", "less", "share", "download", "play")
+    for word in (
+        "title",
+        "empty",
+        "error",
+        "help",
+        "next",
+        "previous",
+        "confirm",
+        "cancel",
+        "loading",
+        "retry",
+        "close",
+        "more",
+        "less",
+        "share",
+        "download",
+        "play",
+    )
 )
 
 
@@ -464,12 +497,16 @@ def editorial_list(req: ApiRequest) -> Element:
         releases = cat.releases_between(None, None)[:12]
     else:
         tag = "pop" if match.startswith("pop") else "rock" if match.startswith("rock") else None
-        pool = cat.releases_tagged([tag], newest=False) if tag else cat.releases_tagged([], newest=False)
+        pool = (
+            cat.releases_tagged([tag], newest=False)
+            if tag
+            else cat.releases_tagged([], newest=False)
+        )
         releases = pool[digest % 7 : digest % 7 + 12]
     for n, release in enumerate(releases):
         item = sub(items, "listItem", id=1_000_000 + digest % 1000 * 100 + n)
         sub(item, "type", "release")
-        r.release(item, release, P.RELEASE_LIST)
+        r.release(item, release, shapes.RELEASE_LIST)
     return el
 
 
@@ -479,7 +516,7 @@ def artist_by_url(req: ApiRequest) -> Element:
     artist = req.catalogue.artist_by_slug(req.require("artistSlug"))
     if artist is None:
         raise ApiError.not_found("Artist not found")
-    return req.render.artist(Element("root"), artist, P.ARTIST_BYURL, key=artist.slug)
+    return req.render.artist(Element("root"), artist, shapes.ARTIST_BYURL, key=artist.slug)
 
 
 @route("catalogue/release-byurl")
@@ -503,8 +540,12 @@ def release_by_url(req: ApiRequest) -> Element:
 def card_types(req: ApiRequest) -> Element:
     """``cardTypes``."""
     el = Element("cardTypes")
-    for code, name in (("MAESTRO", "Maestro"), ("MASTERCARD", "MasterCard"), ("VISA", "Visa"),
-                       ("AMEX", "American Express")):
+    for code, name in (
+        ("MAESTRO", "Maestro"),
+        ("MASTERCARD", "MasterCard"),
+        ("VISA", "Visa"),
+        ("AMEX", "American Express"),
+    ):
         sub(el, "cardType", name, id=code)
     return el
 
@@ -539,13 +580,13 @@ def _search(req: ApiRequest, kind: str) -> Element:
         sub(result, "type", kind)
         sub(result, "score", hit.score)
         if kind == "artist":
-            r.artist(result, cat.artists[hit.id], P.ARTIST_SEARCH)
+            r.artist(result, cat.artists[hit.id], shapes.ARTIST_SEARCH)
         elif kind == "release":
-            r.release(result, cat.releases[hit.id], P.RELEASE_SEARCH)
+            r.release(result, cat.releases[hit.id], shapes.RELEASE_SEARCH)
         else:
             track = cat.track(hit.id)
             assert track is not None
-            r.track(result, track, P.SEARCH_TRACK)
+            r.track(result, track, shapes.SEARCH_TRACK)
 
     return paged(req, "searchResults", hits, build)
 
@@ -584,14 +625,18 @@ def _chart(req: ApiRequest, kind: str, build: Callable[[Element, int], object]) 
     return paged(req, "chart", entries, item, head=head)
 
 
-def _match(req: ApiRequest, kind: str, group: str, lookup: Callable[[int], object | None]) -> Element:
+def _match(
+    req: ApiRequest, kind: str, group: str, lookup: Callable[[int], object | None]
+) -> Element:
     el = Element("matches")
     cat = req.catalogue
     by_mbid = bool(req.get("mbIds"))
     for value in req.ids("mbIds" if by_mbid else "sevenDigitalIds"):
         attr = {"mbId": value} if by_mbid else {"sevenDigitalId": value}
         block = sub(el, group, **attr)
-        item_id = cat.from_mbid(kind, value) if by_mbid else (int(value) if value.isdigit() else None)
+        item_id = (
+            cat.from_mbid(kind, value) if by_mbid else (int(value) if value.isdigit() else None)
+        )
         if item_id is None or lookup(item_id) is None:
             sub(block, "matchError", code=2001)
             continue

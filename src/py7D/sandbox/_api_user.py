@@ -18,7 +18,7 @@ import httpx
 from ._api_catalogue import VOUCHERS, get_release
 from ._catalogue import PACKAGES, Release, Track
 from ._core import ApiRequest, route
-from ._errors import ApiError, OAuthFailure
+from ._errors import ApiError, OAuthRefusedError
 from ._render import LockerLine, iso
 from ._shop import SHOPS, Currency
 from ._state import (
@@ -89,7 +89,7 @@ def access_token(req: ApiRequest) -> Element | httpx.Response:
     token = req.token
     assert isinstance(token, RequestToken)
     if token.used:  # exchanged by a concurrent request since it was checked
-        raise OAuthFailure("Invalid token")
+        raise OAuthRefusedError("Invalid token")
     if token.user_id is None:
         raise ApiError(2002, "Request token has not been authorised")
     token.used = True
@@ -167,7 +167,7 @@ def update_user(req: ApiRequest) -> Element:
 
 def _require_user_management(req: ApiRequest) -> None:
     if not req.consumer.user_management:
-        raise OAuthFailure("Access to resource denied")
+        raise OAuthRefusedError("Access to resource denied")
 
 
 @route("user/create", stateful=True)
@@ -176,13 +176,16 @@ def create_user(req: ApiRequest) -> Element:
     _require_user_management(req)
     partner_id, email = req.require("userId"), req.require("emailAddress")
     sandbox = req.sandbox
-    if any(u.partner_id == partner_id and u.partner_consumer == req.consumer.key
-           for u in sandbox._users.values()):
+    if any(
+        u.partner_id == partner_id and u.partner_consumer == req.consumer.key
+        for u in sandbox._users.values()
+    ):
         raise ApiError(2003, f"User already exists: {partner_id}")
     _check_new_email(req, email)
     password = secrets.token_urlsafe(12)
-    user = sandbox._create_user(email, password, partner_id=partner_id,
-                                partner_consumer=req.consumer.key)
+    user = sandbox._create_user(
+        email, password, partner_id=partner_id, partner_consumer=req.consumer.key
+    )
     return user_el(user)
 
 
@@ -200,7 +203,7 @@ def streaming_status(req: ApiRequest) -> Element:
 
 @route("user/unlimitedStreaming", "POST", stateful=True)
 def streaming_update(req: ApiRequest) -> Element:
-    """Partner call: set a managed user's subscription (``status`` active|inactive, ``expiryDate``)."""
+    """Partner call: set a managed user's subscription (``status``, ``expiryDate``)."""
     _require_user_management(req)
     user = req.user()
     active = req.enum("status", ("active", "inactive"), "active") == "active"
@@ -297,7 +300,9 @@ def _item_to_add(req: ApiRequest) -> tuple[Release, Track | None, int]:
     return release, track, package_id
 
 
-def catalogue_price(cur: Currency, release: Release, track: Track | None, package_id: int = 2) -> tuple[float, float]:
+def catalogue_price(
+    cur: Currency, release: Release, track: Track | None, package_id: int = 2
+) -> tuple[float, float]:
     """(price, rrp) of a release or track in ``cur``."""
     uplift = PACKAGES[package_id][2]
     if track is not None:
@@ -306,11 +311,20 @@ def catalogue_price(cur: Currency, release: Release, track: Track | None, packag
     return cur.convert(release.price + uplift), cur.convert(release.rrp + uplift)
 
 
-def _add(basket: Basket, req: ApiRequest, release: Release, track: Track | None, package_id: int,
-         price: float, rrp: float) -> None:
+def _add(
+    basket: Basket,
+    req: ApiRequest,
+    release: Release,
+    track: Track | None,
+    package_id: int,
+    price: float,
+    rrp: float,
+) -> None:
     track_id = track.id if track else None
-    if any(i.release_id == release.id and i.track_id == track_id and i.package_id == package_id
-           for i in basket.items):
+    if any(
+        i.release_id == release.id and i.track_id == track_id and i.package_id == package_id
+        for i in basket.items
+    ):
         return  # adding the same item twice leaves the basket as it is
     item = BasketItem(req.sandbox._new_id("item"), release.id, track_id, package_id, price, rrp)
     basket.items.append(item)
@@ -401,8 +415,9 @@ def basket_complete_paypal(req: ApiRequest) -> Element:
     token = req.require("token")
     if basket.paypal_token is None or not secrets.compare_digest(basket.paypal_token, token):
         raise ApiError(3003, "Payment failed: PayPal token is not valid for this basket")
-    record = _record(req, user, "paypal", _basket_items(req, basket), basket.due,
-                     basket_id=basket.id)
+    record = _record(
+        req, user, "paypal", _basket_items(req, basket), basket.due, basket_id=basket.id
+    )
     basket.purchase_id = record.id
     return Element("purchase", id=str(record.id))
 
@@ -437,8 +452,10 @@ def _charge(req: ApiRequest, user: User, amount: float) -> int | None:
 
 def _basket_items(req: ApiRequest, basket: Basket) -> list[tuple[Release, Track | None]]:
     cat = req.catalogue
-    return [(cat.releases[i.release_id], cat.track(i.track_id) if i.track_id else None)
-            for i in basket.items]
+    return [
+        (cat.releases[i.release_id], cat.track(i.track_id) if i.track_id else None)
+        for i in basket.items
+    ]
 
 
 def _record(
@@ -479,10 +496,13 @@ def _record(
 def _purchase_el(req: ApiRequest, record: PurchaseRecord) -> Element:
     el = Element("purchase", id=str(record.id))
     sub(el, "purchaseDate", iso(dt.datetime.fromtimestamp(record.time, dt.timezone.utc)))
-    entries = [e for e in req.sandbox._lockers.get(record.user_id, []) if e.purchase_id == record.id]
+    entries = [
+        e for e in req.sandbox._lockers.get(record.user_id, []) if e.purchase_id == record.id
+    ]
     groups = _group(req, entries)
-    req.render.locker_releases(el, groups, page=1, page_size=max(10, len(groups)),
-                               total=len(groups), purchase=True)
+    req.render.locker_releases(
+        el, groups, page=1, page_size=max(10, len(groups)), total=len(groups), purchase=True
+    )
     return el
 
 
@@ -492,8 +512,9 @@ def purchase_basket(req: ApiRequest) -> Element:
     user, basket = req.user(), _open_basket(req)
     if not basket.items:
         raise ApiError(2002, "Basket is empty")
-    record = _record(req, user, "basket", _basket_items(req, basket), basket.due,
-                     basket_id=basket.id)
+    record = _record(
+        req, user, "basket", _basket_items(req, basket), basket.due, basket_id=basket.id
+    )
     basket.purchase_id = record.id
     return _purchase_el(req, record)
 
@@ -541,13 +562,16 @@ def deliver_item(req: ApiRequest) -> Element:
             raise ApiError(2003, f"Transaction already delivered: {transaction}")
         req.sandbox._delivered.add((user.id, transaction))
     amount = _price_param(req, "retailPrice") if req.get("retailPrice") else 0.0
-    record = _record(req, user, "deliveritem", [(release, track)], amount,
-                     transaction_id=transaction)
+    record = _record(
+        req, user, "deliveritem", [(release, track)], amount, transaction_id=transaction
+    )
     return _purchase_el(req, record)
 
 
 # -- locker ---------------------------------------------------------------------------------
-def _group(req: ApiRequest, entries: Iterable[LockerEntry]) -> list[tuple[Release, list[LockerLine]]]:
+def _group(
+    req: ApiRequest, entries: Iterable[LockerEntry]
+) -> list[tuple[Release, list[LockerLine]]]:
     """Locker entries grouped by release (first purchase of each track wins)."""
     cat = req.catalogue
     groups: dict[int, dict[int, LockerLine]] = {}
@@ -571,8 +595,11 @@ def locker(req: ApiRequest) -> Element:
     field_name = sort[0].lower() if sort else ""
     direction = sort[1].lower() if len(sort) > 1 else "desc"
     if field_name not in _SORT_FIELDS or direction not in ("asc", "desc") or len(sort) > 2:
-        raise ApiError.bad_enum("sort", req.get("sort") or "", (
-            "purchaseDate asc|desc", "artistName asc|desc", "releaseTitle asc|desc"))
+        raise ApiError.bad_enum(
+            "sort",
+            req.get("sort") or "",
+            ("purchaseDate asc|desc", "artistName asc|desc", "releaseTitle asc|desc"),
+        )
     page, size = req.paging()
     entries = list(req.sandbox._lockers.get(user.id, []))
     if req.get("releaseId"):
@@ -594,14 +621,21 @@ def locker(req: ApiRequest) -> Element:
     groups.sort(key=lambda g: g[0].id)
     groups.sort(key=keys[field_name], reverse=direction == "desc")
     el = Element("locker")
-    req.render.locker_releases(el, groups[(page - 1) * size : page * size],
-                               page=page, page_size=size, total=len(groups))
+    req.render.locker_releases(
+        el, groups[(page - 1) * size : page * size], page=page, page_size=size, total=len(groups)
+    )
     return el
 
 
 # -- cards ------------------------------------------------------------------------------------
-def _card_el(parent: Element | None, card: Card, *, default: bool | None, tag: str = "card",
-             holder_tag: str | None = "cardHolderName") -> Element:
+def _card_el(
+    parent: Element | None,
+    card: Card,
+    *,
+    default: bool | None,
+    tag: str = "card",
+    holder_tag: str | None = "cardHolderName",
+) -> Element:
     el = Element(tag, id=str(card.id)) if parent is None else sub(parent, tag, id=card.id)
     sub(el, "type", card.type)
     sub(el, "last4digits", card.last4)
@@ -659,7 +693,9 @@ def card_add(req: ApiRequest) -> Element:
     expiry = req.require("cardExpiryDate")
     if card_problem(number, expiry, req.now) is not None:
         raise ApiError(1002, "Adding card failed")
-    card = req.sandbox._store_card(user.id, card_type, number, req.require("cardHolderName"), expiry)
+    card = req.sandbox._store_card(
+        user.id, card_type, number, req.require("cardHolderName"), expiry
+    )
     default = req.sandbox._default_card.get(user.id) == card.id
     return _card_el(None, card, default=default, holder_tag=None)
 
@@ -693,4 +729,3 @@ def _registration_el(req: ApiRequest, registration: CardRegistration) -> Element
     elif registration.status == "error":
         sub(sub(el, "error", code=1002), "errorMessage", registration.error)
     return el
-

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Union
 from urllib.parse import parse_qsl
 
 import httpx
 
 from .._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
 from ._catalogue import Catalogue
-from ._errors import ApiError, OAuthFailure
+from ._errors import ApiError, OAuthRefusedError
 from ._oauth import NonceStore, SignedParams, check_request, collect_signed_params, is_form
 from ._render import USAGE_TYPES, Render
 from ._shop import Shop, shop_for
@@ -39,7 +39,7 @@ __all__ = ["ApiRequest", "Sandbox", "route"]
 log = logging.getLogger("py7D.sandbox")
 
 DEFAULT_CONSUMER_KEY = "sandbox-key"
-DEFAULT_CONSUMER_SECRET = "sandbox-secret"
+DEFAULT_CONSUMER_SECRET = "sandbox-secret"  # noqa: S105 (public sandbox credential)
 DEFAULT_BASE_URL = "http://sandbox.7digital.test/1.2"
 
 # (email, password, user id) of the accounts every sandbox starts with.
@@ -60,7 +60,15 @@ _QUERY_ON_POST = frozenset({"userid", "country", "shopid", "onbehalfofpartnerid"
 # The token endpoints answer both GET and POST.
 _ANY_VERB = frozenset({"oauth/requesttoken", "oauth/accesstoken"})
 
-Reply = Union[Element, None, httpx.Response]
+Reply = Element | None | httpx.Response
+
+_CATALOGUE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_catalogue(seed: int, artists: int) -> Catalogue:
+    # Catalogues never change after the build, so sandboxes with one seed share it.
+    return Catalogue(seed, artists=artists)
 
 
 @dataclass
@@ -169,11 +177,11 @@ class ApiRequest:
         if isinstance(self.token, AccessToken):
             found = self.sandbox._users.get(self.token.user_id)
             if found is None:
-                raise OAuthFailure("Invalid token")
+                raise OAuthRefusedError("Invalid token")
             return found
         user_id = self.get("userId")
         if user_id is None:
-            raise OAuthFailure("Not authorised - no user credentials provided")
+            raise OAuthRefusedError("Not authorised - no user credentials provided")
         return self.sandbox._resolve_user_id(self.consumer, user_id)
 
 
@@ -181,7 +189,9 @@ Handler = Callable[[ApiRequest], Reply]
 _HANDLERS: dict[tuple[str, str], tuple[Handler, bool]] = {}
 
 
-def route(path: str, method: str = "GET", *, stateful: bool = False) -> Callable[[Handler], Handler]:
+def route(
+    path: str, method: str = "GET", *, stateful: bool = False
+) -> Callable[[Handler], Handler]:
     """Register ``handler`` for an endpoint of the table (``stateful`` ones run under the lock)."""
 
     def register(handler: Handler) -> Handler:
@@ -213,15 +223,22 @@ def web_route(
     return register
 
 
-def text_response(status: int, text: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
+def text_response(
+    status: int, text: str, *, headers: dict[str, str] | None = None
+) -> httpx.Response:
     """A plain-text reply (OAuth failures, unknown resources)."""
-    return httpx.Response(status, content=text.encode("utf-8"),
-                          headers={"content-type": TEXT_TYPE, **(headers or {})})
+    return httpx.Response(
+        status, content=text.encode("utf-8"), headers={"content-type": TEXT_TYPE, **(headers or {})}
+    )
 
 
-def xml_response(status: int, body: bytes, *, headers: dict[str, str] | None = None) -> httpx.Response:
+def xml_response(
+    status: int, body: bytes, *, headers: dict[str, str] | None = None
+) -> httpx.Response:
     """An XML reply."""
-    return httpx.Response(status, content=body, headers={"content-type": XML_TYPE, **(headers or {})})
+    return httpx.Response(
+        status, content=body, headers={"content-type": XML_TYPE, **(headers or {})}
+    )
 
 
 def api_error_response(exc: ApiError) -> httpx.Response:
@@ -302,7 +319,6 @@ class Sandbox:
         self._base_url = base_url
         self._artists = artists
         self._lock = threading.Lock()
-        self._catalogue_lock = threading.Lock()
         self._catalogue: Catalogue | None = None
         self._nonces = NonceStore(clock)
         self._consumers: dict[str, Consumer] = {}
@@ -335,11 +351,10 @@ class Sandbox:
 
     @property
     def catalogue(self) -> Catalogue:
-        """The generated catalogue (built on first use)."""
+        """The generated catalogue (built on first use; read-only, shared by equal seeds)."""
         if self._catalogue is None:
-            with self._catalogue_lock:
-                if self._catalogue is None:
-                    self._catalogue = Catalogue(self.seed, artists=self._artists)
+            with _CATALOGUE_LOCK:
+                self._catalogue = _shared_catalogue(self.seed, self._artists)
         return self._catalogue
 
     @property
@@ -383,8 +398,13 @@ class Sandbox:
             return token.key, token.secret
 
     def complete_card_registration(
-        self, registration_id: str, card_number: str = "4111111111111111", *,
-        card_type: str = "VISA", holder: str = "Card Holder", expiry: str = "203012",
+        self,
+        registration_id: str,
+        card_number: str = "4111111111111111",
+        *,
+        card_type: str = "VISA",
+        holder: str = "Card Holder",
+        expiry: str = "203012",
     ) -> None:
         """Finish a pending card registration as the hosted card form would."""
         with self._lock:
@@ -404,28 +424,28 @@ class Sandbox:
         signed = collect_signed_params(request)
         consumer = self._consumer_for(request, signed)
         segments = [s for s in request.url.path.split("/") if s]
-        if segments and segments[0] == "1.2":
-            metered = True
-            responder: Callable[[], httpx.Response] = lambda: self._api(  # noqa: E731
-                request, signed, consumer, segments[1:]
-            )
-        else:
-            web = next(((h, m) for match, h, m in _WEB if match(segments)), None)
-            if web is None:
+        api = bool(segments) and segments[0] == "1.2"
+        web: WebHandler | None = None
+        metered = api
+        if not api:
+            found = next(((h, m) for match, h, m in _WEB if match(segments)), None)
+            if found is None:
                 return self._finish(text_response(404, "Resource not found"), consumer)
-            handler, metered = web
-            responder = lambda: handler(self, request, segments)  # noqa: E731
+            web, metered = found
         if metered:
             if consumer is None:
-                return self._finish(
-                    text_response(401, OAuthFailure("Access to resource denied").body), None
-                )
+                denied = OAuthRefusedError("Access to resource denied")
+                return self._finish(text_response(401, denied.body), None)
             limited = self._count(consumer)
             if limited is not None:
                 return self._finish(limited, consumer)
         try:
-            response = responder()
-        except OAuthFailure as exc:
+            if web is not None:
+                response = web(self, request, segments)
+            else:
+                assert consumer is not None  # API calls are metered: checked above
+                response = self._api(request, signed, consumer, segments[1:])
+        except OAuthRefusedError as exc:
             response = text_response(exc.status, exc.body)
         except ApiError as exc:
             response = api_error_response(exc)
@@ -473,7 +493,7 @@ class Sandbox:
         self,
         request: httpx.Request,
         signed: SignedParams,
-        consumer: Consumer | None,
+        consumer: Consumer,
         segments: list[str],
     ) -> httpx.Response:
         path = "/".join(segments)
@@ -486,9 +506,11 @@ class Sandbox:
             endpoint = candidates[0]
         if endpoint is None:
             allowed = ", ".join(sorted({e.method for e in candidates}))
-            return text_response(405, f"Method {request.method} not allowed; use {allowed}",
-                                 headers={"allow": allowed})
-        assert consumer is not None  # metered: checked by _handle
+            return text_response(
+                405,
+                f"Method {request.method} not allowed; use {allowed}",
+                headers={"allow": allowed},
+            )
         params = request_params(request)
         shop = shop_for(params.get("country"), params.get("shopid"))
         if shop is None:
@@ -558,13 +580,13 @@ class Sandbox:
         """Verify a request at ``level``; any request carrying a signature is verified.
 
         Returns the access token (or, for ``request_token``, the request token)
-        named by ``oauth_token``; raises :class:`OAuthFailure` otherwise.
+        named by ``oauth_token``; raises :class:`OAuthRefusedError` otherwise.
         """
         token_key = signed.get("oauth_token")
         if level is AuthLevel.NONE and signed.signature is None:
             return None
         if level is AuthLevel.USER and token_key is None:
-            raise OAuthFailure("Not authorised - no user credentials provided")
+            raise OAuthRefusedError("Not authorised - no user credentials provided")
         token: AccessToken | RequestToken | None = None
         if token_key is not None:
             with self._lock:
@@ -586,13 +608,13 @@ class Sandbox:
         if request_token:
             found = self._request_tokens.get(key)
             if found is None or found.consumer_key != consumer.key or found.used:
-                raise OAuthFailure("Invalid token")
+                raise OAuthRefusedError("Invalid token")
             if self.clock() > found.expires:
-                raise OAuthFailure("Token expired")
+                raise OAuthRefusedError("Token expired")
             return found
         access = self._access_tokens.get(key)
         if access is None or access.consumer_key != consumer.key:
-            raise OAuthFailure("Invalid token")
+            raise OAuthRefusedError("Invalid token")
         return access
 
     # -- state helpers (call with the lock held) ---------------------------------
@@ -601,8 +623,14 @@ class Sandbox:
         self._next_id[kind] = value + 1
         return value
 
-    def _create_user(self, email: str, password: str, *, partner_id: str | None = None,
-                     partner_consumer: str | None = None) -> User:
+    def _create_user(
+        self,
+        email: str,
+        password: str,
+        *,
+        partner_id: str | None = None,
+        partner_consumer: str | None = None,
+    ) -> User:
         existing = self._emails.get(email.lower())
         if existing is not None:
             return self._users[existing]
@@ -613,7 +641,8 @@ class Sandbox:
 
     def _resolve_user_id(self, consumer: Consumer, value: str) -> User:
         with_partner = [
-            u for u in self._users.values()
+            u
+            for u in self._users.values()
             if u.partner_id == value and u.partner_consumer == consumer.key
         ]
         if with_partner:
@@ -632,13 +661,18 @@ class Sandbox:
 
     def _new_request_token(self, consumer_key: str, callback: str | None) -> RequestToken:
         token = RequestToken(
-            secrets.token_hex(16), secrets.token_hex(16), consumer_key,
-            self.clock() + self.request_token_ttl, callback,
+            secrets.token_hex(16),
+            secrets.token_hex(16),
+            consumer_key,
+            self.clock() + self.request_token_ttl,
+            callback,
         )
         self._request_tokens[token.key] = token
         return token
 
-    def _store_card(self, user_id: int, card_type: str, number: str, holder: str, expiry: str) -> Card:
+    def _store_card(
+        self, user_id: int, card_type: str, number: str, holder: str, expiry: str
+    ) -> Card:
         card = Card(self._new_id("card"), user_id, card_type, number, holder, expiry)
         self._cards[card.id] = card
         self._default_card.setdefault(user_id, card.id)

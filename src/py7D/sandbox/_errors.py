@@ -1,14 +1,14 @@
 """Errors the sandbox answers with, and the HTTP status each one gets.
 
 Handlers raise :class:`ApiError` (answered as an XML error envelope) or
-:class:`OAuthFailure` (answered as the plain-text ``OAuth authentication
+:class:`OAuthRefusedError` (answered as the plain-text ``OAuth authentication
 error: ...`` body the live API sends). Nothing here reaches the caller as a
 Python exception: :meth:`Sandbox.handle` turns both into replies.
 """
 
 from __future__ import annotations
 
-__all__ = ["ERROR_CODES", "ApiError", "OAuthFailure", "http_status_for"]
+__all__ = ["ERROR_CODES", "ApiError", "OAuthRefusedError", "http_status_for"]
 
 # code -> (name in 7digital's ErrorCode enum, HTTP status the sandbox sends).
 # The live API historically sent HTTP 200 for errors and later 400/404; the
@@ -75,7 +75,7 @@ class ApiError(Exception):
         return cls(2001, message)
 
 
-class OAuthFailure(Exception):
+class OAuthRefusedError(Exception):
     """Answer HTTP 401 with ``OAuth authentication error: <reason>`` as plain text."""
 
     def __init__(self, reason: str, *, status: int = 401) -> None:

@@ -19,14 +19,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import httpx
 from oauthlib.common import safe_string_equals
 from oauthlib.oauth1 import Client
 from oauthlib.oauth1.rfc5849 import signature as rfc5849
 
-from ._errors import OAuthFailure
+from ._errors import OAuthRefusedError
+
+if TYPE_CHECKING:
+    from oauthlib.common import _HTTPMethod
 
 __all__ = ["NonceStore", "SignedParams", "collect_signed_params", "verify_signature"]
 
@@ -63,14 +66,14 @@ class SignedParams:
 
 def is_form(request: httpx.Request) -> bool:
     """Whether the body is form-encoded (and so part of the parameters and the signature)."""
-    content_type = request.headers.get("content-type", "")
+    content_type = str(request.headers.get("content-type", ""))
     return content_type.split(";", 1)[0].strip().lower() == FORM_TYPE
 
 
 def _authorization_header(request: httpx.Request) -> str | None:
     value = request.headers.get("authorization")
     if value and value[:6].lower() == "oauth ":
-        return value
+        return str(value)
     return None
 
 
@@ -89,10 +92,7 @@ def collect_signed_params(request: httpx.Request) -> SignedParams:
         if kwargs is None:
             continue
         try:
-            found = rfc5849.collect_parameters(
-                exclude_oauth_signature=False,
-                **kwargs,  # type: ignore[arg-type]
-            )
+            found = rfc5849.collect_parameters(exclude_oauth_signature=False, **kwargs)
         except ValueError:
             malformed = True
             continue
@@ -132,8 +132,9 @@ def normalized_parameters(signed: SignedParams) -> str:
 
 def signature_base_string(request: httpx.Request, signed: SignedParams) -> str:
     """The signature base string the client should have signed."""
+    method = cast("_HTTPMethod", request.method.upper())
     return rfc5849.signature_base_string(
-        request.method, base_string_uri(request), normalized_parameters(signed)
+        method, base_string_uri(request), normalized_parameters(signed)
     )
 
 
@@ -175,14 +176,14 @@ class NonceStore:
         try:
             value = int(timestamp or "")
         except ValueError:
-            raise OAuthFailure("Timestamp out of range") from None
+            raise OAuthRefusedError("Timestamp out of range") from None
         if abs(value - self._clock()) > self.max_skew:
-            raise OAuthFailure("Timestamp out of range")
+            raise OAuthRefusedError("Timestamp out of range")
 
     def use(self, consumer_key: str, nonce: str | None) -> None:
         """Record a nonce; refuse it if this consumer used it inside the window."""
         if not nonce:
-            raise OAuthFailure("Nonce missing")
+            raise OAuthRefusedError("Nonce missing")
         now = self._clock()
         with self._lock:
             if now >= self._next_prune:
@@ -191,7 +192,7 @@ class NonceStore:
                 self._next_prune = now + self.max_skew
             key = (consumer_key, nonce)
             if key in self._seen and self._seen[key] >= now - 2 * self.max_skew:
-                raise OAuthFailure("Nonce already used")
+                raise OAuthRefusedError("Nonce already used")
             self._seen[key] = now
 
 
@@ -205,7 +206,7 @@ def check_request(
     token: str | None = None,
     token_secret: str = "",
 ) -> None:
-    """Run every check of a signed request; raise :class:`OAuthFailure` on the first failure.
+    """Run every check of a signed request; raise :class:`OAuthRefusedError` on the first failure.
 
     Order: signature method, timestamp, signature, then the nonce (recorded
     only for a request whose signature is good, so forged requests cannot
@@ -213,9 +214,9 @@ def check_request(
     """
     method = signed.get("oauth_signature_method")
     if method is None or signed.signature is None:
-        raise OAuthFailure("Invalid signature")
+        raise OAuthRefusedError("Invalid signature")
     if method.upper() != "HMAC-SHA1":
-        raise OAuthFailure(f"Unsupported signature method: {method}")
+        raise OAuthRefusedError(f"Unsupported signature method: {method}")
     nonces.check_timestamp(signed.get("oauth_timestamp"))
     if not verify_signature(
         request,
@@ -225,5 +226,5 @@ def check_request(
         token=token,
         token_secret=token_secret,
     ):
-        raise OAuthFailure("Invalid signature")
+        raise OAuthRefusedError("Invalid signature")
     nonces.use(consumer_key, signed.get("oauth_nonce"))

@@ -12,16 +12,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, Union
+from typing import TypeVar
 from urllib.parse import urlencode
 
-from ._catalogue import FORMATS, LABEL_NAMES, LICENSOR_NAMES, PACKAGES, Artist, Catalogue, Release, Track
+from ._catalogue import (
+    FORMATS,
+    LABEL_NAMES,
+    LICENSOR_NAMES,
+    PACKAGES,
+    Artist,
+    Catalogue,
+    Release,
+    Track,
+)
 from ._shop import Shop
 from ._xml import Element, paging, sub
 
 __all__ = ["Profile", "Render"]
 
-Profile = tuple[Union[str, tuple[str, "Profile"]], ...]
+Profile = tuple[str | tuple[str, "Profile"], ...]
 _E = TypeVar("_E", Artist, Release, Track)
 
 CDN = "http://artwork-cdn.7static.com/static/img"
@@ -70,8 +79,16 @@ class Render:
         sub(el, "formattedRrp", cur.format(rrp))
         sub(el, "onSale", value < rrp)
 
-    def packages(self, parent: Element, packages: Sequence[int], gbp: float, gbp_rrp: float, *,
-                 per_track: bool = False, bare_format: bool = False) -> None:
+    def packages(
+        self,
+        parent: Element,
+        packages: Sequence[int],
+        gbp: float,
+        gbp_rrp: float,
+        *,
+        per_track: bool = False,
+        bare_format: bool = False,
+    ) -> None:
         """``packages/package@id`` with price and formats (newer layout)."""
         cur = self.shop.currency
         el = sub(parent, "packages")
@@ -90,7 +107,9 @@ class Render:
             for format_id in formats:
                 sub(sub(fmts, "format", id=format_id), "description", FORMATS[format_id][0])
 
-    def legacy_formats(self, parent: Element, packages: Sequence[int], *, search: bool = False) -> None:
+    def legacy_formats(
+        self, parent: Element, packages: Sequence[int], *, search: bool = False
+    ) -> None:
         """The older ``formats`` block (``availableDrmFree``; search replies add ``priority``)."""
         ids = [f for p in packages if p == 2 for f in PACKAGES[p][1]]
         el = sub(parent, "formats") if search else sub(parent, "formats", availableDrmFree=True)
@@ -114,12 +133,21 @@ class Render:
             sub(sub(parent, "adSupportedStreaming"), "releaseDate", iso(day))
 
     # -- entities -------------------------------------------------------------
-    def artist(self, parent: Element, artist: Artist, profile: Profile, *, tag: str = "artist",
-               **attrs: object) -> Element:
+    def artist(
+        self,
+        parent: Element,
+        artist: Artist,
+        profile: Profile,
+        *,
+        tag: str = "artist",
+        **attrs: object,
+    ) -> Element:
         """An ``artist`` element with the fields of ``profile``."""
         return self._entity(parent, tag, artist, profile, _ARTIST_FIELDS, **attrs)
 
-    def release(self, parent: Element, release: Release, profile: Profile, **attrs: object) -> Element:
+    def release(
+        self, parent: Element, release: Release, profile: Profile, **attrs: object
+    ) -> Element:
         """A ``release`` element with the fields of ``profile``."""
         return self._entity(parent, "release", release, profile, _RELEASE_FIELDS, **attrs)
 
@@ -127,9 +155,15 @@ class Render:
         """A ``track`` element with the fields of ``profile``."""
         return self._entity(parent, "track", track, profile, _TRACK_FIELDS)
 
-    def _entity(self, parent: Element, tag: str, item: _E, profile: Profile,
-                fields: dict[str, Callable[[Render, Element, _E, Profile], None]],
-                **attrs: object) -> Element:
+    def _entity(
+        self,
+        parent: Element,
+        tag: str,
+        item: _E,
+        profile: Profile,
+        fields: dict[str, Callable[[Render, Element, _E, Profile], object]],
+        **attrs: object,
+    ) -> Element:
         el = sub(parent, tag, id=item.id, **attrs)
         for entry in profile:
             name, nested = entry if isinstance(entry, tuple) else (entry, ())
@@ -137,8 +171,16 @@ class Render:
         return el
 
     # -- locker -------------------------------------------------------------
-    def locker_releases(self, parent: Element, groups: Iterable[tuple[Release, list[LockerLine]]],
-                        *, page: int, page_size: int, total: int, purchase: bool = False) -> None:
+    def locker_releases(
+        self,
+        parent: Element,
+        groups: Iterable[tuple[Release, list[LockerLine]]],
+        *,
+        page: int,
+        page_size: int,
+        total: int,
+        purchase: bool = False,
+    ) -> None:
         """``lockerReleases`` with paging and one ``lockerRelease`` per release."""
         el = sub(parent, "lockerReleases")
         paging(el, page, page_size, total)
@@ -161,11 +203,19 @@ class Render:
             if not purchase:
                 sub(lr, "available", True)
 
-    def _download_urls(self, parent: Element, release: Release, track: Track, *, purchase: bool) -> None:
+    def _download_urls(
+        self, parent: Element, release: Release, track: Track, *, purchase: bool
+    ) -> None:
         urls = sub(parent, "downloadUrls")
         for format_id in PACKAGES[2][1]:
-            query = urlencode({"formatid": format_id, "releaseid": release.id,
-                               "shopid": self.shop.id, "trackid": track.id})
+            query = urlencode(
+                {
+                    "formatid": format_id,
+                    "releaseid": release.id,
+                    "shopid": self.shop.id,
+                    "trackid": track.id,
+                }
+            )
             url = f"{self.origin}/media/user/downloadtrack?{query}"
             description, file_format, bitrate = FORMATS[format_id]
             du = sub(urls, "downloadUrl")
@@ -197,7 +247,7 @@ def _artist_image(r: Render, el: Element, a: Artist, _: Profile) -> None:
     sub(el, "image", image_path("artistimages", a.id, r.image_size or 150))
 
 
-_ARTIST_FIELDS: dict[str, Callable[[Render, Element, Artist, Profile], None]] = {
+_ARTIST_FIELDS: dict[str, Callable[[Render, Element, Artist, Profile], object]] = {
     "name": lambda r, el, a, _: sub(el, "name", a.name),
     "sortName": lambda r, el, a, _: sub(el, "sortName", a.sort_name),
     "sortname": lambda r, el, a, _: sub(el, "sortname", a.sort_name),
@@ -235,7 +285,7 @@ def _release_url(r: Render, el: Element, rel: Release, _: Profile) -> None:
     sub(el, "url", r._link(f"artist/{artist.slug}/release/{rel.slug}"))
 
 
-_RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], None]] = {
+_RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], object]] = {
     "title": lambda r, el, rel, _: sub(el, "title", rel.title),
     "version": lambda r, el, rel, _: sub(el, "version", rel.version or None),
     "type": lambda r, el, rel, _: sub(el, "type", rel.type),
@@ -245,7 +295,9 @@ _RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], None]] 
     "artist": _release_artist,
     "slug": lambda r, el, rel, _: sub(el, "slug", rel.slug),
     "url": _release_url,
-    "image": lambda r, el, rel, _: sub(el, "image", image_path("sleeveart", rel.id, r.image_size or 50)),
+    "image": lambda r, el, rel, _: sub(
+        el, "image", image_path("sleeveart", rel.id, r.image_size or 50)
+    ),
     "releaseDate": lambda r, el, rel, _: sub(el, "releaseDate", iso(rel.release_date)),
     "addedDate": lambda r, el, rel, _: sub(el, "addedDate", iso(rel.added_date)),
     "price": lambda r, el, rel, _: r.price(el, rel.price, rel.rrp),
@@ -254,11 +306,15 @@ _RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], None]] 
     "licensor": _release_licensor,
     "licensorId": lambda r, el, rel, _: sub(el, "licensor", id=rel.licensor_id),
     "popularity": lambda r, el, rel, _: sub(el, "popularity", rel.popularity),
-    "streamingReleaseDate": lambda r, el, rel, _: sub(el, "streamingReleaseDate", iso(rel.release_date)),
-    "duration": lambda r, el, rel, _: sub(el, "duration", rel.duration),
+    "streamingReleaseDate": lambda r, el, rel, _: sub(
+        el, "streamingReleaseDate", iso(rel.release_date)
+    ),
+    "duration": lambda r, el, rel, _: sub(el, "duration", r.cat.duration(rel)),
     "trackCount": lambda r, el, rel, _: sub(el, "trackCount", rel.track_count),
     "download": _release_download,
-    "downloadDate": lambda r, el, rel, _: sub(sub(el, "download"), "releaseDate", iso(rel.release_date)),
+    "downloadDate": lambda r, el, rel, _: sub(
+        sub(el, "download"), "releaseDate", iso(rel.release_date)
+    ),
     "cline": lambda r, el, rel, _: sub(el, "cline", rel.cline),
     "pline": lambda r, el, rel, _: sub(el, "pline", rel.pline),
 }
@@ -287,7 +343,7 @@ def _track_url(r: Render, el: Element, t: Track, _: Profile) -> None:
     sub(el, "url", f"{link}{'&' if '?' in link else '?'}h={t.number:02d}")
 
 
-_TRACK_FIELDS: dict[str, Callable[[Render, Element, Track, Profile], None]] = {
+_TRACK_FIELDS: dict[str, Callable[[Render, Element, Track, Profile], object]] = {
     "title": lambda r, el, t, _: sub(el, "title", t.title),
     "version": lambda r, el, t, _: sub(el, "version", t.version or None),
     "artist": lambda r, el, t, n: r.artist(el, r.cat.artists[t.artist_id], n or NESTED_ARTIST),
@@ -325,45 +381,165 @@ ARTIST_CHART: Profile = ("name", "slug")
 ARTIST_BYURL: Profile = ("name", "sortname", "url", "image")
 TRACK_SEARCH_ARTIST: Profile = ("name", "sortName", "slug", "image", "appearsAs", "popularity")
 
-_RELEASE_HEAD: Profile = ("title", "version", "type", "barcode", "year", "explicitContent", "artist", "slug", "image")
+_RELEASE_HEAD: Profile = (
+    "title",
+    "version",
+    "type",
+    "barcode",
+    "year",
+    "explicitContent",
+    "artist",
+    "slug",
+    "image",
+)
 RELEASE_DETAILS: Profile = (
-    "title", "version", "type", "barcode", "year", "explicitContent", "artist", "slug", "url", "image",
-    "releaseDate", "addedDate", "price", "formats", "label", "licensor", "popularity",
-    "streamingReleaseDate", "duration", "trackCount", "download", "cline", "pline",
+    "title",
+    "version",
+    "type",
+    "barcode",
+    "year",
+    "explicitContent",
+    "artist",
+    "slug",
+    "url",
+    "image",
+    "releaseDate",
+    "addedDate",
+    "price",
+    "formats",
+    "label",
+    "licensor",
+    "popularity",
+    "streamingReleaseDate",
+    "duration",
+    "trackCount",
+    "download",
+    "cline",
+    "pline",
 )
 RELEASE_LIST: Profile = (*_RELEASE_HEAD, "download", "label")
 RELEASE_SEARCH: Profile = (
-    *_RELEASE_HEAD, "download", "label", "licensor", "popularity", "streamingReleaseDate", "duration", "trackCount",
+    *_RELEASE_HEAD,
+    "download",
+    "label",
+    "licensor",
+    "popularity",
+    "streamingReleaseDate",
+    "duration",
+    "trackCount",
 )
 RELEASE_CHART: Profile = (*_RELEASE_HEAD, "download")
 RELEASE_TAGGED_NEW: Profile = (*_RELEASE_HEAD, "popularity")
 RELEASE_TAGGED_TOP: Profile = (*_RELEASE_HEAD, "popularity", "streamingReleaseDate")
 TRACK_RELEASE: Profile = ("title", "version", "type", "barcode", "artist", "slug", "image")
 TOP_TRACK_RELEASE: Profile = (
-    "title", "version", "type", "barcode", "explicitContent", "artist", "slug", "image", "label", "licensor",
-    "streamingReleaseDate", "duration", "trackCount",
+    "title",
+    "version",
+    "type",
+    "barcode",
+    "explicitContent",
+    "artist",
+    "slug",
+    "image",
+    "label",
+    "licensor",
+    "streamingReleaseDate",
+    "duration",
+    "trackCount",
 )
-TRACK_SEARCH_RELEASE: Profile = ("title", "version", "type", "barcode", "year", "explicitContent", "slug", "image")
-LOCKER_RELEASE: Profile = ("title", "version", "type", "barcode", "artist", "slug", "image", "downloadDate", "licensorId")
+TRACK_SEARCH_RELEASE: Profile = (
+    "title",
+    "version",
+    "type",
+    "barcode",
+    "year",
+    "explicitContent",
+    "slug",
+    "image",
+)
+LOCKER_RELEASE: Profile = (
+    "title",
+    "version",
+    "type",
+    "barcode",
+    "artist",
+    "slug",
+    "image",
+    "downloadDate",
+    "licensorId",
+)
 PURCHASE_RELEASE: Profile = ("title", "version", "type", "barcode", "artist", "slug", "image")
 
 TRACK_DETAILS: Profile = (
-    "title", "version", "artist", "trackNumber", "duration", "explicitContent", "isrc", "type", "release", "slug",
-    "price", "streamingReleaseDate", "discNumber", "formats", "number", "downloadDetails", "pline",
+    "title",
+    "version",
+    "artist",
+    "trackNumber",
+    "duration",
+    "explicitContent",
+    "isrc",
+    "type",
+    "release",
+    "slug",
+    "price",
+    "streamingReleaseDate",
+    "discNumber",
+    "formats",
+    "number",
+    "downloadDetails",
+    "pline",
 )
 TOP_TRACK: Profile = (
-    "title", "version", "artist", "trackNumber", "duration", "explicitContent", "isrc", "type",
-    ("release", TOP_TRACK_RELEASE), "slug", "price", "streamingReleaseDate", "discNumber", "popularity", "number",
+    "title",
+    "version",
+    "artist",
+    "trackNumber",
+    "duration",
+    "explicitContent",
+    "isrc",
+    "type",
+    ("release", TOP_TRACK_RELEASE),
+    "slug",
+    "price",
+    "streamingReleaseDate",
+    "discNumber",
+    "popularity",
+    "number",
     "download",
 )
 RELEASE_TRACK: Profile = (
-    "title", "version", "artist", "trackNumber", "duration", "explicitContent", "isrc", "release", "slug", "url",
-    "price", "download",
+    "title",
+    "version",
+    "artist",
+    "trackNumber",
+    "duration",
+    "explicitContent",
+    "isrc",
+    "release",
+    "slug",
+    "url",
+    "price",
+    "download",
 )
-CHART_TRACK: Profile = ("title", "version", "artist", "trackNumber", "duration", "release", "price", "download")
+CHART_TRACK: Profile = (
+    "title",
+    "version",
+    "artist",
+    "trackNumber",
+    "duration",
+    "release",
+    "price",
+    "download",
+)
 SEARCH_TRACK: Profile = (
-    "slug", "trackNumber", "discNumber", "title", "version", ("release", TRACK_SEARCH_RELEASE),
-    ("artist", TRACK_SEARCH_ARTIST), "searchFormats",
+    "slug",
+    "trackNumber",
+    "discNumber",
+    "title",
+    "version",
+    ("release", TRACK_SEARCH_RELEASE),
+    ("artist", TRACK_SEARCH_ARTIST),
+    "searchFormats",
 )
 LOCKER_TRACK: Profile = ("title", "version", "artist", "trackNumber", "duration", "isrc", "slug")
 PURCHASE_TRACK: Profile = ("title", "version", "artist", "trackNumber", "duration", "slug")

@@ -142,8 +142,9 @@ def running(
     sock = _bind(host, port)
     config = uvicorn.Config(asgi_app(sandbox or Sandbox()), log_level=log_level, lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name="py7D-sandbox")
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="py7D-sandbox"
+    )
     thread.start()
     try:
         while not server.started:
@@ -167,8 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY)
     parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET)
     parser.add_argument("--seed", type=int, default=7, help="catalogue seed")
-    parser.add_argument("--user", action="append", default=[], metavar="EMAIL:PASSWORD",
-                        help="add an account (repeatable)")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="EMAIL:PASSWORD",
+        help="add an account (repeatable)",
+    )
     args = parser.parse_args(argv)
     users: list[tuple[str, str]] = []
     for spec in args.user:
@@ -176,11 +182,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not sep or not email or not password:
             parser.error(f"--user wants EMAIL:PASSWORD, got {spec!r}")
         users.append((email, password))
-    sandbox = Sandbox(consumer_key=args.consumer_key, consumer_secret=args.consumer_secret,
-                      seed=args.seed, users=users)
+    sandbox = Sandbox(
+        consumer_key=args.consumer_key,
+        consumer_secret=args.consumer_secret,
+        seed=args.seed,
+        users=users,
+    )
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         with running(sandbox, args.host, args.port) as url:
             lines = [
@@ -188,7 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"consumer key: {args.consumer_key}",
                 f"consumer secret: {args.consumer_secret}",
                 "users:",
-                *(f"  {email} / {password} (user id {uid})" for email, password, uid in SEEDED_USERS),
+                *(
+                    f"  {email} / {password} (user id {uid})"
+                    for email, password, uid in SEEDED_USERS
+                ),
                 *(f"  {email} / {password}" for email, password in users),
                 "point py7D at it with:",
                 f"  export PY7D_API_URL={url} PY7D_CONSUMER_KEY={args.consumer_key} "

@@ -85,7 +85,15 @@ COUNTRIES: dict[str, Country] = {
     for c in (
         _c("AT", "Austria", "Österreich", EUR, 1064, (*_DE, "at")),
         _c("AU", "Australia", "Australia", AUD, 1043, (*_EN, "au")),
-        _c("BE", "Belgium", "België/Belgique", EUR, 1069, (*_FR, "fr-be"), ("Dutch", "Nederlands", "nl-be")),
+        _c(
+            "BE",
+            "Belgium",
+            "België/Belgique",
+            EUR,
+            1069,
+            (*_FR, "fr-be"),
+            ("Dutch", "Nederlands", "nl-be"),
+        ),
         _c("CA", "Canada", "Canada", CAD, 1049, (*_EN, "ca"), (*_FR, "fr-ca")),
         _c("CH", "Switzerland", "Schweiz/Suisse", CHF, 1106, (*_DE, "ch"), (*_FR, "fr-ch")),
         _c("DE", "Germany", "Deutschland", EUR, 1059, (*_DE, "de")),
@@ -117,7 +125,9 @@ class Shop:
 
 
 WORLDWIDE = Shop(2020, "WW", USD)
-SHOPS: dict[int, Shop] = {c.shop_id: Shop(c.shop_id, c.code, c.currency) for c in COUNTRIES.values()}
+SHOPS: dict[int, Shop] = {
+    c.shop_id: Shop(c.shop_id, c.code, c.currency) for c in COUNTRIES.values()
+}
 SHOPS[WORLDWIDE.id] = WORLDWIDE
 DEFAULT_SHOP = SHOPS[34]
 

@@ -13,7 +13,7 @@ import httpx
 from .._endpoints import AuthLevel
 from ._catalogue import FORMATS, Track
 from ._core import HTML_TYPE, Sandbox, text_response, web_route
-from ._errors import OAuthFailure
+from ._errors import OAuthRefusedError
 from ._oauth import collect_signed_params
 from ._state import AccessToken, RequestToken, User
 
@@ -21,8 +21,8 @@ __all__ = ["fake_audio"]
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;max-width:28em;margin:3em auto}}label{{display:block;margin:.6em 0}}
-.error{{color:#b00}}</style></head>
+<style>body{{font-family:sans-serif;max-width:28em;margin:3em auto}}
+label{{display:block;margin:.6em 0}} .error{{color:#b00}}</style></head>
 <body><h1>{title}</h1>{body}</body></html>
 """
 
@@ -52,7 +52,9 @@ def _form(request: httpx.Request) -> dict[str, str]:
 
 # -- OAuth authorisation page -----------------------------------------------------------
 def _is_authorise(seg: list[str]) -> bool:
-    return len(seg) == 3 and seg[1].lower() == "oauth" and seg[2].lower() in ("authorise", "authorize")
+    return (
+        len(seg) == 3 and seg[1].lower() == "oauth" and seg[2].lower() in ("authorise", "authorize")
+    )
 
 
 @web_route(_is_authorise)
@@ -69,8 +71,11 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
             and segments[0] in (token.consumer_key, "web")
         )
         if not valid or token is None:
-            return _html(400, "Authorisation failed",
-                         "<p class=error>This authorisation link is invalid or has expired.</p>")
+            return _html(
+                400,
+                "Authorisation failed",
+                "<p class=error>This authorisation link is invalid or has expired.</p>",
+            )
         callback = form.get("oauth_callback") or token.callback or ""
         if request.method != "POST":
             return _login_form(key, callback, error="")
@@ -80,8 +85,11 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
         token.user_id = user.id
     if callback and callback.lower() != "oob":
         return _redirect(_with_query(callback, oauth_token=key, status="Authorised"))
-    return _html(200, "Access granted", "<p>The application may now use your 7digital account. "
-                 "You can close this window.</p>")
+    return _html(
+        200,
+        "Access granted",
+        "<p>The application may now use your 7digital account. You can close this window.</p>",
+    )
 
 
 def _check_password(sandbox: Sandbox, email: str, password: str) -> User | None:
@@ -124,7 +132,9 @@ def card_form(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> 
                 form.get("cardholdername", ""),
                 form.get("cardexpirydate", ""),
             )
-            return _redirect(_with_query(registration.redirect_url, cardRegistrationId=registration_id))
+            return _redirect(
+                _with_query(registration.redirect_url, cardRegistrationId=registration_id)
+            )
     e = html.escape
     body = (
         '<form method="post">'
@@ -180,17 +190,23 @@ def _audio(data: bytes, request: httpx.Request) -> httpx.Response:
     if start >= size or start > end:
         return httpx.Response(416, headers={**headers, "content-range": f"bytes */{size}"})
     return httpx.Response(
-        206, content=data[start : end + 1],
+        206,
+        content=data[start : end + 1],
         headers={**headers, "content-range": f"bytes {start}-{end}/{size}"},
     )
 
 
-def _media_track(sandbox: Sandbox, request: httpx.Request, level: AuthLevel,
-                 track_id: str | None, format_id: str | None) -> tuple[Track, AccessToken | None] | httpx.Response:
+def _media_track(
+    sandbox: Sandbox,
+    request: httpx.Request,
+    level: AuthLevel,
+    track_id: str | None,
+    format_id: str | None,
+) -> tuple[Track, AccessToken | None] | httpx.Response:
     signed = collect_signed_params(request)
     consumer = sandbox._consumer_for(request, signed)
     if consumer is None:  # metered routes only run for known keys; kept for safety
-        raise OAuthFailure("Access to resource denied")
+        raise OAuthRefusedError("Access to resource denied")
     # CONSUMER/USER levels refuse a request without a signature.
     token = sandbox.verify_oauth(request, signed, consumer, level)
     assert token is None or isinstance(token, AccessToken)
@@ -220,14 +236,21 @@ def clip(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx
     return _audio(fake_audio(found[0].id, 4096), request)
 
 
-@web_route(lambda seg: [s.lower() for s in seg] in (["stream", "catalogue"], ["stream", "locker"],
-                                                     ["media", "user", "downloadtrack"]), metered=True)
+@web_route(
+    lambda seg: (
+        [s.lower() for s in seg]
+        in (["stream", "catalogue"], ["stream", "locker"], ["media", "user", "downloadtrack"])
+    ),
+    metered=True,
+)
 def stream(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
     """``/stream/catalogue`` (2-legged), ``/stream/locker`` and locker downloads (3-legged)."""
     params = _form(request)
     locker = segments[0].lower() == "media" or segments[1].lower() == "locker"
     level = AuthLevel.USER if locker else AuthLevel.CONSUMER
-    found = _media_track(sandbox, request, level, params.get("trackid"), params.get("formatid") or "")
+    found = _media_track(
+        sandbox, request, level, params.get("trackid"), params.get("formatid") or ""
+    )
     if isinstance(found, httpx.Response):
         return found
     track, token = found
