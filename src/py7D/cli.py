@@ -74,9 +74,11 @@ Call any endpoint of the 7digital API 1.2 and print the reply as JSON.
 
 RESOURCE and ACTION name an endpoint ('py7d endpoints' lists them all);
 parameters go as key=value or as --kebab-case options (--page-size 3 is
-pageSize=3). Endpoints that must be signed are signed automatically; 3-legged
-(user) endpoints use the token stored by 'py7d login'. Paths not in the table
-are sent as asked (unsigned unless --auth says otherwise).
+pageSize=3). Calls are checked against the endpoint table before they are
+sent. Endpoints that must be signed are signed automatically; 3-legged (user)
+endpoints use the token stored by 'py7d login'. A path the table does not know
+is sent as asked (unsigned unless --auth says otherwise), unless it looks like
+a typo of a known one (then --no-validate sends it anyway).
 
 Output: indented JSON on a terminal, compact JSON when piped.
 
@@ -187,6 +189,11 @@ def _call_options(parser: argparse.ArgumentParser) -> None:
         type=str.upper,
         choices=("GET", "POST", "PUT", "DELETE"),
         help="HTTP verb (default: the table's, else GET)",
+    )
+    request.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="send a path the table does not know even if it looks like a typo",
     )
 
 

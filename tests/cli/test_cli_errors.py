@@ -44,10 +44,18 @@ def test_api_error_shows_the_code_and_what_to_do(module_cli) -> None:
     assert out.stdout == ""
 
 
-def test_invalid_parameter_is_an_api_error(module_cli) -> None:
+def test_invalid_parameter_is_refused_before_sending(module_cli) -> None:
     out = module_cli.run("artist", "search", "q=pink", "pageSize=500")
-    assert out.code == API, out
-    assert "API error 1003" in _one_line(out.stderr)
+    assert out.code == USAGE, out
+    assert "pageSize must be at most 50" in _one_line(out.stderr)
+
+
+def test_typo_of_an_endpoint_is_a_usage_error_with_a_suggestion(module_cli) -> None:
+    out = module_cli.run("artist", "detials", "artistId=2")
+    assert out.code == USAGE, out
+    line = _one_line(out.stderr)
+    assert "did you mean 'artist/details'" in line
+    assert "--no-validate" in line
 
 
 def test_network_error(module_cli) -> None:
@@ -84,10 +92,9 @@ def test_refused_signature_is_an_auth_error(module_cli, served) -> None:
 
 
 def test_reply_that_is_not_xml(module_cli) -> None:
-    out = module_cli.run("nosuch", "thing")
+    out = module_cli.run("artist", "detials", "artistId=2", "--no-validate")
     assert out.code == REPLY, out
-    assert "not a 7digital XML envelope" in out.stderr
-    assert "Traceback" not in out.stderr
+    assert "not a 7digital XML envelope" in _one_line(out.stderr)
 
 
 def test_debug_logs_requests_without_secrets(module_cli, served) -> None:

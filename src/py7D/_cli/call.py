@@ -125,15 +125,14 @@ def find_table_endpoint(path: str, method: str | None, auth: str | None) -> Endp
     return candidates[0] if candidates and method is None else None
 
 
-def _note_free_form(path: str) -> None:
-    import difflib
+def show_warnings_as_notes() -> None:
+    """py7D's warnings (an endpoint not in the table...) as one ``py7d: note:`` line each."""
+    import warnings
 
-    from .._endpoints import ENDPOINTS
+    def show(message: Warning | str, *_: Any, **__: Any) -> None:
+        sys.stderr.write(f"py7d: note: {message}\n")
 
-    keys = {ep.key: ep.path for ep in ENDPOINTS}
-    close = difflib.get_close_matches(path.lower(), list(keys), n=1)
-    hint = f"; did you mean {keys[close[0]]}?" if close else ""
-    sys.stderr.write(f"py7d: note: {path} is not in the endpoint table, sent as asked{hint}\n")
+    warnings.showwarning = show
 
 
 def _needs_user_token(endpoint: Endpoint | None, auth: str | None, params: dict[str, str]) -> bool:
@@ -162,9 +161,8 @@ def run_call(argv: Sequence[str], parser: argparse.ArgumentParser) -> int:
     _check_combinations(options)
     path, params = parse_targets(targets)
     endpoint = find_table_endpoint(path, options.method, options.auth)
-    if endpoint is None:
-        _note_free_form(path)
     params = canonical_params(params, endpoint)
+    show_warnings_as_notes()
 
     from .session import open_session
 
@@ -196,4 +194,5 @@ def send(
         access_token=token,
         auth=options.auth,
         http_method=options.method,
+        validate=not options.no_validate,
     )

@@ -29,6 +29,7 @@ CALL_FLAGS = (
     "--no-progress",
     "--auth",
     "--method",
+    "--no-validate",
 )
 COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
     "endpoints": ("--json",),

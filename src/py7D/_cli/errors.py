@@ -37,7 +37,7 @@ def describe(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, ConfigurationError):
         return ExitCode.CONFIG, f"{exc} ('py7d whoami' shows the settings in use)"
     if isinstance(exc, APIClientException):
-        return ExitCode.USAGE, str(exc)
+        return ExitCode.USAGE, str(exc).replace("pass validate=False", "add --no-validate")
     if isinstance(exc, RateLimitedError):
         wait = f"wait {exc.retry_after:.0f} s" if exc.retry_after is not None else "wait"
         return ExitCode.API, f"rate limited: {exc}; {wait} and try again"

@@ -1,47 +1,23 @@
-"""``--all`` / ``--limit``: every item of a paged endpoint, as JSON Lines or a streamed table."""
+"""``--all`` / ``--limit``: every item of a paged endpoint, as JSON Lines or a streamed table.
+
+The walk itself is py7D's shared paging (:meth:`py7D.Client.pages`); this
+module only writes the items and keeps the progress bar up to date.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..cli import UsageError
 
 if TYPE_CHECKING:
     from .._auth import Token
-    from .._core import Result
     from .._endpoints import Endpoint
     from .session import Session
 
-__all__ = ["iter_pages", "run_all"]
-
-
-def iter_pages(
-    session: Session,
-    path: str,
-    params: dict[str, Any],
-    token: Token | None,
-    options: argparse.Namespace,
-) -> Iterator[tuple[Result, list[Any]]]:
-    """Each page's result and its items, from ``page=`` (default 1) to the last.
-
-    Interim loop over ``Result.page_info``; replaced by ``client.pages()`` when
-    the shared paging lands.
-    """
-    from .call import send
-    from .table import items_of
-
-    page = int(params.get("page", 1))
-    while True:
-        result = send(session, path, {**params, "page": page}, token, options)
-        items = items_of(result) or []
-        yield result, items
-        info = result.page_info
-        if info is None or not info.has_next or not items:
-            return
-        page += 1
+__all__ = ["run_all"]
 
 
 def run_all(
@@ -53,23 +29,34 @@ def run_all(
     options: argparse.Namespace,
 ) -> int:
     """Write every item (up to ``--limit``) while a progress bar runs on stderr."""
-    if endpoint is None or not endpoint.paged:
+    if endpoint is None or endpoint.items is None:
         raise UsageError(
             f"{path} is not a paged endpoint, so --all/--limit do not apply "
             "('py7d endpoints' marks the paged ones)"
         )
+    from .._paging import items_at
     from .output import json_line
     from .progress import Progress
     from .table import TableWriter
 
     out = sys.stdout
-    progress = Progress(sys.stderr, enabled=None if not options.no_progress else False)
+    progress = Progress(sys.stderr, enabled=False if options.no_progress else None)
     table = TableWriter(out) if options.table else None
     count = pages = 0
+    walk = session.client.pages(
+        path,
+        None,
+        limit=options.limit,
+        params=params,
+        access_token=token,
+        auth=options.auth,
+        http_method=options.method,
+    )
     try:
-        for result, items in iter_pages(session, path, params, token, options):
+        for result in walk:
             pages += 1
-            if options.limit is not None:
+            items = items_at(result.data, endpoint.items)
+            if options.limit is not None:  # the last page may hold more than the limit
                 items = items[: options.limit - count]
             if table is not None:
                 table.write(items)
@@ -78,12 +65,10 @@ def run_all(
             out.flush()
             count += len(items)
             info = result.page_info
-            total_items = info.total_items if info else None
-            if options.limit is not None and total_items is not None:
-                total_items = min(total_items, options.limit)
-            progress.update(count, pages, info.total_pages if info else None, total_items)
-            if options.limit is not None and count >= options.limit:
-                break
+            total = info.total_items if info else None
+            if options.limit is not None and total is not None:
+                total = min(total, options.limit)
+            progress.update(count, pages, info.total_pages if info else None, total)
     finally:
         progress.close()
     return 0

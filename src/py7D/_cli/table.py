@@ -37,29 +37,15 @@ MAX_CELL = 40
 GAP = "  "
 
 
-def _walk(value: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def items_of(result: Result) -> list[Any] | None:
     """The repeating items of a reply (search results, releases, tags...), or None."""
+    from .._paging import items_at
+
     data = result.data
     endpoint = result.endpoint
     if endpoint is not None:
         path = endpoint.items or (endpoint.lists[0] if endpoint.lists else None)
-        if path is not None:
-            return _as_list(_walk(data, path))
-        return None
+        return None if path is None else items_at(data, path)
     if isinstance(data, dict):
         for value in data.values():
             if isinstance(value, list) and value and isinstance(value[0], dict):
