@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..cli import UsageError
 
@@ -55,24 +55,11 @@ def select_endpoints(resource: str | None) -> list[Endpoint]:
     return chosen
 
 
-def _as_record(ep: Endpoint) -> dict[str, Any]:
-    return {
-        "path": ep.path,
-        "method": ep.method,
-        "auth": ep.auth.value,
-        "paged": ep.paged,
-        "required": [*ep.path_params, *ep.required],
-        "one_of": [list(group) for group in ep.one_of],
-        "optional": list(ep.optional),
-        "notes": ep.notes,
-    }
-
-
 def list_endpoints(resource: str | None, as_json: bool, stream: TextIO) -> None:
     """Write the table (or one resource of it) as aligned columns or as JSON."""
     chosen = select_endpoints(resource)
     if as_json:
-        stream.write(json.dumps([_as_record(ep) for ep in chosen], indent=2) + "\n")
+        stream.write(json.dumps([ep.to_dict() for ep in chosen], indent=2) + "\n")
         return
     width = max(len(ep.path) for ep in chosen)
     stream.write(f"{'PATH':<{width}}  VERB    AUTH      PAGED  PARAMETERS\n")
@@ -85,18 +72,41 @@ def list_endpoints(resource: str | None, as_json: bool, stream: TextIO) -> None:
         )
 
 
+def _param_line(ep: Endpoint, name: str, required: bool) -> str:
+    param = ep.param(name)
+    facts = [param.kind.value]
+    if param.choices:
+        facts.append(("comma list of " if param.many else "one of ") + "|".join(param.choices))
+    elif param.many:
+        facts.append("comma list")
+    if param.minimum is not None or param.maximum is not None:
+        low = "" if param.minimum is None else str(param.minimum)
+        high = "" if param.maximum is None else str(param.maximum)
+        facts.append(f"{low}..{high}")
+    text = f"{param.description} ({', '.join(facts)})" if param.description else facts[0]
+    mark = "*" if required else " "
+    return f"    {mark} {name:<18} {text}"
+
+
 def _describe(ep: Endpoint) -> str:
     command = "py7d " + ep.path.replace("/", " ", 1)
-    lines = [
-        f"{ep.method} {ep.path}  ({ep.auth.value}{', paged' if ep.paged else ''})",
-        f"  usage:      {command} {parameter_summary(ep, '=...')}".rstrip(),
-    ]
+    lines = [f"{ep.method} {ep.path}  ({ep.auth.value}{', paged' if ep.paged else ''})"]
+    if ep.description:
+        lines.append(f"  {ep.description}")
+    lines.append(f"  usage: {command} {parameter_summary(ep, '=...')}".rstrip())
+    needed = {*ep.path_params, *ep.required}
+    if ep.parameters:
+        lines.append("  parameters (* required):")
+        lines += [_param_line(ep, name, name in needed) for name in ep.parameters]
+    if ep.one_of:
+        groups = "; ".join(" or ".join(group) for group in ep.one_of)
+        lines.append(f"  one of: {groups}")
     if ep.notes:
-        lines.append(f"  notes:      {ep.notes}")
+        lines.append(f"  notes: {ep.notes}")
     if ep.auth.value == "3-legged":
-        lines.append("  signing:    a user's access token: run 'py7d login' first")
+        lines.append("  signing: with a user's access token: run 'py7d login' first")
     elif ep.auth.value == "2-legged":
-        lines.append("  signing:    consumer key and secret (automatic)")
+        lines.append("  signing: with the consumer key and secret (automatic)")
     return "\n".join(lines)
 
 
