@@ -190,3 +190,50 @@ def test_sandbox_flag_runs_an_embedded_sandbox(module_cli) -> None:
     )
     assert out.code == 0, out
     assert json.loads(out.stdout)["response"]["artist"]["name"] == "Pink Floyd"
+
+
+def test_non_utf8_stdout_gets_escaped_json(module_cli) -> None:
+    out = module_cli.run("artist", "details", "artistId=5", env={"PYTHONIOENCODING": "ascii"})
+    assert out.code == 0, out
+    assert "\\u00f3" in out.stdout
+    assert json.loads(out.stdout)["response"]["artist"]["name"] == "Sigur Rós"
+    table = module_cli.run(
+        "artist", "details", "artistId=5", "--table", env={"PYTHONIOENCODING": "ascii"}
+    )
+    assert table.code == 0, table
+    assert "Sigur R?s" in table.stdout
+
+
+def test_sandbox_command_serves_for_other_calls(cli) -> None:
+    import signal
+
+    proc = cli.popen(
+        "sandbox",
+        "--port",
+        "0",
+        "--user",
+        "carol@example.com:carol-pw",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    try:
+        first = proc.stdout.readline()
+        url = first.split("serving on ", 1)[1].strip()
+        out = cli.run("--api-url", url, "artist", "details", "artistId=2")
+        assert out.code == 0, out
+        assert json.loads(out.stdout)["response"]["artist"]["name"] == "Pink Floyd"
+        login = cli.run(
+            "--api-url",
+            url,
+            "login",
+            "--username",
+            "carol@example.com",
+            "--password-stdin",
+            input="carol-pw\n",
+        )
+        assert login.code == 0, login
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0

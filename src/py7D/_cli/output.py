@@ -30,16 +30,23 @@ def _isatty(stream: TextIO) -> bool:
 
 def dump_json(value: Any, stream: TextIO, *, pretty: bool) -> None:
     """One JSON document and a newline."""
+    ascii_only = not speaks_utf8(stream)
     if pretty:
-        stream.write(json.dumps(value, indent=2, ensure_ascii=False))
+        stream.write(json.dumps(value, indent=2, ensure_ascii=ascii_only))
     else:
-        stream.write(json_line(value))
+        stream.write(json_line(value, ascii_only=ascii_only))
     stream.write("\n")
 
 
-def json_line(value: Any) -> str:
+def json_line(value: Any, *, ascii_only: bool = False) -> str:
     """Compact JSON on one line (JSON Lines)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":"))
+
+
+def speaks_utf8(stream: TextIO) -> bool:
+    """Whether ``stream`` can take any character (else JSON escapes non-ASCII as \\uXXXX)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    return encoding in ("utf8", "utf8sig")
 
 
 def _status_and_headers(result: Result) -> str:
@@ -51,6 +58,12 @@ def _status_and_headers(result: Result) -> str:
 def _write_xml(result: Result, stream: TextIO, headers: bool) -> None:
     if headers:
         stream.write(_status_and_headers(result))
+    stream.flush()
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:  # the reply's own bytes, whatever the terminal's encoding
+        binary.write(result.content if result.content.endswith(b"\n") else result.content + b"\n")
+        binary.flush()
+        return
     text = result.content.decode("utf-8", errors="replace")
     stream.write(text if text.endswith("\n") else text + "\n")
 

@@ -35,11 +35,12 @@ def run_all(
             "('py7d endpoints' marks the paged ones)"
         )
     from .._paging import items_at
-    from .output import json_line
+    from .output import json_line, speaks_utf8
     from .progress import Progress
     from .table import TableWriter
 
     out = sys.stdout
+    ascii_only = not speaks_utf8(out)
     progress = Progress(sys.stderr, enabled=False if options.no_progress else None)
     table = TableWriter(out) if options.table else None
     count = pages = 0
@@ -61,7 +62,7 @@ def run_all(
             if table is not None:
                 table.write(items)
             else:
-                out.write("".join(json_line(item) + "\n" for item in items))
+                out.write("".join(json_line(item, ascii_only=ascii_only) + "\n" for item in items))
             out.flush()
             count += len(items)
             info = result.page_info

@@ -123,11 +123,19 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
+def _replace_unencodable(stream: TextIO) -> None:
+    """A table is for reading: show '?' for what the terminal cannot encode, never fail."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+
+
 class TableWriter:
     """Writes rows under a header chosen from the first batch (so pages can stream)."""
 
     def __init__(self, stream: TextIO, width: int | None = None) -> None:
         self.stream = stream
+        _replace_unencodable(stream)
         self.width = width or terminal_width()
         self.columns: list[tuple[str, int]] | None = None
         self.count = 0
@@ -163,6 +171,7 @@ def _print_fields(data: Mapping[str, Any] | Any, stream: TextIO, width: int) -> 
 
 def print_result(result: Result, stream: TextIO) -> None:
     """Items as a table with a paging footer; a reply without items as ``field  value`` lines."""
+    _replace_unencodable(stream)
     width = terminal_width()
     items = items_of(result)
     if items is None:
