@@ -132,7 +132,7 @@ def test_two_legged_endpoint_is_signed_automatically(module_cli) -> None:
 def test_free_form_path_is_sent_with_a_note(module_cli) -> None:
     out = module_cli.run("playlists", "details", "playlistId=1")
     lines = out.stderr.splitlines()
-    assert lines[0].startswith("py7d: note: 'playlists/details' is not in py7D's endpoint table")
+    assert lines[0].startswith("py7d: note: playlists/details is not in the endpoint table")
     assert "Resource not found" in lines[1]  # it was sent: the sandbox does not know it
     assert out.code == 7
 

@@ -27,6 +27,7 @@ def _one_line(text: str) -> str:
         (("completion", "tcsh"), "invalid choice"),
         (("endpoints", "artsit"), "did you mean artist"),
         (("sign", "not-a-url"), "http://"),
+        (("artist",), "artist needs an action: browse, chart, details"),
     ],
 )
 def test_usage_errors(module_cli, args: tuple[str, ...], needle: str) -> None:

@@ -125,14 +125,36 @@ def find_table_endpoint(path: str, method: str | None, auth: str | None) -> Endp
     return candidates[0] if candidates and method is None else None
 
 
-def show_warnings_as_notes() -> None:
-    """py7D's warnings (an endpoint not in the table...) as one ``py7d: note:`` line each."""
+def show_warnings_as_notes(path: str) -> None:
+    """py7D's warnings as one ``py7d: note:`` line each, worded for the command line."""
     import warnings
 
-    def show(message: Warning | str, *_: Any, **__: Any) -> None:
-        sys.stderr.write(f"py7d: note: {message}\n")
+    from .._validation import UnknownEndpointWarning
+
+    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+        text = str(message)
+        if issubclass(category, UnknownEndpointWarning):
+            text = (
+                f"{path} is not in the endpoint table; sent as given (GET and unsigned unless "
+                "--method/--auth say otherwise; 'py7d endpoints' lists the known ones)"
+            )
+        sys.stderr.write(f"py7d: note: {text}\n")
 
     warnings.showwarning = show
+
+
+def _check_resource_alone(path: str, endpoint: Endpoint | None) -> None:
+    """``py7d artist``: a resource that needs an action gets the list of its actions."""
+    if endpoint is not None or "/" in path:
+        return
+    from .._endpoints import ENDPOINTS
+
+    actions = [ep.action for ep in ENDPOINTS if ep.resource.lower() == path.lower() and ep.action]
+    if actions:
+        raise UsageError(
+            f"{path} needs an action: {', '.join(dict.fromkeys(actions))} "
+            f"('py7d endpoints {path}' shows their parameters)"
+        )
 
 
 def _needs_user_token(endpoint: Endpoint | None, auth: str | None, params: dict[str, str]) -> bool:
@@ -161,8 +183,9 @@ def run_call(argv: Sequence[str], parser: argparse.ArgumentParser) -> int:
     _check_combinations(options)
     path, params = parse_targets(targets)
     endpoint = find_table_endpoint(path, options.method, options.auth)
+    _check_resource_alone(path, endpoint)
     params = canonical_params(params, endpoint)
-    show_warnings_as_notes()
+    show_warnings_as_notes(path)
 
     from .session import open_session
 
