@@ -50,7 +50,7 @@ def assert_identical(ours: Any, theirs: Any, where: str = "$") -> None:
             assert_identical(ours[key], theirs[key], f"{where}.{key}")
     elif isinstance(theirs, list):
         assert len(ours) == len(theirs), f"{where}: {len(ours)} items != {len(theirs)}"
-        for index, (mine, other) in enumerate(zip(ours, theirs)):
+        for index, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
             assert_identical(mine, other, f"{where}[{index}]")
     else:
         assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
