@@ -118,6 +118,14 @@ def test_long_prolog_and_root_tag_across_chunks() -> None:
     same_as_xmltodict(f'<?xml version="1.0"?>\n{comment}<?pi?>\n<root {attrs}><é>ü</é></root>')
 
 
+@pytest.mark.parametrize("pad", range(240, 270, 3))
+def test_text_across_the_prolog_chunk_boundary(pad: int) -> None:
+    """The prolog is fed in small chunks; text and characters may straddle a chunk end."""
+    same_as_xmltodict(f"<r>{' ' * pad}é x<a/> {'ü' * 20} </r>")
+    same_as_xmltodict(f"<r>{'é' * (pad // 2)}<a>{' ' * 30}</a>  </r>")
+    same_as_xmltodict(f"<r a='{'x' * pad}'>{'🎵' * 5}</r>")
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "iso-8859-1", "latin-1", "cp1252"])
 def test_declared_encodings(encoding: str) -> None:
     doc = f'<?xml version="1.0" encoding="{encoding}"?><r a="é">Beyoncé ü</r>'
