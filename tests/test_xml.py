@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import random
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -145,8 +144,8 @@ def test_str_input_is_parsed_as_utf8_like_xmltodict() -> None:
 
 
 def test_bytearray_and_memoryview() -> None:
-    assert parse(bytearray(b"<r>1</r>")) == {"r": "1"}  # type: ignore[arg-type]
-    assert parse(memoryview(b"<r>1</r>")) == {"r": "1"}  # type: ignore[arg-type]
+    assert parse(bytearray(b"<r>1</r>")) == {"r": "1"}
+    assert parse(memoryview(b"<r>1</r>")) == {"r": "1"}
 
 
 # --- hostile and broken input ---------------------------------------------------------------------
@@ -324,7 +323,7 @@ def _escape_attr(value: str, quote: str, rnd: random.Random) -> str:
 
 
 @st.composite
-def element(draw: Callable[[Any], Any], rnd: random.Random, depth: int = 0) -> str:
+def element(draw: st.DrawFn, rnd: random.Random, depth: int = 0) -> str:
     name = draw(NAMES)
     attrs = draw(st.lists(ATTR_NAMES, max_size=3, unique=True))
     parts = [f"<{name}"]
@@ -355,7 +354,7 @@ def element(draw: Callable[[Any], Any], rnd: random.Random, depth: int = 0) -> s
 
 
 @st.composite
-def document(draw: Callable[[Any], Any]) -> str:
+def document(draw: st.DrawFn) -> str:
     prolog = draw(
         st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>\n', "<!-- hi -->", "\n"])
     )

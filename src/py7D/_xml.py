@@ -100,13 +100,15 @@ def _reject_doctype(*_args: object) -> None:
     raise _DoctypeRefusedError
 
 
-def parse(data: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
+def parse(
+    data: bytes | bytearray | memoryview | str, *, max_bytes: int | None = None
+) -> dict[str, Any]:
     """Parse an XML document into the dict ``xmltodict.parse(data)`` would return.
 
     Parameters
     ----------
     data:
-        The body. ``bytes`` are decoded as the document declares (expat's detection);
+        The body. Bytes are decoded as the document declares (expat's detection);
         a ``str`` is encoded as UTF-8 and parsed as UTF-8, like xmltodict does.
     max_bytes:
         Refuse bodies longer than this many bytes before parsing anything.
@@ -117,6 +119,7 @@ def parse(data: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
         Empty, oversized, non-XML, truncated or badly encoded body; any DOCTYPE;
         an undefined entity.
     """
+    raw: bytes | bytearray
     if isinstance(data, str):
         try:
             raw = data.encode("utf-8")
