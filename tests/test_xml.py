@@ -220,6 +220,24 @@ def test_hostile_input_refused(doc: str, reason: str) -> None:
         _raises(doc, reason)
 
 
+@pytest.mark.parametrize("prefix", ["", "<!--" + "x" * 5000 + "-->\n", "<?pi " + "y" * 700 + "?>"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be"])
+def test_billion_laughs_refused_in_any_encoding_and_position(prefix: str, encoding: str) -> None:
+    doc = BILLION_LAUGHS.replace('<?xml version="1.0"?>', "")
+    data = (prefix + doc).encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    _raises(data, "doctype")
+
+
+def test_doctype_refused_before_any_expansion() -> None:
+    """With a 10^9 expansion in the content, a refusal must still take no measurable time."""
+    started = time.perf_counter()
+    for _ in range(50):
+        _raises(BILLION_LAUGHS, "doctype")
+    assert time.perf_counter() - started < 0.5
+
+
 @pytest.mark.parametrize(
     "data",
     [

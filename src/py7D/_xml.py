@@ -17,10 +17,12 @@ It is faster because the handlers are tight closures doing the minimum per event
 - the element stack holds the bare parent dict unless the parent has pending text;
 - names are not interned (``intern=None``): interning costs more than it saves here.
 
-Safety: any DOCTYPE is refused before expat reads its internal subset, so no entity is ever
-declared, expanded or fetched (billion laughs, external entities, parameter entities); undefined
-entities, bad encodings, truncated or non-XML bodies and oversized bodies raise :class:`XMLError`,
-and no expat exception escapes.
+Safety: any DOCTYPE is refused as soon as expat reaches it, and expat is never handed more than
+a few hundred bytes past that point, so no entity is fetched and none can be expanded beyond a
+trivial amount (billion laughs, quadratic blow-up, external and parameter entities); nothing is
+ever fetched because no external-entity handler is installed. Undefined entities, bad encodings,
+truncated or non-XML bodies and oversized bodies raise :class:`XMLError`, and no expat exception
+escapes.
 
 :func:`normalize` gives the "stable shapes" of the endpoint table: the repeating elements become
 lists always.
