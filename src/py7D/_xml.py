@@ -219,7 +219,7 @@ def parse(
     except _DoctypeRefusedError:
         raise XMLError(
             "doctype",
-            "DOCTYPE declarations are refused (no entity is declared, expanded or fetched)"
+            "DOCTYPE declarations are not allowed (entity declarations could expand or fetch)"
             f" near {_excerpt(raw, parser.CurrentByteIndex)}",
             line=parser.CurrentLineNumber,
             column=parser.CurrentColumnNumber,
