@@ -246,6 +246,14 @@ def api_error_response(exc: ApiError) -> httpx.Response:
     return xml_response(exc.status, error_envelope(exc.code, exc.message))
 
 
+def _path_id(endpoint: Endpoint, segments: list[str]) -> str | None:
+    """The value of a ``{id}`` path segment (``users/{id}/update``), if the path has one."""
+    for index, part in enumerate(endpoint.path.split("/")):
+        if part.startswith("{") and index < len(segments):
+            return segments[index]
+    return None
+
+
 def origin_of(request: httpx.Request) -> str:
     """``scheme://host[:port]`` of the URL the client addressed."""
     return f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
@@ -525,7 +533,7 @@ class Sandbox:
             consumer=consumer,
             shop=shop,
             now=self.clock(),
-            path_id=segments[2] if endpoint.path_params else None,
+            path_id=_path_id(endpoint, segments),
             signed=signed,
         )
         req.token = self._authenticate(req)

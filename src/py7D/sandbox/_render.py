@@ -26,7 +26,7 @@ from ._catalogue import (
     Track,
 )
 from ._shop import Shop
-from ._xml import Element, paging, sub
+from ._xml import Element, nil, paging, sub
 
 __all__ = ["Profile", "Render"]
 
@@ -280,6 +280,13 @@ def _release_licensor(r: Render, el: Element, rel: Release, _: Profile) -> None:
     sub(sub(el, "licensor", id=rel.licensor_id), "name", LICENSOR_NAMES[rel.licensor_id])
 
 
+def _streaming_date(el: Element, rel: Release) -> None:
+    if rel.streaming_date is None:
+        nil(el, "streamingReleaseDate")
+    else:
+        sub(el, "streamingReleaseDate", iso(rel.streaming_date))
+
+
 def _release_url(r: Render, el: Element, rel: Release, _: Profile) -> None:
     artist = r.cat.artists[rel.artist_id]
     sub(el, "url", r._link(f"artist/{artist.slug}/release/{rel.slug}"))
@@ -306,9 +313,7 @@ _RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], object]
     "licensor": _release_licensor,
     "licensorId": lambda r, el, rel, _: sub(el, "licensor", id=rel.licensor_id),
     "popularity": lambda r, el, rel, _: sub(el, "popularity", rel.popularity),
-    "streamingReleaseDate": lambda r, el, rel, _: sub(
-        el, "streamingReleaseDate", iso(rel.release_date)
-    ),
+    "streamingReleaseDate": lambda r, el, rel, _: _streaming_date(el, rel),
     "duration": lambda r, el, rel, _: sub(el, "duration", r.cat.duration(rel)),
     "trackCount": lambda r, el, rel, _: sub(el, "trackCount", rel.track_count),
     "download": _release_download,
@@ -324,13 +329,16 @@ def _release_of(r: Render, t: Track) -> Release:
     return r.cat.releases[t.release_id]
 
 
-def _track_download(r: Render, el: Element, t: Track, _: Profile, *, details: bool = False) -> None:
+def _track_download(
+    r: Render, el: Element, t: Track, _: Profile, *, details: bool = False, dated: bool = True
+) -> None:
     rel = _release_of(r, t)
     if "download" in r.usage_types:
         dl = sub(el, "download")
         if details:
             sub(dl, "previewDate", iso(rel.release_date))
-        sub(dl, "releaseDate", iso(rel.release_date))
+        if dated:
+            sub(dl, "releaseDate", iso(rel.release_date))
         packages = tuple(p for p in rel.packages if p in (2, 9))
         r.packages(dl, packages, t.price, t.rrp, per_track=True, bare_format=details)
     r.streaming(el, rel.release_date)
@@ -358,9 +366,7 @@ _TRACK_FIELDS: dict[str, Callable[[Render, Element, Track, Profile], object]] = 
     "slug": lambda r, el, t, _: sub(el, "slug", _release_of(r, t).slug),
     "url": _track_url,
     "price": lambda r, el, t, _: r.price(el, t.price, t.rrp),
-    "streamingReleaseDate": lambda r, el, t, _: sub(
-        el, "streamingReleaseDate", iso(_release_of(r, t).release_date)
-    ),
+    "streamingReleaseDate": lambda r, el, t, _: _streaming_date(el, _release_of(r, t)),
     "popularity": lambda r, el, t, _: sub(el, "popularity", t.popularity),
     "formats": lambda r, el, t, _: r.legacy_formats(el, _release_of(r, t).packages),
     "searchFormats": lambda r, el, t, _: r.legacy_formats(
@@ -368,6 +374,7 @@ _TRACK_FIELDS: dict[str, Callable[[Render, Element, Track, Profile], object]] = 
     ),
     "download": _track_download,
     "downloadDetails": lambda r, el, t, n: _track_download(r, el, t, n, details=True),
+    "downloadPackages": lambda r, el, t, n: _track_download(r, el, t, n, dated=False),
     "pline": lambda r, el, t, _: sub(el, "pline", _release_of(r, t).pline),
 }
 
@@ -519,7 +526,7 @@ RELEASE_TRACK: Profile = (
     "slug",
     "url",
     "price",
-    "download",
+    "downloadPackages",
 )
 CHART_TRACK: Profile = (
     "title",
@@ -529,7 +536,7 @@ CHART_TRACK: Profile = (
     "duration",
     "release",
     "price",
-    "download",
+    "downloadPackages",
 )
 SEARCH_TRACK: Profile = (
     "slug",
