@@ -126,7 +126,8 @@ def test_concurrent_requests_keep_state_consistent(sandbox: Sandbox, signer: Sig
                 r = sandbox.handle(
                     httpx.Request(
                         "GET",
-                        f"{sandbox.base_url}/artist/details?artistId={1 + i}&oauth_consumer_key={KEY}",
+                        f"{sandbox.base_url}/artist/details?artistId={i + 1}"
+                        f"&oauth_consumer_key={KEY}",
                     )
                 )
             statuses.append(r.status_code)

@@ -131,7 +131,7 @@ def test_vector_1_through_a_sandbox(clock: Clock) -> None:
     assert replay.text == "OAuth authentication error: Nonce already used"
 
 
-# -- through the sandbox ---------------------------------------------------------------
+# -- through the sandbox --------------------------------------------------------------------
 def test_signed_two_legged_call_in_each_place(sandbox: Sandbox, signer: Signer) -> None:
     mbid = sandbox.catalogue.mbid("artist", 2)
     for place in ("header", "query"):
@@ -314,7 +314,7 @@ def test_base_string_uses_the_requested_host(sandbox: Sandbox, signer: Signer) -
     assert sandbox.handle(moved).text == "OAuth authentication error: Invalid signature"
 
 
-# -- three-legged ------------------------------------------------------------------------
+# -- three-legged ---------------------------------------------------------------------------
 def test_three_legged_refusals(sandbox: Sandbox, signer: Signer) -> None:
     no_token = sandbox.handle(signer.request("GET", "user/locker"))
     assert (

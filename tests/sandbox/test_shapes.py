@@ -34,7 +34,7 @@ XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 # Paths the sandbox sends although no recorded reply of the endpoint has them.
 EXTRA_PATHS: dict[str, dict[str, str]] = {
     "release/editorial": {
-        "editorial/promotionalText": "documented in the API reference (§8), not in the one recording",
+        "editorial/promotionalText": "in the API reference (§8), not in the one recording",
         "editorial/promotionalText/text": "as above",
     },
 }
