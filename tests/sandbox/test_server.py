@@ -129,3 +129,15 @@ def test_main_prints_the_url_and_stops_cleanly(stop: signal.Signals) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_importing_the_sandbox_does_not_import_uvicorn() -> None:
+    code = "import sys, py7D.sandbox; assert 'uvicorn' not in sys.modules, 'uvicorn imported'"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

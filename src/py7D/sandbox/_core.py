@@ -262,13 +262,14 @@ def origin_of(request: httpx.Request) -> str:
 def request_params(request: httpx.Request) -> dict[str, str]:
     """API parameters (not ``oauth_*``) by lower-cased name; the first value wins.
 
-    GET: the query string. POST/PUT: the form body plus ``userId``,
-    ``country``, ``shopId`` and ``onBehalfOfPartnerId`` from the query.
+    GET: the query string. POST/PUT: the form-encoded body (only with a form
+    ``Content-Type``, as for the signature) plus ``userId``, ``country``,
+    ``shopId`` and ``onBehalfOfPartnerId`` from the query.
     """
     query = parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True)
     if request.method in ("POST", "PUT"):
         pairs = [(k, v) for k, v in query if k.lower() in _QUERY_ON_POST]
-        if is_form(request) or "content-type" not in request.headers:
+        if is_form(request):
             pairs += parse_qsl(request.content.decode("utf-8", "replace"), keep_blank_values=True)
     else:
         pairs = query
