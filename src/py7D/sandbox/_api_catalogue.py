@@ -635,7 +635,7 @@ def _match(
         attr = {"mbId": value} if by_mbid else {"sevenDigitalId": value}
         block = sub(el, group, **attr)
         item_id = (
-            cat.from_mbid(kind, value) if by_mbid else (int(value) if value.isdigit() else None)
+            cat.from_mbid(kind, value) if by_mbid else (int(value) if value.isdecimal() else None)
         )
         if item_id is None or lookup(item_id) is None:
             sub(block, "matchError", code=2001)
@@ -656,7 +656,7 @@ def _batch(
     show_errors = (req.get("showErrors") or "").lower() == "true"
     el = Element("items")
     for value in req.ids(name):
-        item = lookup(int(value)) if value.isdigit() else None
+        item = lookup(int(value)) if value.isdecimal() else None
         if item is not None:
             build(el, item)
         elif show_errors:

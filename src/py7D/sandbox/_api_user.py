@@ -150,7 +150,7 @@ def update_user(req: ApiRequest) -> Element:
     """Change the signed-in user's e-mail address and/or password."""
     user = req.user()
     target = req.path_id or ""
-    if not target.isdigit():
+    if not target.isdecimal():
         raise ApiError.invalid("id", target)
     if int(target) != user.id:
         raise ApiError(2002, "Users can only update their own account")

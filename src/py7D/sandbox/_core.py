@@ -104,7 +104,7 @@ class ApiRequest:
         value = self.require(name) if required else self.get(name)
         if value is None or value == "":
             return default
-        if not value.isdigit() or len(value) > 12:
+        if not (value.isascii() and value.isdecimal()) or len(value) > 12:
             raise ApiError.invalid(name, value)
         return int(value)
 
@@ -656,7 +656,7 @@ class Sandbox:
         ]
         if with_partner:
             return with_partner[0]
-        if not value.isdigit():
+        if not value.isdecimal():
             raise ApiError.invalid("userId", value)
         user = self._users.get(int(value))
         if user is None:

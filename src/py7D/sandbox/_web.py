@@ -210,9 +210,9 @@ def _media_track(
     # CONSUMER/USER levels refuse a request without a signature.
     token = sandbox.verify_oauth(request, signed, consumer, level)
     assert token is None or isinstance(token, AccessToken)
-    if not track_id or not track_id.isdigit():
+    if not track_id or not track_id.isdecimal():
         return text_response(400, "Missing or invalid trackId")
-    if format_id is not None and (not format_id.isdigit() or int(format_id) not in FORMATS):
+    if format_id is not None and (not format_id.isdecimal() or int(format_id) not in FORMATS):
         return text_response(400, "Missing or invalid formatId")
     track = sandbox.catalogue.track(int(track_id))
     if track is None:
