@@ -19,7 +19,7 @@ from ._api_catalogue import VOUCHERS, get_release
 from ._catalogue import PACKAGES, Release, Track
 from ._core import ApiRequest, route
 from ._errors import ApiError, OAuthRefusedError
-from ._render import LockerLine, iso
+from ._render import LockerLine, iso, price_block
 from ._shop import SHOPS, Currency
 from ._state import (
     DECLINED_ON_CHARGE,
@@ -245,15 +245,6 @@ def _open_basket(req: ApiRequest) -> Basket:
     return basket
 
 
-def _money(parent: Element, tag: str, cur: Currency, value: float, rrp: float) -> None:
-    el = sub(parent, tag)
-    sub(el, "currency", cur.symbol, code=cur.code)
-    sub(el, "value", f"{value:.2f}")
-    sub(el, "formattedPrice", cur.format(value))
-    sub(el, "rrp", f"{rrp:.2f}")
-    sub(el, "formattedRrp", cur.format(rrp))
-
-
 def _due(parent: Element, cur: Currency, amount: float, *, currency: bool) -> None:
     el = sub(parent, "amountDue")
     if currency:
@@ -267,7 +258,7 @@ def basket_el(req: ApiRequest, basket: Basket) -> Element:
     cat, cur = req.catalogue, SHOPS[basket.shop_id].currency
     el = Element("basket", id=basket.id)
     sub(el, "itemCount", len(basket.items))
-    _money(el, "price", cur, basket.total, basket.total_rrp)
+    price_block(el, cur, basket.total, basket.total_rrp)
     items = sub(el, "basketItems")
     for item in basket.items:
         release = cat.releases[item.release_id]
@@ -278,7 +269,7 @@ def basket_el(req: ApiRequest, basket: Basket) -> Element:
         sub(bi, "artistName", cat.artists[release.artist_id].name)
         sub(bi, "trackId", item.track_id)
         sub(bi, "releaseId", item.release_id)
-        _money(bi, "price", cur, item.price, item.rrp)
+        price_block(bi, cur, item.price, item.rrp)
         sub(bi, "package", id=item.package_id)
         if item.discount:
             sub(sub(bi, "discount"), "type", "Voucher")
