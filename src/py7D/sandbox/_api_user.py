@@ -99,9 +99,8 @@ def access_token(req: ApiRequest) -> Element | httpx.Response:
 
 # -- accounts ---------------------------------------------------------------------------
 def _login(req: ApiRequest, email: str, password: str) -> User:
-    user_id = req.sandbox._emails.get(email.lower())
-    user = req.sandbox._users.get(user_id) if user_id is not None else None
-    if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+    user = req.sandbox._check_credentials(email, password)
+    if user is None:
         raise ApiError(1002, "Invalid email address or password")
     return user
 

@@ -668,7 +668,19 @@ class Sandbox:
         self._access_tokens[token.key] = token
         return token
 
+    def _check_credentials(self, email: str, password: str) -> User | None:
+        """The user with that e-mail address and password, or None."""
+        user_id = self._emails.get(email.lower())
+        user = self._users.get(user_id) if user_id is not None else None
+        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+            return None
+        return user
+
     def _new_request_token(self, consumer_key: str, callback: str | None) -> RequestToken:
+        # Forget tokens expired for a whole lifetime (recent ones still answer "Token expired").
+        horizon = self.clock() - self.request_token_ttl
+        for key in [k for k, t in self._request_tokens.items() if t.expires < horizon]:
+            del self._request_tokens[key]
         token = RequestToken(
             secrets.token_hex(16),
             secrets.token_hex(16),
