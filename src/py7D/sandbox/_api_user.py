@@ -175,10 +175,7 @@ def create_user(req: ApiRequest) -> Element:
     _require_user_management(req)
     partner_id, email = req.require("userId"), req.require("emailAddress")
     sandbox = req.sandbox
-    if any(
-        u.partner_id == partner_id and u.partner_consumer == req.consumer.key
-        for u in sandbox._users.values()
-    ):
+    if sandbox._partner_user(req.consumer, partner_id) is not None:
         raise ApiError(2003, f"User already exists: {partner_id}")
     _check_new_email(req, email)
     password = secrets.token_urlsafe(12)

@@ -648,14 +648,22 @@ class Sandbox:
         self._emails[email.lower()] = user.id
         return user
 
+    def _partner_user(self, consumer: Consumer, partner_id: str) -> User | None:
+        """The user a partner created with ``user/create`` under its own ``userId``."""
+        return next(
+            (
+                u
+                for u in self._users.values()
+                if u.partner_id == partner_id and u.partner_consumer == consumer.key
+            ),
+            None,
+        )
+
     def _resolve_user_id(self, consumer: Consumer, value: str) -> User:
-        with_partner = [
-            u
-            for u in self._users.values()
-            if u.partner_id == value and u.partner_consumer == consumer.key
-        ]
-        if with_partner:
-            return with_partner[0]
+        """A ``userId`` parameter: the partner's own id first, else a 7digital user id."""
+        partner_user = self._partner_user(consumer, value)
+        if partner_user is not None:
+            return partner_user
         if not value.isdecimal():
             raise ApiError.invalid("userId", value)
         user = self._users.get(int(value))
