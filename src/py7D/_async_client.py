@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, default_headers
+from ._client import BaseClient, apply_client_defaults, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import map_transport_errors
+from ._exceptions import ValidationError, map_transport_errors
 from ._resources import AsyncResources
 
 __all__ = ["AsyncClient"]
@@ -42,6 +42,11 @@ class AsyncClient(BaseClient, AsyncResources):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
@@ -135,8 +140,9 @@ class AsyncClient(BaseClient, AsyncResources):
                 yield item
 
     async def _send(self, call: PreparedCall) -> httpx.Response:
-        with map_transport_errors(call.request):
-            return await self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+        request = apply_client_defaults(call.request, self._http)
+        with map_transport_errors(request):
+            return await self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any

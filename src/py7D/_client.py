@@ -19,11 +19,13 @@ from ._core import (
     Result,
     build_call,
     parse_response,
+    resolve_path,
 )
 from ._endpoints import AuthLevel
-from ._exceptions import ConfigurationError, describe_request, map_transport_errors
+from ._exceptions import ValidationError, describe_request, map_transport_errors
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
+from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
 
@@ -99,8 +101,11 @@ class BaseClient:
             access_token=token,
             auth=auth,
             http_method=http_method,
-            validate=validate,
         )
+        if validate:  # the table's checks (sans-I/O, shared by both clients); nothing sent yet
+            check_call(
+                resolve_path(resource, action), call.endpoint, params, has_token=token is not None
+            )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
 
@@ -159,8 +164,8 @@ class BaseClient:
         ``track/preview`` URL is returned instead.
         """
         track = str(track_id)
-        if not track.isdigit():
-            raise ConfigurationError(f"track_id must be numeric, got {track_id!r}")
+        if not (track.isascii() and track.isdigit()):
+            raise ValidationError(f"track_id must be numeric, got {track_id!r}")
         if not self.settings.consumer_secret:
             key = self.settings.require_key()
             return str(
@@ -169,7 +174,7 @@ class BaseClient:
                     params={"oauth_consumer_key": key, "trackid": track},
                 )
             )
-        if self.settings.api_url == DEFAULT_API_URL:
+        if is_live_api(self.settings.api_url):
             base = PREVIEW_CLIP_URL
         else:
             url = httpx.URL(self.settings.api_url)
@@ -215,6 +220,11 @@ class Client(BaseClient, Resources):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
@@ -324,8 +334,9 @@ class Client(BaseClient, Resources):
             yield from walk.feed(send(params=page))
 
     def _send(self, call: PreparedCall) -> httpx.Response:
-        with map_transport_errors(call.request):
-            return self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+        request = apply_client_defaults(call.request, self._http)
+        with map_transport_errors(request):
+            return self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -356,6 +367,26 @@ class Client(BaseClient, Resources):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def apply_client_defaults(
+    request: httpx.Request, http: httpx.Client | httpx.AsyncClient
+) -> httpx.Request:
+    """Give ``request`` the client's default headers and timeout.
+
+    ``httpx.Client.send()`` does not apply them (only ``build_request()``
+    does): without this the User-Agent/Accept headers were never sent and the
+    configured timeout was ignored.
+    """
+    for name, value in http.headers.items():
+        request.headers.setdefault(name, value)
+    request.extensions.setdefault("timeout", http.timeout.as_dict())
+    return request
+
+
+def is_live_api(api_url: str) -> bool:
+    """Whether ``api_url`` is 7digital's own API (http or https), not a sandbox or proxy."""
+    return api_url == DEFAULT_API_URL or httpx.URL(api_url).host == "api.7digital.com"
 
 
 def default_headers() -> dict[str, str]:

@@ -10,6 +10,7 @@ import datetime as _dt
 import decimal
 import enum
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,6 @@ from ._exceptions import (
     ValidationError,
     error_class_for_code,
 )
-from ._validation import check_call
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -99,7 +99,9 @@ class PageInfo:
 
     @property
     def has_next(self) -> bool:
-        return self.page * self.page_size < self.total_items
+        # Not ``page * page_size < total_items``: with pageSize 0 (seen in
+        # artist/similar replies) that is true forever and a pager never stops.
+        return self.page < self.total_pages
 
 
 class Result(dict[str, Any]):
@@ -198,14 +200,20 @@ def encode_value(name: str, value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return value
+    # Enums before str/int: a ``(str, Enum)`` member is a str whose str() is
+    # ``'Mode.FAST'`` on Python 3.11, and that is what httpx would send.
     if isinstance(value, enum.Enum):
         inner: Any = value.value
         return encode_value(name, inner)
-    if isinstance(value, int):
+    if isinstance(value, str):
         return str(value)
+    if isinstance(value, int):
+        return str(int(value))
     if isinstance(value, float | decimal.Decimal):
+        if not decimal.Decimal(value).is_finite():
+            raise ValidationError(
+                f"parameter {name!r}: cannot send {value!r}; pass a finite number"
+            )
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return format(decimal.Decimal(str(value)), "f")
@@ -216,7 +224,10 @@ def encode_value(name: str, value: Any) -> str | None:
         parts = [encode_value(name, v) for v in items]
         return ",".join(p for p in parts if p is not None)
     if isinstance(value, bytes):
-        return value.decode("utf-8")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(f"parameter {name!r}: bytes must be UTF-8 text") from None
     raise ValidationError(
         f"parameter {name!r}: cannot send a {type(value).__name__}; "
         "pass a str, int, float, bool, date or a list of those"
@@ -281,24 +292,25 @@ def build_call(
     auth: AuthLevel | str | None = None,
     http_method: str | None = None,
     signer: type[OAuth1Auth] = OAuth1Auth,
-    validate: bool = True,
 ) -> PreparedCall:
     """Build the ``httpx.Request`` for one call and choose how to sign it.
 
     The auth level is ``auth`` when given, else 3-legged when an access token
     is given, else the endpoint table's level (unsigned for unknown paths). A
     3-legged endpoint called with ``userId`` and no token is signed 2-legged,
-    as partner (user-management) keys do. ``validate`` runs the table's checks
-    (:mod:`py7D._validation`) first; ``False`` sends a near-miss path as given.
+    as partner (user-management) keys do.
     """
     path = resolve_path(resource, action)
     level = _coerce_level(auth)
     if level is None and access_token is not None:
         level = AuthLevel.USER
+    if access_token is not None and level is not None and level is not AuthLevel.USER:
+        raise ValidationError(
+            f"an access token was given but auth={level.value!r}; drop the token, or use "
+            "auth='3-legged' to act for the user"
+        )
     method = http_method.upper() if http_method else None
     endpoint = _pick_endpoint(path, level, method)
-    if validate:
-        check_call(path, endpoint, params, has_token=access_token is not None)
     if level is None:
         level = endpoint.auth if endpoint else AuthLevel.NONE
         if level is AuthLevel.USER and access_token is None and _has(params, "userId"):
@@ -322,7 +334,7 @@ def build_call(
         for name in endpoint.path_params:
             if name.lower() not in path_values:
                 raise ValidationError(f"{endpoint.path} needs the path parameter {name}=...")
-            path = path.replace("{" + name + "}", httpx.URL(path_values[name.lower()]).path)
+            path = path.replace("{" + name + "}", _path_segment(name, path_values[name.lower()]))
 
     key = settings.require_key()
     country_given = _has(params, "country") or _has(params, "shopId")
@@ -363,6 +375,13 @@ def build_call(
     return PreparedCall(request=request, auth=signer_obj, endpoint=endpoint, auth_level=level)
 
 
+def _path_segment(name: str, value: str) -> str:
+    """A path parameter as one percent-encoded segment: it cannot add segments or a query."""
+    if value in ("", ".", ".."):
+        raise ValidationError(f"path parameter {name}={value!r} is not a valid id")
+    return urllib.parse.quote(value, safe="")
+
+
 def _has(params: Mapping[str, Any], name: str) -> bool:
     lowered = name.lower()
     return any(k.lower() == lowered and v is not None for k, v in params.items())
@@ -381,11 +400,22 @@ def http_headers_of(response: httpx.Response) -> dict[str, str]:
     return out
 
 
+_SECRET_IN_TEXT = re.compile(
+    r"(oauth_token_secret|oauth_token|oauth_signature|password|secret)(=|\s*:\s*|>)([^&\s<\"']*)",
+    re.IGNORECASE,
+)
+
+
 def excerpt(content: bytes, limit: int = 120) -> str:
-    """A short printable start of a body, safe to put in an error message."""
+    """A short printable start of a body, safe to put in an error message.
+
+    Values that look like credentials (``oauth_token_secret=...``) are masked:
+    a token reply read as an error must not leak its secret.
+    """
     text = content[: limit * 4].decode("utf-8", errors="replace")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = " ".join(text.split())
+    text = _SECRET_IN_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
