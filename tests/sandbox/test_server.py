@@ -46,6 +46,9 @@ def test_running_serves_signed_and_unsigned_calls() -> None:
             refused = client.send(forged)
             assert refused.status_code == 401
             assert refused.text == "OAuth authentication error: Invalid signature"
+            head = client.head("artist/details", params={"artistId": 2, "oauth_consumer_key": KEY})
+            assert (head.status_code, head.content) == (200, b"")
+            assert head.headers["content-length"] == str(len(plain.content))
             missing = client.get("nothing", params={"oauth_consumer_key": KEY})
             assert (missing.status_code, missing.text) == (404, "Resource not found")
             preview = client.get(
