@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -54,6 +55,7 @@ class BaseClient:
         config_file: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
         normalize: bool = False,
+        clock: Callable[[], float] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
     ) -> None:
@@ -68,6 +70,8 @@ class BaseClient:
             environ=environ,
         )
         self.normalize = normalize
+        # The clock signs oauth_timestamp; injectable for tests and skewed hosts.
+        self._clock: Callable[[], float] = clock or time.time
         self.max_response_bytes = max_response_bytes
 
     def __repr__(self) -> str:
@@ -101,6 +105,7 @@ class BaseClient:
             access_token=token,
             auth=auth,
             http_method=http_method,
+            signer=self._make_signer,
         )
         if validate:  # the table's checks (sans-I/O, shared by both clients); nothing sent yet
             check_call(
@@ -137,8 +142,11 @@ class BaseClient:
         merged.update(kwargs)
         return merged
 
+    def _make_signer(self, key: str, secret: str, token: Token | None) -> OAuth1Auth:
+        return OAuth1Auth(key, secret, token, clock=self._clock)
+
     def _signer(self, token: TokenLike | None = None) -> OAuth1Auth:
-        return OAuth1Auth(
+        return self._make_signer(
             self.settings.require_key(),
             self.settings.require_secret(),
             Token.coerce(token) if token is not None else None,
