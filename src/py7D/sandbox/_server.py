@@ -170,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
-    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY)
-    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET)
+    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY, help="API key to accept")
+    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET, help="its secret")
     parser.add_argument("--seed", type=int, default=7, help="catalogue seed")
     parser.add_argument(
         "--user",
