@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -19,11 +20,13 @@ from ._core import (
     Result,
     build_call,
     parse_response,
+    resolve_path,
 )
 from ._endpoints import AuthLevel
 from ._exceptions import ValidationError, describe_request, map_transport_errors
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
+from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
 
@@ -52,6 +55,7 @@ class BaseClient:
         config_file: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
         normalize: bool = False,
+        clock: Callable[[], float] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
     ) -> None:
@@ -66,6 +70,8 @@ class BaseClient:
             environ=environ,
         )
         self.normalize = normalize
+        # The clock signs oauth_timestamp; injectable for tests and skewed hosts.
+        self._clock: Callable[[], float] = clock or time.time
         self.max_response_bytes = max_response_bytes
 
     def __repr__(self) -> str:
@@ -99,8 +105,12 @@ class BaseClient:
             access_token=token,
             auth=auth,
             http_method=http_method,
-            validate=validate,
+            signer=self._make_signer,
         )
+        if validate:  # the table's checks (sans-I/O, shared by both clients); nothing sent yet
+            check_call(
+                resolve_path(resource, action), call.endpoint, params, has_token=token is not None
+            )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
 
@@ -132,8 +142,11 @@ class BaseClient:
         merged.update(kwargs)
         return merged
 
+    def _make_signer(self, key: str, secret: str, token: Token | None) -> OAuth1Auth:
+        return OAuth1Auth(key, secret, token, clock=self._clock)
+
     def _signer(self, token: TokenLike | None = None) -> OAuth1Auth:
-        return OAuth1Auth(
+        return self._make_signer(
             self.settings.require_key(),
             self.settings.require_secret(),
             Token.coerce(token) if token is not None else None,

@@ -11,7 +11,7 @@ import decimal
 import enum
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,6 @@ from ._exceptions import (
     ValidationError,
     error_class_for_code,
 )
-from ._validation import check_call
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -292,16 +291,14 @@ def build_call(
     access_token: Token | None = None,
     auth: AuthLevel | str | None = None,
     http_method: str | None = None,
-    signer: type[OAuth1Auth] = OAuth1Auth,
-    validate: bool = True,
+    signer: Callable[[str, str, Token | None], OAuth1Auth] = OAuth1Auth,
 ) -> PreparedCall:
     """Build the ``httpx.Request`` for one call and choose how to sign it.
 
     The auth level is ``auth`` when given, else 3-legged when an access token
     is given, else the endpoint table's level (unsigned for unknown paths). A
     3-legged endpoint called with ``userId`` and no token is signed 2-legged,
-    as partner (user-management) keys do. ``validate`` runs the table's checks
-    (:mod:`py7D._validation`) first; ``False`` sends a near-miss path as given.
+    as partner (user-management) keys do.
     """
     path = resolve_path(resource, action)
     level = _coerce_level(auth)
@@ -314,8 +311,6 @@ def build_call(
         )
     method = http_method.upper() if http_method else None
     endpoint = _pick_endpoint(path, level, method)
-    if validate:
-        check_call(path, endpoint, params, has_token=access_token is not None)
     if level is None:
         level = endpoint.auth if endpoint else AuthLevel.NONE
         if level is AuthLevel.USER and access_token is None and _has(params, "userId"):

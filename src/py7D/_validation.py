@@ -1,7 +1,9 @@
 """Check a call against the endpoint table before anything is sent.
 
-Sans-I/O and called from :func:`py7D._core.build_call`, so ``Client``,
-``AsyncClient``, the module-level calls and the CLI all get the same checks.
+Sans-I/O and called from ``BaseClient._prepare`` right after the request is
+built, so ``Client``, ``AsyncClient``, the module-level calls and the CLI all
+get the same checks before anything is sent; ``build_call`` itself stays a
+plain request builder.
 Every finding of one call is reported in one :class:`ValidationError`.
 
 What counts as a mistake, and what as a new endpoint
@@ -67,7 +69,7 @@ from ._endpoints import (
     ParamKind,
     find_endpoints,
 )
-from ._exceptions import ValidationError
+from ._exceptions import Py7DError, ValidationError
 
 __all__ = [
     "Py7DWarning",
@@ -83,8 +85,12 @@ _DATE = re.compile(r"^\d{8}$")
 _INT = re.compile(r"^[+-]?\d+$")
 
 
-class Py7DWarning(UserWarning):
-    """Base class of the warnings py7D issues."""
+class Py7DWarning(Py7DError, UserWarning):  # noqa: N818 - a warning, not an error
+    """Base class of the warnings py7D issues.
+
+    Also a :class:`py7D.Py7DError`, so that under ``-W error`` (warnings raised
+    as exceptions) ``except py7D.Py7DError`` still catches everything py7D raises.
+    """
 
 
 class UnknownEndpointWarning(Py7DWarning):

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import py7D
 from py7D._endpoints import find_endpoint
@@ -357,3 +359,33 @@ async def test_sandbox_async_items(aclient: py7D.AsyncClient) -> None:
     assert len(tags) == info.total_items
     limited = [t async for t in aclient.items("tag", None, limit=5)]
     assert [t["@id"] for t in limited] == [t["@id"] for t in tags[:5]]
+
+
+# --------------------------------------------------------------------------- property
+
+
+class _Shared:
+    def __init__(self) -> None:
+        self.fake = FakeSearch(0)
+        self.client = client_for(lambda request: self.fake(request))
+
+
+_SHARED = _Shared()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    total=st.integers(min_value=0, max_value=120),
+    size=st.integers(min_value=1, max_value=50),
+    limit=st.none() | st.integers(min_value=0, max_value=150),
+)
+def test_walk_yields_each_item_once_with_the_fewest_requests(
+    total: int, size: int, limit: int | None
+) -> None:
+    fake = FakeSearch(total)
+    _SHARED.fake = fake  # one client for all examples: building one costs ~50 ms
+    items = list(_SHARED.client.items("artist", "search", q="x", pageSize=size, limit=limit))
+    wanted = total if limit is None else min(total, limit)
+    assert ids(items) == list(range(1, wanted + 1))
+    expected_requests = 0 if limit == 0 else max(1, math.ceil(wanted / size))
+    assert len(fake.requests) == expected_requests

@@ -299,17 +299,7 @@ def _call(client: py7D.Client, ep: Endpoint, params: dict[str, Any], **extra: An
     )
 
 
-# The sandbox reads a path parameter from the third path segment whatever the
-# template (sandbox/_core.py: ``path_id=segments[2]``): right for neither
-# ``users/{id}/update`` (segment 2) nor ``.../cardregistration/{id}`` (segment 4).
-# Reported to the sandbox branch; the calls py7D sends are right (see test_resources).
-_SANDBOX_PATH_ID_BUG = pytest.mark.xfail(
-    reason="sandbox takes the path id from the wrong segment", strict=False
-)
-ROWS = [pytest.param(ep, marks=_SANDBOX_PATH_ID_BUG) if ep.path_params else ep for ep in ENDPOINTS]
-
-
-@pytest.mark.parametrize("ep", ROWS, ids=lambda ep: f"{ep.method} {ep.path}")
+@pytest.mark.parametrize("ep", ENDPOINTS, ids=lambda ep: f"{ep.method} {ep.path}")
 def test_every_endpoint_answers_ok(
     ep: Endpoint, client: py7D.Client, box: Any, alice: py7D.Token
 ) -> None:

@@ -143,7 +143,7 @@ def test_one_of_group(offline: py7D.Client, sent: tuple[py7D.Client, list[httpx.
 
 def test_path_parameter_of_a_template(offline: py7D.Client) -> None:
     token = py7D.Token("t", "s")
-    with pytest.raises(py7D.ValidationError, match="missing path parameter id"):
+    with pytest.raises(py7D.ValidationError, match="path parameter id"):
         offline.request("users/{id}/update", access_token=token, emailAddress="a@b.c")
 
 
@@ -324,3 +324,14 @@ def test_module_level_request_validates() -> None:
                 py7D.request("artist", "serach", q="pink")
         finally:
             py7D.set_default_client(previous)
+
+
+def test_warnings_are_py7d_errors_under_w_error(
+    sent: tuple[py7D.Client, list[httpx.Request]],
+) -> None:
+    client, requests = sent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", py7D.UnknownEndpointWarning)
+        with pytest.raises(py7D.Py7DError):
+            client.request("playlists", None)
+    assert requests == []
