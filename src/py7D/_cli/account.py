@@ -133,12 +133,24 @@ def logout(options: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- whoami
 
 
-def _source(raw: str | None, flag: str, options: argparse.Namespace) -> str:
-    if options.sandbox and flag in ("--api-url", "consumer"):
+# setting -> the py7d option that sets it ("argument" in Settings.sources), and whether
+# --sandbox supplies it
+_OPTIONS: dict[str, tuple[str, bool]] = {
+    "api_url": ("--api-url", True),
+    "consumer_key": ("--sandbox", True),
+    "consumer_secret": ("--sandbox", True),
+    "country": ("--country", False),
+    "timeout": ("$PY7D_TIMEOUT", False),
+}
+
+
+def _source(settings: Settings, name: str, sandbox: bool) -> str:
+    """Where setting ``name`` came from, in command-line terms."""
+    option, from_sandbox = _OPTIONS[name]
+    if sandbox and from_sandbox:
         return "--sandbox (embedded)"
-    if raw == "argument":
-        return flag
-    return raw or "default"
+    raw = settings.sources.get(name)
+    return option if raw == "argument" else raw or "default"
 
 
 def _profile_source(options: argparse.Namespace) -> str:
@@ -177,33 +189,23 @@ def _saved_at(path: Path) -> str | None:
 
 def describe_settings(s: Settings, options: argparse.Namespace) -> dict[str, Any]:
     """Each setting, its value and its source; the secret only as set/not set."""
-    src = s.sources
-    config = s.config_file
-    return {
-        "profile": {"value": s.profile, "source": _profile_source(options)},
-        "api_url": {
-            "value": s.api_url,
-            "source": _source(src.get("api_url"), "--api-url", options),
-        },
-        "consumer_key": {
-            "value": s.consumer_key,
-            "source": _source(src.get("consumer_key"), "consumer", options),
-        },
-        "consumer_secret": {
-            "value": "set (hidden)" if s.consumer_secret else None,
-            "source": _source(src.get("consumer_secret"), "consumer", options),
-        },
-        "country": {
-            "value": s.country,
-            "source": _source(src.get("country"), "--country", options),
-        },
-        "timeout": {"value": s.timeout, "source": _source(src.get("timeout"), "timeout", options)},
-        "config_file": {
-            "value": str(config) if config else None,
-            "source": "exists" if config and config.exists() else "not found",
-        },
-        "token": _token_state(s, options.sandbox),
+    values: dict[str, Any] = {
+        "api_url": s.api_url,
+        "consumer_key": s.consumer_key,
+        "consumer_secret": "set (hidden)" if s.consumer_secret else None,
+        "country": s.country,
+        "timeout": s.timeout,
     }
+    config = s.config_file
+    info: dict[str, Any] = {"profile": {"value": s.profile, "source": _profile_source(options)}}
+    for name, value in values.items():
+        info[name] = {"value": value, "source": _source(s, name, options.sandbox)}
+    info["config_file"] = {
+        "value": str(config) if config else None,
+        "source": "exists" if config and config.exists() else "not found",
+    }
+    info["token"] = _token_state(s, options.sandbox)
+    return info
 
 
 def _token_line(token: dict[str, Any]) -> str:
