@@ -159,7 +159,7 @@ def test_main_help_has_examples_and_exit_codes(module_cli) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["endpoints", "login", "logout", "whoami", "sign", "completion"]
+    "command", ["endpoints", "login", "logout", "whoami", "sign", "completion", "sandbox"]
 )
 def test_every_command_has_help_with_examples(module_cli, command: str) -> None:
     out = module_cli.run(command, "--help")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -50,6 +51,16 @@ examples:
 --token alone uses the token stored by 'py7d login'; --token - reads KEY:SECRET
 from stdin. --explain on a URL that already carries oauth_signature checks it
 against your secret instead of signing again (exit 6 if it does not match).""",
+    "sandbox": """\
+examples:
+  py7d sandbox --port 8000                               # prints URL, key, secret, users
+  py7d sandbox --port 0 --user me@example.com:secret-pw  # a free port, one more user
+then, in another shell:
+  export PY7D_API_URL=http://127.0.0.1:8000/1.2
+  export PY7D_CONSUMER_KEY=sandbox-key PY7D_CONSUMER_SECRET=sandbox-secret
+  py7d artist search q=pink
+
+Serves until Ctrl-C (exit 0). Needs: pip install 'py7D[sandbox]'.""",
     "completion": """\
 examples:
   source <(py7d completion bash)                       # bash, this shell
@@ -157,5 +168,11 @@ def run_sandbox(argv: Sequence[str]) -> int:
     from .session import load_sandbox
 
     module = load_sandbox()
+    if "-h" in argv or "--help" in argv:
+        # The sandbox's own parser prints its options; the examples are ours.
+        with contextlib.suppress(SystemExit):
+            module.main(["--help"])
+        sys.stdout.write("\n" + _EXAMPLES["sandbox"] + "\n\n" + EXIT_CODES_HELP + "\n")
+        return ExitCode.OK
     status = module.main(list(argv))
     return int(status or 0)
