@@ -168,3 +168,21 @@ def test_token_of_another_server_is_not_sent(cli, served) -> None:
     assert out.code == 5, out
     assert "log in again" in out.stderr
     assert "not usable here" in cli.run("whoami", env=other).stdout
+
+
+def test_open_hands_the_url_to_the_browser(cli, tmp_path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{opened}"\n')
+    browser.chmod(0o755)
+    out = cli.run("login", "--open", input="\n", env={"BROWSER": f"{browser} %s"})
+    url = out.stdout.splitlines()[0]
+    assert "/oauth/authorise?oauth_token=" in url
+    deadline = time.monotonic() + 10
+    while not opened.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert opened.read_text() == url
+    # Enter was pressed without approving: the access-token step is refused.
+    assert out.code == 6, out
+    assert "access token" in out.stderr
+    assert not _token_path(cli).exists()
