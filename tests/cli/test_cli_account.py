@@ -184,5 +184,5 @@ def test_open_hands_the_url_to_the_browser(cli, tmp_path) -> None:
     assert opened.read_text() == url
     # Enter was pressed without approving: the access-token step is refused.
     assert out.code == 6, out
-    assert "access token" in out.stderr
+    assert "approve access on the authorisation page before pressing Enter" in out.stderr
     assert not _token_path(cli).exists()

@@ -65,28 +65,51 @@ def _credentials(session: Session, options: argparse.Namespace) -> tuple[str | N
     return None, None
 
 
+def _authorise(session: Session, request_token: Token, options: argparse.Namespace) -> str | None:
+    """Step 2: with the password (partner keys, the sandbox) or in a browser; returns the user."""
+    from .._exceptions import OAuthError
+    from .._oauth_flow import authorise_request_token
+
+    username, password = _credentials(session, options)
+    if username is None or password is None:
+        _approve_in_browser(session, request_token, options)
+        return None
+    try:
+        authorise_request_token(session.client, request_token, username, password)
+    except OAuthError as exc:
+        raise CliError(
+            f"login failed: {exc}; check the e-mail address and password "
+            "(partner keys only: others log in with 'py7d login' and a browser)",
+            ExitCode.AUTH,
+        ) from exc
+    return username
+
+
+def _exchange(session: Session, request_token: Token) -> Token:
+    """Step 3, with a hint for the usual cause of a refusal (Enter before approving)."""
+    from .._exceptions import OAuthError
+    from .._oauth_flow import exchange_access_token
+
+    try:
+        return exchange_access_token(session.client, request_token)
+    except OAuthError as exc:
+        raise CliError(
+            f"login failed: {exc}; approve access on the authorisation page before pressing "
+            "Enter, then run 'py7d login' again",
+            ExitCode.AUTH,
+        ) from exc
+
+
 def login(options: argparse.Namespace) -> int:
     """Request token -> authorisation (password or browser) -> access token -> token file."""
-    from .._exceptions import OAuthError
-    from .._oauth_flow import authorise_request_token, exchange_access_token, get_request_token
+    from .._oauth_flow import get_request_token
     from .._tokens import save_token
 
     with open_session(options) as session:
         client = session.client
-        username, password = _credentials(session, options)
         request_token = get_request_token(client)
-        if username is not None and password is not None:
-            try:
-                authorise_request_token(client, request_token, username, password)
-            except OAuthError as exc:
-                raise CliError(
-                    f"login failed: {exc}; check the e-mail address and password "
-                    "(partner keys only: others log in with 'py7d login' and a browser)",
-                    ExitCode.AUTH,
-                ) from exc
-        else:
-            _approve_in_browser(session, request_token, options)
-        access = exchange_access_token(client, request_token)
+        username = _authorise(session, request_token, options)
+        access = _exchange(session, request_token)
         who = f" as {username}" if username else ""
         if session.is_sandbox:
             sys.stdout.write(
