@@ -274,16 +274,23 @@ def _dispatch(argv: list[str]) -> int:
 
 
 def setup_logging(debug: bool) -> None:
-    """``--debug``: the "py7D" logger at DEBUG on stderr (py7D never logs headers)."""
-    if not debug:
-        return
+    """Show the "py7D" logger on stderr as ``py7d:`` lines: warnings always, DEBUG with --debug.
+
+    py7D logs method and redacted URL at DEBUG and never headers.
+    """
     import logging
 
+    level = logging.DEBUG if debug else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("py7d: debug: %(message)s"))
+    handler.setFormatter(logging.Formatter("py7d: %(levelname)s: %(message)s"))
     logger = logging.getLogger("py7D")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+    logging.addLevelName(logging.DEBUG, "debug")
+    logging.addLevelName(logging.INFO, "info")
+    logging.addLevelName(logging.WARNING, "warning")
+    logging.addLevelName(logging.ERROR, "error")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

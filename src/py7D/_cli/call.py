@@ -11,6 +11,7 @@ from ..cli import UsageError, setup_logging
 
 if TYPE_CHECKING:
     from .._auth import Token
+    from .._core import Result
     from .._endpoints import Endpoint
     from .session import Session
 
@@ -208,9 +209,13 @@ def send(
     params: dict[str, Any],
     token: Token | None,
     options: argparse.Namespace,
-) -> Any:
+) -> Result:
     """One request through the session's client (verb and signing from the table)."""
-    return session.client.request(
+    import logging
+    import time
+
+    started = time.perf_counter()
+    result = session.client.request(
         path,
         None,
         params=params,
@@ -219,3 +224,11 @@ def send(
         http_method=options.method,
         validate=not options.no_validate,
     )
+    logging.getLogger("py7D.cli").debug(
+        "reply: HTTP %s, <%s>, %d bytes in %.0f ms",
+        result.status_code,
+        result.root,
+        len(result.content),
+        (time.perf_counter() - started) * 1000,
+    )
+    return result
