@@ -280,17 +280,16 @@ def setup_logging(debug: bool) -> None:
     """
     import logging
 
-    level = logging.DEBUG if debug else logging.WARNING
+    class OneLine(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return f"py7d: {record.levelname.lower()}: {record.getMessage()}"
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("py7d: %(levelname)s: %(message)s"))
+    handler.setFormatter(OneLine())
     logger = logging.getLogger("py7D")
     logger.handlers[:] = [handler]
-    logger.setLevel(level)
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
     logger.propagate = False
-    logging.addLevelName(logging.DEBUG, "debug")
-    logging.addLevelName(logging.INFO, "info")
-    logging.addLevelName(logging.WARNING, "warning")
-    logging.addLevelName(logging.ERROR, "error")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
