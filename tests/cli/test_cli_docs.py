@@ -1,4 +1,4 @@
-"""Every ``py7d`` line of docs/cli.md runs, in order, against a served sandbox and exits 0.
+"""Every ``py7d`` line of the README's "Command line" section runs, in order, and exits 0.
 
 Lines run through ``bash`` with a ``py7d`` on PATH that runs this checkout, so
 pipes and redirections work as written. ``py7d sandbox --port 8000`` serves
@@ -15,14 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _FENCE = re.compile(r"^```sh\n(.*?)^```", re.M | re.S)
 
 
 def doc_lines() -> list[str]:
     """The command lines of the ``sh`` blocks that run ``py7d``."""
     found: list[str] = []
-    for block in _FENCE.findall(DOC.read_text(encoding="utf-8")):
+    text = README.read_text(encoding="utf-8")
+    start = text.index("\n## Command line\n")
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end != -1 else len(text)]
+    for block in _FENCE.findall(section):
         for line in block.splitlines():
             line = line.strip()
             if line and not line.startswith("#") and re.search(r"(^|[|&;]\s*)py7d\b", line):
