@@ -113,7 +113,8 @@ def readme_blocks(text: str | None = None) -> list[Block]:
         while i < len(lines) and lines[i].strip() != "```":
             i += 1
         body = "\n".join(
-            line[len(indent) :] if line.startswith(indent) else line for line in lines[start + 1 : i]
+            line[len(indent) :] if line.startswith(indent) else line
+            for line in lines[start + 1 : i]
         )
         previous = next((line.strip() for line in reversed(lines[:start]) if line.strip()), "")
         marker = _NOT_RUN.match(previous)
@@ -282,16 +283,25 @@ def test_example(block: Block, namespace: dict[str, Any]) -> None:
 
 
 def test_pytest_file_examples(pytester: pytest.Pytester) -> None:
-    """The README's conftest.py and async test run in a pytest session with the plugin."""
-    blocks = [b for b in python_blocks() if _is_pytest_file(b) and b.first_line not in COVERED_ELSEWHERE]
+    """The README's conftest.py and async test run in a pytest session with the plugin.
+
+    As the README says, the async test runs with pytest-asyncio's ``asyncio_mode = "auto"``.
+    """
+    blocks = [
+        b for b in python_blocks() if _is_pytest_file(b) and b.first_line not in COVERED_ELSEWHERE
+    ]
     conftests = [b for b in blocks if b.first_line == "# conftest.py"]
     tests = [b for b in blocks if b not in conftests]
     assert len(conftests) <= 1, "one conftest.py example at most"
     assert tests, "no test example found in the README"
     if conftests:
         pytester.makeconftest(conftests[0].code)
-    pytester.makepyfile(**{f"test_readme_{i}": b.code for i, b in enumerate(tests, 1)})
-    expected = sum(len(re.findall(r"^(?:async )?def test_", b.code, re.M)) for b in tests)
+    files = {f"test_readme_{i}": b.code for i, b in enumerate(tests, 1)}
+    if conftests:
+        # What the conftest.py example says it is for: a partner key calling userId= 2-legged.
+        files["test_partner_key"] = PARTNER_KEY_TEST
+    pytester.makepyfile(**files)
+    expected = sum(len(re.findall(r"^(?:async )?def test_", code, re.M)) for code in files.values())
     result = pytester.runpytest_inprocess(
         "-p",
         "no:cacheprovider",
@@ -302,6 +312,13 @@ def test_pytest_file_examples(pytester: pytest.Pytester) -> None:
         *([] if _plugin_installed() else ["-p", "py7D.pytest_plugin"]),
     )
     result.assert_outcomes(passed=expected)
+
+
+PARTNER_KEY_TEST = """
+def test_partner_key_reads_a_locker_by_user_id(py7d_client):
+    reply = py7d_client.request("user", "locker", userId=1001)
+    assert reply.status_code == 200
+"""
 
 
 def _plugin_installed() -> bool:
@@ -336,7 +353,8 @@ def test_first_commands_are_what_ci_runs() -> None:
     sh = [b for b in readme_blocks() if b.lang == "sh"]
     assert [b.section for b in sh[:2]] == ["py7D", "py7D"]
     try_it, test_command = (b.code.strip() for b in sh[:2])
-    assert "\n" not in try_it and "\n" not in test_command
+    assert "\n" not in try_it
+    assert "\n" not in test_command
     ci_lines = [line.strip() for line in CI_RUN.read_text(encoding="utf-8").splitlines()]
     assert test_command in ci_lines, f"{test_command!r} is not a line of .ci/run"
     development = [b.code.strip() for b in sh if b.section == "Development"]
