@@ -47,6 +47,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 import httpx
 import pytest
 
@@ -348,29 +353,38 @@ def test_few_examples_are_not_run() -> None:
     assert text.count("<!-- not run:") == len(not_run), "a 'not run' marker not before a block"
 
 
-def test_first_commands_are_what_ci_runs() -> None:
-    """The README opens with the install-and-try command and the test command CI runs."""
-    sh = [b for b in readme_blocks() if b.lang == "sh"]
-    assert [b.section for b in sh[:2]] == ["py7D", "py7D"]
-    try_it, test_command = (b.code.strip() for b in sh[:2])
+def test_first_commands_are_what_ci_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README opens with a try-it command and the test command, which .ci/run runs verbatim."""
+    blocks = readme_blocks()
+    assert [b.lang for b in blocks[:2]] == ["sh", "sh"], "the README must open with two commands"
+    try_it, test_command = (b.code.strip() for b in blocks[:2])
     assert "\n" not in try_it
     assert "\n" not in test_command
     ci_lines = [line.strip() for line in CI_RUN.read_text(encoding="utf-8").splitlines()]
     assert test_command in ci_lines, f"{test_command!r} is not a line of .ci/run"
-    development = [b.code.strip() for b in sh if b.section == "Development"]
-    assert development == [test_command]
+    development = [b.code.strip() for b in blocks if b.section == "Development" and b.lang == "sh"]
+    assert development == [test_command], "the Development section repeats the test command"
 
+    # The extras and the command they name exist.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["scripts"]["py7d"] == "py7D.cli:main"
+    extras = project["optional-dependencies"]
     install, _, call = try_it.partition(" && ")
     assert install == 'pip install ".[sandbox]"'
+    assert "sandbox" in extras
+    assert test_command.startswith('pip install -e ".[test]" && ')
+    tools = {re.split(r"[<>=;\[ ]", dep, maxsplit=1)[0] for dep in extras["test"]}
+    for command in test_command.split(" && ")[1:]:
+        tool = shlex.split(command)
+        name = tool[2] if tool[:2] == ["python", "-m"] else tool[0]
+        assert name in tools, f"{name} is run by the test command but not in the test extra"
+
+    # The try-it call answers with the search it promises.
     argv = shlex.split(call)
     assert argv[0] == "py7d"
     from py7D.cli import main
 
-    out = io.StringIO()
-    real_stdout, sys.stdout = sys.stdout, out
-    try:
-        status = main(argv[1:])
-    finally:
-        sys.stdout = real_stdout
-    assert status in (0, None)
-    assert "Pink" in out.getvalue()
+    assert main(argv[1:]) in (0, None)
+    reply = json.loads(capsys.readouterr().out)
+    results = reply["response"]["searchResults"]["searchResult"]
+    assert [r["artist"]["name"] for r in results] == ["Pink", "Pink Floyd", "Pink Martini"]
