@@ -32,12 +32,14 @@ from ._legacy import (
     request,
     set_default_client,
 )
+from ._limits import Throttle
 from ._oauth_flow import (
     authorise_request_token,
     authorize_url,
     exchange_access_token,
     get_request_token,
 )
+from ._retry import RetryPolicy
 from ._tokens import default_token_file, load_token, save_token
 
 __version__ = "2.0.0.dev0"
@@ -64,7 +66,9 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseParseError",
     "Result",
+    "RetryPolicy",
     "Settings",
+    "Throttle",
     "Token",
     "TransportError",
     "UserCardError",

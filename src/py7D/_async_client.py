@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, default_headers
+from ._client import BaseClient, TimeoutLike, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import map_transport_errors
+from ._exceptions import Py7DError, map_transport_errors
+from ._retry import RetryState
 
 __all__ = ["AsyncClient"]
 
@@ -33,7 +35,7 @@ class AsyncClient(BaseClient):
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -43,8 +45,9 @@ class AsyncClient(BaseClient):
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
-            timeout=httpx.Timeout(self.settings.timeout),
+            timeout=self.timeout,
             headers=default_headers(),
+            verify=self.verify,
         )
 
     async def request(
@@ -58,6 +61,7 @@ class AsyncClient(BaseClient):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        timeout: TimeoutLike = None,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action``; see :meth:`py7D.Client.request`."""
@@ -69,11 +73,41 @@ class AsyncClient(BaseClient):
             auth=auth,
             http_method=http_method,
         )
-        return self._finish(call, await self._send(call), normalize)
+        state = self._begin(call)
+        while True:
+            try:
+                return self._finish(call, await self._send(call, state, timeout), normalize)
+            except Py7DError as exc:
+                wait = state.next_wait(exc)
+                if wait is None:
+                    raise
+                await self.retries.async_sleep(wait)
 
-    async def _send(self, call: PreparedCall) -> httpx.Response:
+    async def _send(
+        self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
+    ) -> httpx.Response:
+        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        state = state or self._begin(call)
+        if self.throttle is not None:
+            delay = self.throttle.reserve()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        # httpx takes a Request's timeouts from its extensions (set per attempt,
+        # as retries shorten them to fit the deadline).
+        call.request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
         with map_transport_errors(call.request):
-            return await self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+            response = await self._http.send(
+                call.request,
+                auth=call.auth or httpx.USE_CLIENT_DEFAULT,
+                stream=True,
+            )
+            try:
+                reader = self._reader(response, state)
+                async for chunk in response.aiter_bytes():
+                    reader.feed(chunk)
+                return reader.finish()
+            finally:
+                await response.aclose()
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any

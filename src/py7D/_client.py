@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -20,7 +22,15 @@ from ._core import (
     parse_response,
 )
 from ._endpoints import AuthLevel
-from ._exceptions import ConfigurationError, describe_request, map_transport_errors
+from ._exceptions import (
+    ConfigurationError,
+    Py7DError,
+    describe_request,
+    install_log_redaction,
+    map_transport_errors,
+)
+from ._limits import BodyReader, Throttle, ThrottleLike
+from ._retry import RetriesLike, RetryPolicy, RetryState
 
 __all__ = ["BaseClient", "Client"]
 
@@ -28,13 +38,20 @@ logger = logging.getLogger("py7D")
 
 PREVIEW_CLIP_URL = "http://previews.7digital.com/clip"
 
+# Connecting should be quick; a slow reply (a big locker page) may take longer.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+TimeoutLike = float | httpx.Timeout | None
+VerifyLike = bool | str | ssl.SSLContext
+
 
 class BaseClient:
     """Everything a client does that does not wait on the network.
 
     Holds the resolved :class:`Settings`, builds and signs requests through
-    the sans-I/O core and parses replies. :class:`Client` and ``AsyncClient``
-    add only the sending.
+    the sans-I/O core, parses replies, and holds the reliability settings
+    (timeouts, :class:`RetryPolicy`, :class:`Throttle`, the body cap).
+    :class:`Client` and ``AsyncClient`` add only the sending.
     """
 
     def __init__(
@@ -43,7 +60,7 @@ class BaseClient:
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         profile: str | None = None,
         config_file: str | os.PathLike[str] | None = None,
@@ -51,19 +68,37 @@ class BaseClient:
         normalize: bool = False,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
+        retries: RetriesLike = RetryPolicy(),  # noqa: B008 - immutable
+        rate_limit: ThrottleLike = None,
+        verify: VerifyLike = True,
     ) -> None:
         self.settings = settings or resolve_settings(
             consumer_key=consumer_key,
             consumer_secret=consumer_secret,
             country=country,
             api_url=base_url,
-            timeout=timeout,
+            timeout=None if isinstance(timeout, httpx.Timeout) else timeout,
             profile=profile,
             config_file=config_file,
             environ=environ,
         )
         self.normalize = normalize
         self.max_response_bytes = max_response_bytes
+        self.timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout)
+            else _default_timeout(self.settings.timeout)
+        )
+        self.retries = RetryPolicy.coerce(retries)
+        self.throttle = Throttle.coerce(rate_limit)
+        self.verify = verify
+        if verify is False:
+            logger.warning(
+                "py7D: TLS certificate verification is OFF (verify=False); replies over https "
+                "may come from anyone. Use this only against a local test server."
+            )
+        # httpx logs each request's URL at INFO; keep secret parameters out of it.
+        install_log_redaction()
 
     def __repr__(self) -> str:
         s = self.settings
@@ -98,6 +133,27 @@ class BaseClient:
         )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
+
+    def _attempt_timeout(self, state: RetryState, timeout: TimeoutLike) -> httpx.Timeout:
+        """This attempt's timeouts: the call's (or the client's), clipped to the deadline."""
+        if timeout is None:
+            configured = self.timeout
+        elif isinstance(timeout, httpx.Timeout):
+            configured = timeout
+        else:
+            configured = _default_timeout(float(timeout))
+        return state.timeout(configured)
+
+    def _reader(self, response: httpx.Response, state: RetryState | None) -> BodyReader:
+        return BodyReader(
+            response,
+            max_bytes=self.max_response_bytes,
+            deadline=state.deadline_at() if state else None,
+            clock=self.retries.clock,
+        )
+
+    def _begin(self, call: PreparedCall) -> RetryState:
+        return self.retries.begin(call.endpoint, describe_request(call.request))
 
     def _finish(
         self, call: PreparedCall, response: httpx.Response, normalize: bool | None
@@ -191,7 +247,7 @@ class Client(BaseClient):
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
@@ -201,8 +257,9 @@ class Client(BaseClient):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(self.settings.timeout),
+            timeout=self.timeout,
             headers=default_headers(),
+            verify=self.verify,
         )
 
     def request(
@@ -216,13 +273,16 @@ class Client(BaseClient):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        timeout: TimeoutLike = None,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action`` with ``kwargs`` as API parameters.
 
         The endpoint table decides the verb and the signing; ``auth`` and
         ``http_method`` override it. ``params`` takes parameters whose names
-        clash with these options.
+        clash with these options. ``timeout`` (seconds or an ``httpx.Timeout``)
+        replaces the client's timeouts for this call. Reads are retried as the
+        client's :class:`RetryPolicy` says; calls that change state never are.
         """
         call = self._prepare(
             resource,
@@ -232,11 +292,41 @@ class Client(BaseClient):
             auth=auth,
             http_method=http_method,
         )
-        return self._finish(call, self._send(call), normalize)
+        state = self._begin(call)
+        while True:
+            try:
+                return self._finish(call, self._send(call, state, timeout), normalize)
+            except Py7DError as exc:
+                wait = state.next_wait(exc)
+                if wait is None:
+                    raise
+                self.retries.sleep(wait)
 
-    def _send(self, call: PreparedCall) -> httpx.Response:
+    def _send(
+        self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
+    ) -> httpx.Response:
+        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        state = state or self._begin(call)
+        if self.throttle is not None:
+            delay = self.throttle.reserve()
+            if delay > 0:
+                time.sleep(delay)
+        # httpx takes a Request's timeouts from its extensions (set per attempt,
+        # as retries shorten them to fit the deadline).
+        call.request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
         with map_transport_errors(call.request):
-            return self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+            response = self._http.send(
+                call.request,
+                auth=call.auth or httpx.USE_CLIENT_DEFAULT,
+                stream=True,
+            )
+            try:
+                reader = self._reader(response, state)
+                for chunk in response.iter_bytes():
+                    reader.feed(chunk)
+                return reader.finish()
+            finally:
+                response.close()
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -267,6 +357,10 @@ class Client(BaseClient):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _default_timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
 
 
 def default_headers() -> dict[str, str]:

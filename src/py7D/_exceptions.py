@@ -27,8 +27,10 @@ Errors carry the HTTP status and a *redacted* description of the request
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +84,42 @@ def redact_url(url: str | httpx.URL) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=query))
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts secret query parameters in the arguments of log records.
+
+    httpx logs every request's full URL at INFO (``HTTP Request: GET https://...``).
+    py7D signs in the ``Authorization`` header, but some calls carry secrets in
+    the query (``oauth/requestToken/authorise`` sends the user's password).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(_looks_like_url(a) for a in args):
+            record.args = tuple(redact_url(a) if _looks_like_url(a) else a for a in args)
+        return True
+
+
+def _looks_like_url(value: object) -> TypeGuard[str | httpx.URL]:
+    import httpx
+
+    if isinstance(value, httpx.URL):
+        return True
+    return isinstance(value, str) and "://" in value and "?" in value
+
+
+_REDACTED_LOGGERS = ("httpx",)
+_redaction_lock = threading.Lock()
+
+
+def install_log_redaction() -> None:
+    """Attach :class:`RedactingFilter` to httpx's logger (once; later calls do nothing)."""
+    with _redaction_lock:
+        for name in _REDACTED_LOGGERS:
+            target = logging.getLogger(name)
+            if not any(isinstance(f, RedactingFilter) for f in target.filters):
+                target.addFilter(RedactingFilter())
+
+
 def describe_request(request: httpx.Request | None) -> str | None:
     """``'GET https://host/1.2/artist/search?q=pink'`` with secrets redacted."""
     if request is None:
@@ -90,7 +128,17 @@ def describe_request(request: httpx.Request | None) -> str | None:
 
 
 class Py7DError(Exception):
-    """Base class of every error raised by py7D."""
+    """Base class of every error raised by py7D.
+
+    Besides ``message``, ``status_code`` and ``request`` (redacted), every error
+    has ``attempts`` (how many times the call was sent; 0 when it was not) and,
+    for calls that change state, ``may_have_acted`` (True/False; None for reads)
+    and a ``hint`` saying what that means for the caller.
+    """
+
+    attempts: int = 0
+    may_have_acted: bool | None = None
+    hint: str | None = None
 
     def __init__(
         self,
@@ -112,7 +160,14 @@ class Py7DError(Exception):
             extra.append(f"HTTP {self.status_code}")
         if self.request:
             extra.append(self.request)
-        return f"{self.message} ({'; '.join(extra)})" if extra else self.message
+        if self.attempts > 1:
+            extra.append(f"after {self.attempts} attempts")
+        text = f"{self.message} ({'; '.join(extra)})" if extra else self.message
+        text += self._tail()
+        return f"{text}. {self.hint}" if self.hint else text
+
+    def _tail(self) -> str:
+        return ""
 
     def __repr__(self) -> str:
         return (
@@ -148,7 +203,7 @@ class TransportError(Py7DError):
         may_have_acted: bool = True,
     ) -> None:
         super().__init__(message, request=request)
-        self.may_have_acted = may_have_acted
+        self.may_have_acted: bool = may_have_acted
 
 
 class RequestTimeoutError(TransportError):
@@ -172,9 +227,8 @@ class ResponseParseError(Py7DError):
         super().__init__(message, request=request, status_code=status_code)
         self.excerpt = excerpt
 
-    def __str__(self) -> str:
-        base = super().__str__()
-        return f"{base}; body starts: {self.excerpt!r}" if self.excerpt else base
+    def _tail(self) -> str:
+        return f"; body starts: {self.excerpt!r}" if self.excerpt else ""
 
 
 class OAuthError(Py7DError):
