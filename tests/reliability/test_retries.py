@@ -12,8 +12,8 @@ import pytest
 
 import py7D
 from py7D import RetryPolicy
-from py7D._retry import is_read
 from py7D._endpoints import find_endpoint
+from py7D._retry import is_read
 
 from .conftest import OK_BODY, FakeClock, Script, error_body, make_async_client, make_client, ok
 
@@ -49,10 +49,12 @@ def status(code: int, body: bytes = b"", **headers: str) -> httpx.Response:
 
 def test_reads_are_decided_by_the_table_not_the_verb() -> None:
     purchase = find_endpoint("user/purchase/basket")
-    assert purchase is not None and purchase.method == "GET"
+    assert purchase is not None
+    assert purchase.method == "GET"
     assert not is_read(purchase)  # charges through a GET
     authenticate = find_endpoint("user/authenticate")
-    assert authenticate is not None and authenticate.method == "POST"
+    assert authenticate is not None
+    assert authenticate.method == "POST"
     assert is_read(authenticate)  # a POST that changes nothing
     assert not is_read(None)  # outside the table: treated as state-changing
     for endpoint in py7D.ENDPOINTS:
@@ -129,7 +131,8 @@ def test_500_is_not_retried_by_default_but_can_be(
     script = Script(status(500, error_body(9001, "boom")), ok)
     with pytest.raises(py7D.RemoteServiceError) as info:
         invoke(script, {"retries": policy}, "status")
-    assert script.count == 1 and info.value.attempts == 1
+    assert script.count == 1
+    assert info.value.attempts == 1
     with_500 = RetryPolicy(
         statuses=frozenset({500, 503}),
         random=lambda: 0.0,
@@ -226,7 +229,8 @@ def test_deadline_caps_total_time(clock: FakeClock) -> None:
     with make_client(script, retries=policy) as client, pytest.raises(py7D.Py7DError) as info:
         client.request("status")
     # waits 1 and 2 fit in 5 s; the third (4 s, ending at 7 s) would not
-    assert script.count == 3 and info.value.attempts == 3
+    assert script.count == 3
+    assert info.value.attempts == 3
     assert clock.now - start <= 5.0
 
 
@@ -367,9 +371,12 @@ def test_every_retry_is_logged_at_info_with_reason_and_wait(
     retries = [r for r in caplog.records if r.name == "py7D" and "retrying" in r.getMessage()]
     assert [r.levelno for r in retries] == [logging.INFO] * 3
     messages = [r.getMessage() for r in retries]
-    assert "in 1.000s" in messages[0] and "HTTP 503" in messages[0]
-    assert "in 2.000s" in messages[1] and "network error (ReadError)" in messages[1]
-    assert "in 4.000s" in messages[2] and "HTTP 429, Retry-After 3s" in messages[2]
+    assert "in 1.000s" in messages[0]
+    assert "HTTP 503" in messages[0]
+    assert "in 2.000s" in messages[1]
+    assert "network error (ReadError)" in messages[1]
+    assert "in 4.000s" in messages[2]
+    assert "HTTP 429, Retry-After 3s" in messages[2]
     assert all("attempt" in m and "of 4" in m for m in messages)
 
 
