@@ -449,11 +449,16 @@ def parse_response(
             raise OAuthError(
                 text or "access to resource denied", request=request, status_code=status
             ) from None
+        why = exc.reason
+        content_type = response.headers.get("content-type", "")
+        if content_type and "xml" not in content_type.lower():
+            why += f"; content-type {content_type.split(';')[0].strip()[:60]}"
         raise ResponseParseError(
-            f"the reply is not a 7digital XML envelope ({exc.reason})",
+            f"the reply is not a 7digital XML envelope ({why})",
             request=request,
             status_code=status,
             excerpt=text,
+            reason=exc.reason,
         ) from None
 
     envelope = tree.get("response") if len(tree) == 1 else None
@@ -482,10 +487,14 @@ def parse_response(
             request=request,
             status_code=status,
             excerpt=excerpt(content),
+            reason="envelope",
         )
     if status >= 400:
         raise ResponseParseError(
-            f"HTTP {status} with an ok envelope", request=request, status_code=status
+            f"HTTP {status} with an ok envelope",
+            request=request,
+            status_code=status,
+            reason="status",
         )
     assert isinstance(envelope, dict)
     if normalize and endpoint is not None and endpoint.root and endpoint.lists:

@@ -213,7 +213,9 @@ class RequestTimeoutError(TransportError):
 class ResponseParseError(Py7DError):
     """The reply could not be read as a 7digital XML envelope.
 
-    ``excerpt`` holds a short, printable start of the body.
+    ``excerpt`` holds a short, printable start of the body; ``reason`` a short
+    code (``syntax``, ``empty``, ``doctype``, ``too-large``, ``envelope``...)
+    when known.
     """
 
     def __init__(
@@ -223,9 +225,11 @@ class ResponseParseError(Py7DError):
         request: httpx.Request | None = None,
         status_code: int | None = None,
         excerpt: str = "",
+        reason: str | None = None,
     ) -> None:
         super().__init__(message, request=request, status_code=status_code)
         self.excerpt = excerpt
+        self.reason = reason
 
     def _tail(self) -> str:
         return f"; body starts: {self.excerpt!r}" if self.excerpt else ""

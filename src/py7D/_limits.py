@@ -140,4 +140,5 @@ class BodyReader:
             f"({size} bytes or more); it was not read",
             request=self._response.request,
             status_code=self._response.status_code,
+            reason="too-large",
         )

@@ -250,6 +250,7 @@ class RetryState:
             self.policy.retry_broken_replies
             and isinstance(exc, ResponseParseError)
             and (status is None or status < 400)
+            and exc.reason != "too-large"  # another attempt would read as much again
         ):
             return "broken reply"
         return None
