@@ -107,17 +107,35 @@ def _looks_like_url(value: object) -> TypeGuard[str | httpx.URL]:
     return isinstance(value, str) and "://" in value and "?" in value
 
 
-_REDACTED_LOGGERS = ("httpx",)
+class SigningDebugFilter(logging.Filter):
+    """Drops oauthlib's DEBUG/INFO records about signing.
+
+    oauthlib logs, at DEBUG, every signed request's collected parameters (a
+    password sent in a query or form among them), its signature base string
+    and the signature itself. Nothing else in those records is worth the leak.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+# logger name -> the filter py7D attaches to it. (A filter only sees records
+# logged on its own logger, not on its children, hence the exact names.)
+_LOG_FILTERS: dict[str, type[logging.Filter]] = {
+    "httpx": RedactingFilter,
+    "oauthlib.oauth1.rfc5849": SigningDebugFilter,
+    "oauthlib.oauth1.rfc5849.signature": SigningDebugFilter,
+}
 _redaction_lock = threading.Lock()
 
 
 def install_log_redaction() -> None:
-    """Attach :class:`RedactingFilter` to httpx's logger (once; later calls do nothing)."""
+    """Attach py7D's log filters to httpx's and oauthlib's loggers (once; then a no-op)."""
     with _redaction_lock:
-        for name in _REDACTED_LOGGERS:
+        for name, kind in _LOG_FILTERS.items():
             target = logging.getLogger(name)
-            if not any(isinstance(f, RedactingFilter) for f in target.filters):
-                target.addFilter(RedactingFilter())
+            if not any(isinstance(f, kind) for f in target.filters):
+                target.addFilter(kind())
 
 
 def describe_request(request: httpx.Request | None) -> str | None:
