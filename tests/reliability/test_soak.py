@@ -91,7 +91,7 @@ async def soak(url: str, token: tuple[str, str], tally: Tally) -> None:
                             tally.reads_ok += 1
                         except py7D.Py7DError as exc:
                             tally.read_errors[repr(exc)[:200]] += 1
-                except BaseException as exc:  # noqa: BLE001 - anything untyped is a failure
+                except BaseException as exc:  # anything untyped is a failure
                     tally.untyped.append(exc)
                 elapsed = time.monotonic() - start
                 if elapsed > DEADLINE + 1.0:
