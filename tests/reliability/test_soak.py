@@ -56,10 +56,10 @@ class Tally:
 def read_call(i: int, token: tuple[str, str]) -> tuple[str, str | None, dict[str, Any]]:
     kinds: list[tuple[str, str | None, dict[str, Any]]] = [
         ("artist", "details", {"artistId": 1 + i % 3000}),
-        ("release", "details", {"releaseId": 100001 + i % 9000}),
+        ("release", "details", {"releaseId": 100001 + i % 8000}),
         ("artist", "search", {"q": "pink", "pageSize": 3}),
         ("status", None, {}),
-        ("release", "match/byId", {"sevenDigitalIds": 100001 + i % 9000}),  # 2-legged
+        ("release", "match/byId", {"sevenDigitalIds": 100001 + i % 8000}),  # 2-legged
         ("user", "locker", {"pageSize": 2, "access_token": token}),  # 3-legged
     ]
     return kinds[i % len(kinds)]
