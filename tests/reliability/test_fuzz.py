@@ -172,8 +172,13 @@ def test_random_unicode_credentials_verify(key: str, secret: str) -> None:
 
 def test_the_verifier_is_really_checking() -> None:
     """The property above would be empty if a wrong signature passed too."""
-    with py7D.Client(
-        "sandbox-key", "not-the-secret", base_url=SANDBOX.base_url, transport=SANDBOX.transport()
-    ) as client:
-        with pytest.raises(py7D.OAuthError, match="(?i)invalid signature"):
-            client.oauth_2legged_request("release", "match/byId", sevenDigitalIds="100001")
+    with (
+        py7D.Client(
+            "sandbox-key",
+            "not-the-secret",
+            base_url=SANDBOX.base_url,
+            transport=SANDBOX.transport(),
+        ) as client,
+        pytest.raises(py7D.OAuthError, match=r"(?i)invalid signature"),
+    ):
+        client.oauth_2legged_request("release", "match/byId", sevenDigitalIds="100001")
