@@ -23,6 +23,7 @@ from ._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
 from ._exceptions import (
     APIClientException,
     OAuthError,
+    Py7DError,
     RateLimitedError,
     ResponseParseError,
     ValidationError,
@@ -428,8 +429,31 @@ def parse_response(
 
     Error or ok is decided by the envelope's ``status`` attribute whatever the
     HTTP status; non-XML bodies raise OAuthError (401 / ``OAuth ...`` text),
-    RateLimitedError (429) or ResponseParseError.
+    RateLimitedError (429) or ResponseParseError. An error raised from a reply
+    with ``Retry-After`` (429, 503) carries it as ``retry_after``.
     """
+    try:
+        return _parse_response(
+            response,
+            endpoint=endpoint,
+            normalize=normalize,
+            max_bytes=max_bytes,
+            from_cache=from_cache,
+        )
+    except Py7DError as exc:
+        if exc.retry_after is None:
+            exc.retry_after = _retry_after(response.headers)
+        raise
+
+
+def _parse_response(
+    response: httpx.Response,
+    *,
+    endpoint: Endpoint | None,
+    normalize: bool,
+    max_bytes: int | None,
+    from_cache: bool,
+) -> Result:
     request = response.request if _has_request(response) else None
     status = response.status_code
     content = response.content

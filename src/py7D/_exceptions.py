@@ -149,14 +149,17 @@ class Py7DError(Exception):
     """Base class of every error raised by py7D.
 
     Besides ``message``, ``status_code`` and ``request`` (redacted), every error
-    has ``attempts`` (how many times the call was sent; 0 when it was not) and,
-    for calls that change state, ``may_have_acted`` (True/False; None for reads)
-    and a ``hint`` saying what that means for the caller.
+    has ``attempts`` (how many times the call was sent; 0 when it was not),
+    ``retry_after`` (from a ``Retry-After`` header, else None) and, for calls
+    that change state, ``may_have_acted`` (True/False; None for reads) and a
+    ``hint`` saying what that means for the caller.
     """
 
     attempts: int = 0
     may_have_acted: bool | None = None
     hint: str | None = None
+    retry_after: float | None = None
+    """Seconds the server asked to wait (``Retry-After``), on errors built from a reply."""
 
     def __init__(
         self,

@@ -29,7 +29,6 @@ from ._exceptions import (
     APIServiceException,
     OAuthError,
     Py7DError,
-    RateLimitedError,
     RequestTimeoutError,
     ResponseParseError,
     TransportError,
@@ -73,8 +72,8 @@ class RetryPolicy:
         body read stops at it, and a retry whose wait would cross it is not made.
         None: no overall limit (each attempt still has its timeouts).
     statuses:
-        HTTP statuses retried for reads. 429 waits at least ``Retry-After``
-        (when the server gives one). 500 is not in the default set: a 500
+        HTTP statuses retried for reads. A reply with ``Retry-After`` (429,
+        503) is waited out for at least that long. 500 is not in the default set: a 500
         often means this request trips a server bug, and repeating it only
         spends the budget; add it when the server is known to fail transiently.
     retry_broken_replies:
@@ -213,7 +212,7 @@ class RetryState:
         wait: float | None = None
         if reason is not None and self.attempts < self.policy.max_attempts:
             wait = self.policy.backoff(self.attempts)
-            retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+            retry_after = exc.retry_after
             if retry_after is not None:
                 # A wait longer than we accept is not waited out: give up now.
                 too_long = retry_after > self.policy.max_retry_after
@@ -242,9 +241,7 @@ class RetryState:
             return f"network error ({_cause_name(exc)})"
         status = exc.status_code
         if status is not None and status in self.policy.statuses:
-            extra = ""
-            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-                extra = f", Retry-After {exc.retry_after:g}s"
+            extra = f", Retry-After {exc.retry_after:g}s" if exc.retry_after is not None else ""
             return f"HTTP {status}{extra}"
         if (
             self.policy.retry_broken_replies

@@ -413,3 +413,18 @@ async def test_async_timeout_per_call() -> None:
     async with make_async_client(script, retries=RetryPolicy(deadline=None)) as client:
         await client.request("status", timeout=1.5)
     assert script.requests[0].extensions["timeout"]["read"] == 1.5
+
+
+def test_retry_after_on_503_is_honoured_too(
+    invoke: Invoke, policy: RetryPolicy, clock: FakeClock
+) -> None:
+    script = Script(status(503, b"Service Unavailable", **{"Retry-After": "6"}), ok)
+    assert invoke(script, {"retries": policy}, "status").status_code == 200
+    assert clock.sleeps == [6.0]
+
+
+def test_errors_carry_retry_after(invoke: Invoke, policy: RetryPolicy) -> None:
+    script = Script(status(503, b"Service Unavailable", **{"Retry-After": "9"}))
+    with pytest.raises(py7D.ResponseParseError) as info:
+        invoke(script, {"retries": policy}, "basket", "create")
+    assert info.value.retry_after == 9.0
