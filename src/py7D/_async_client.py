@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, TimeoutLike, default_headers
+from ._client import BaseClient, TimeoutLike, apply_client_defaults, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import Py7DError, map_transport_errors
+from ._exceptions import Py7DError, ValidationError, map_transport_errors
 from ._retry import RetryState
 
 __all__ = ["AsyncClient"]
@@ -42,6 +42,13 @@ class AsyncClient(BaseClient):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
+        if http_client is not None and timeout is None:
+            self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
@@ -92,14 +99,13 @@ class AsyncClient(BaseClient):
             delay = self.throttle.reserve()
             if delay > 0:
                 await asyncio.sleep(delay)
+        request = apply_client_defaults(call.request, self._http)
         # httpx takes a Request's timeouts from its extensions (set per attempt,
         # as retries shorten them to fit the deadline).
-        call.request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
-        with map_transport_errors(call.request):
+        request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
+        with map_transport_errors(request):
             response = await self._http.send(
-                call.request,
-                auth=call.auth or httpx.USE_CLIENT_DEFAULT,
-                stream=True,
+                request, auth=call.auth or httpx.USE_CLIENT_DEFAULT, stream=True
             )
             try:
                 reader = self._reader(response, state)

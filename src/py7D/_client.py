@@ -6,7 +6,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -23,8 +23,8 @@ from ._core import (
 )
 from ._endpoints import AuthLevel
 from ._exceptions import (
-    ConfigurationError,
     Py7DError,
+    ValidationError,
     describe_request,
     install_log_redaction,
     map_transport_errors,
@@ -66,6 +66,7 @@ class BaseClient:
         config_file: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
         normalize: bool = False,
+        clock: Callable[[], float] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
         retries: RetriesLike = RetryPolicy(),  # noqa: B008 - immutable
@@ -83,6 +84,8 @@ class BaseClient:
             environ=environ,
         )
         self.normalize = normalize
+        # The clock signs oauth_timestamp; injectable for tests and skewed hosts.
+        self._clock: Callable[[], float] = clock or time.time
         self.max_response_bytes = max_response_bytes
         self.timeout = (
             timeout
@@ -130,6 +133,7 @@ class BaseClient:
             access_token=token,
             auth=auth,
             http_method=http_method,
+            signer=self._make_signer,
         )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
@@ -171,8 +175,11 @@ class BaseClient:
         merged.update(kwargs)
         return merged
 
+    def _make_signer(self, key: str, secret: str, token: Token | None) -> OAuth1Auth:
+        return OAuth1Auth(key, secret, token, clock=self._clock)
+
     def _signer(self, token: TokenLike | None = None) -> OAuth1Auth:
-        return OAuth1Auth(
+        return self._make_signer(
             self.settings.require_key(),
             self.settings.require_secret(),
             Token.coerce(token) if token is not None else None,
@@ -198,8 +205,8 @@ class BaseClient:
         ``track/preview`` URL is returned instead.
         """
         track = str(track_id)
-        if not track.isdigit():
-            raise ConfigurationError(f"track_id must be numeric, got {track_id!r}")
+        if not (track.isascii() and track.isdigit()):
+            raise ValidationError(f"track_id must be numeric, got {track_id!r}")
         if not self.settings.consumer_secret:
             key = self.settings.require_key()
             return str(
@@ -208,7 +215,7 @@ class BaseClient:
                     params={"oauth_consumer_key": key, "trackid": track},
                 )
             )
-        if self.settings.api_url == DEFAULT_API_URL:
+        if is_live_api(self.settings.api_url):
             base = PREVIEW_CLIP_URL
         else:
             url = httpx.URL(self.settings.api_url)
@@ -254,6 +261,13 @@ class Client(BaseClient):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
+        if http_client is not None and timeout is None:
+            self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
@@ -311,14 +325,13 @@ class Client(BaseClient):
             delay = self.throttle.reserve()
             if delay > 0:
                 time.sleep(delay)
+        request = apply_client_defaults(call.request, self._http)
         # httpx takes a Request's timeouts from its extensions (set per attempt,
         # as retries shorten them to fit the deadline).
-        call.request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
-        with map_transport_errors(call.request):
+        request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
+        with map_transport_errors(request):
             response = self._http.send(
-                call.request,
-                auth=call.auth or httpx.USE_CLIENT_DEFAULT,
-                stream=True,
+                request, auth=call.auth or httpx.USE_CLIENT_DEFAULT, stream=True
             )
             try:
                 reader = self._reader(response, state)
@@ -361,6 +374,26 @@ class Client(BaseClient):
 
 def _default_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
+
+
+def apply_client_defaults(
+    request: httpx.Request, http: httpx.Client | httpx.AsyncClient
+) -> httpx.Request:
+    """Give ``request`` the client's default headers and timeout.
+
+    ``httpx.Client.send()`` does not apply them (only ``build_request()``
+    does): without this the User-Agent/Accept headers were never sent and the
+    configured timeout was ignored.
+    """
+    for name, value in http.headers.items():
+        request.headers.setdefault(name, value)
+    request.extensions.setdefault("timeout", http.timeout.as_dict())
+    return request
+
+
+def is_live_api(api_url: str) -> bool:
+    """Whether ``api_url`` is 7digital's own API (http or https), not a sandbox or proxy."""
+    return api_url == DEFAULT_API_URL or httpx.URL(api_url).host == "api.7digital.com"
 
 
 def default_headers() -> dict[str, str]:

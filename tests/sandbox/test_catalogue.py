@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
@@ -144,7 +145,8 @@ def test_tagged_results_are_filtered(client: httpx.Client) -> None:
     el = content(get(client, "release/bytag/new", tags="rock,1970s", pageSize=50))
     assert el.findtext("type") == "release"
     years = [int(r.findtext("year") or 0) for r in el.findall("taggedItem/release")]
-    assert years and all(1970 <= y <= 1979 for y in years)
+    assert years
+    assert all(1970 <= y <= 1979 for y in years)
     assert years == sorted(years, reverse=True)
     unknown = get(client, "artist/bytag/top", tags="horror")
     assert (unknown.status_code, error_code(unknown)) == (404, 2001)
@@ -178,14 +180,8 @@ def test_release_by_date_and_editorial(client: httpx.Client) -> None:
     bad = get(client, "release/byDate", fromDate="2000-01-01")
     assert (bad.status_code, error_code(bad)) == (400, 1002)
     editorial = get(client, "release/editorial", releaseId=100004)
-    assert ET_version(editorial) == "1.0"
+    assert ET.fromstring(editorial.content).get("version") == "1.0"
     assert content(editorial).findtext("review/text")
-
-
-def ET_version(response: httpx.Response) -> str | None:
-    import xml.etree.ElementTree as ET
-
-    return ET.fromstring(response.content).get("version")
 
 
 def test_track_preview_redirects_to_a_signed_clip(client: httpx.Client) -> None:
@@ -210,12 +206,6 @@ def test_batch_details(client: httpx.Client) -> None:
     assert shown.find("error").get("code") == "2001"  # type: ignore[union-attr]
 
 
-def test_match_by_id_round_trips(client: httpx.Client, sandbox: Sandbox) -> None:
-    mbid = sandbox.catalogue.mbid("artist", 2)
-    # 2-legged endpoint: unsigned calls are refused.
-    assert get(client, "artist/match/byId", mbIds=mbid).status_code == 401
-
-
 def test_territories_and_editorial_lists(client: httpx.Client) -> None:
     countries = content(get(client, "countries"))
     codes = [c.get("code") for c in countries.findall("country")]
@@ -230,7 +220,9 @@ def test_territories_and_editorial_lists(client: httpx.Client) -> None:
     assert listing.findtext("key") == "tabAlbums"
     assert len(listing.findall("listItems/listItem")) == 12
     empty = content(get(client, "editorial/list", key="empty"))
-    assert empty.find("listItems") is not None and len(empty.find("listItems")) == 0  # type: ignore[arg-type]
+    items = empty.find("listItems")
+    assert items is not None
+    assert len(items) == 0
     assert error_code(get(client, "editorial/list", key="nope")) == 2001
 
 
@@ -263,3 +255,23 @@ def test_status_and_card_types(client: httpx.Client, sandbox: Sandbox) -> None:
         "VISA",
         "AMEX",
     ]
+
+
+def test_usage_types_select_licence_blocks(client: httpx.Client) -> None:
+    streaming = content(
+        get(client, "release/details", releaseId=100004, usageTypes="subscriptionstreaming")
+    )
+    assert streaming.find("download") is None
+    release_date = streaming.findtext("streamingReleaseDate")
+    assert streaming.findtext("subscriptionStreaming/releaseDate") == release_date
+    both = content(
+        get(client, "track/details", trackId=1000030, usageTypes="download,adsupportedstreaming")
+    )
+    assert both.find("download/packages") is not None
+    assert both.find("adSupportedStreaming/releaseDate") is not None
+    assert both.find("subscriptionStreaming") is None
+
+
+def test_partner_links(client: httpx.Client) -> None:
+    artist = content(get(client, "artist/similar", artistId=2, affiliatePartner=712, pageSize=1))
+    assert (artist.findtext("artist/url") or "").endswith("/?partner=712")

@@ -85,7 +85,7 @@ TAGS: tuple[tuple[str, str], ...] = (
     ("2010s", "2010s"),
     ("2020s", "2020s"),
 )
-_GENRES = tuple(slug for slug, _ in TAGS if not slug[0].isdigit())
+_GENRES = tuple(slug for slug, _ in TAGS if not slug[0].isdecimal())
 
 LABELS: tuple[tuple[int, str], ...] = (
     (77, "EMI UK"),
@@ -198,6 +198,7 @@ class Release:
     release_date: dt.date
     added_date: dt.date
     explicit: bool
+    streaming_date: dt.date | None  # None: not licensed for streaming (written xsi:nil)
     slug: str
     label_id: int
     licensor_id: int
@@ -788,6 +789,7 @@ class Catalogue:
         bits, version_index = divmod(bits, len(_VERSIONS))
         bits, pop_roll = divmod(bits, 50)
         bits, adj_index = divmod(bits, len(_ADJ))
+        bits, stream_roll = divmod(bits, 20)
         day = dt.date(year, month + 1, day_of_month + 1)
         added = max(day, dt.date(2005, 1, 1)) + dt.timedelta(days=added_days)
         prices = (0.99, 1.49, 1.99) if rtype == "Single" else (4.99, 5.99, 7.99, 9.99)
@@ -808,6 +810,7 @@ class Catalogue:
             release_date=day,
             added_date=added,
             explicit=bits % 12 == 0,
+            streaming_date=None if stream_roll == 0 else day,
             slug=slugify(title),
             label_id=label_id,
             licensor_id=licensor_id,

@@ -105,7 +105,7 @@ class ApiRequest:
         value = self.require(name) if required else self.get(name)
         if value is None or value == "":
             return default
-        if not value.isdigit() or len(value) > 12:
+        if not (value.isascii() and value.isdecimal()) or len(value) > 12:
             raise ApiError.invalid(name, value)
         return int(value)
 
@@ -247,6 +247,14 @@ def api_error_response(exc: ApiError) -> httpx.Response:
     return xml_response(exc.status, error_envelope(exc.code, exc.message))
 
 
+def _path_id(endpoint: Endpoint, segments: list[str]) -> str | None:
+    """The value of a ``{id}`` path segment (``users/{id}/update``), if the path has one."""
+    for index, part in enumerate(endpoint.path.split("/")):
+        if part.startswith("{") and index < len(segments):
+            return segments[index]
+    return None
+
+
 def origin_of(request: httpx.Request) -> str:
     """``scheme://host[:port]`` of the URL the client addressed."""
     return f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
@@ -255,13 +263,14 @@ def origin_of(request: httpx.Request) -> str:
 def request_params(request: httpx.Request) -> dict[str, str]:
     """API parameters (not ``oauth_*``) by lower-cased name; the first value wins.
 
-    GET: the query string. POST/PUT: the form body plus ``userId``,
-    ``country``, ``shopId`` and ``onBehalfOfPartnerId`` from the query.
+    GET: the query string. POST/PUT: the form-encoded body (only with a form
+    ``Content-Type``, as for the signature) plus ``userId``, ``country``,
+    ``shopId`` and ``onBehalfOfPartnerId`` from the query.
     """
     query = parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True)
     if request.method in ("POST", "PUT"):
         pairs = [(k, v) for k, v in query if k.lower() in _QUERY_ON_POST]
-        if is_form(request) or "content-type" not in request.headers:
+        if is_form(request):
             pairs += parse_qsl(request.content.decode("utf-8", "replace"), keep_blank_values=True)
     else:
         pairs = query
@@ -534,7 +543,7 @@ class Sandbox:
             consumer=consumer,
             shop=shop,
             now=self.clock(),
-            path_id=segments[2] if endpoint.path_params else None,
+            path_id=_path_id(endpoint, segments),
             signed=signed,
         )
         req.token = self._authenticate(req)
@@ -648,15 +657,23 @@ class Sandbox:
         self._emails[email.lower()] = user.id
         return user
 
+    def _partner_user(self, consumer: Consumer, partner_id: str) -> User | None:
+        """The user a partner created with ``user/create`` under its own ``userId``."""
+        return next(
+            (
+                u
+                for u in self._users.values()
+                if u.partner_id == partner_id and u.partner_consumer == consumer.key
+            ),
+            None,
+        )
+
     def _resolve_user_id(self, consumer: Consumer, value: str) -> User:
-        with_partner = [
-            u
-            for u in self._users.values()
-            if u.partner_id == value and u.partner_consumer == consumer.key
-        ]
-        if with_partner:
-            return with_partner[0]
-        if not value.isdigit():
+        """A ``userId`` parameter: the partner's own id first, else a 7digital user id."""
+        partner_user = self._partner_user(consumer, value)
+        if partner_user is not None:
+            return partner_user
+        if not value.isdecimal():
             raise ApiError.invalid("userId", value)
         user = self._users.get(int(value))
         if user is None:
@@ -668,7 +685,19 @@ class Sandbox:
         self._access_tokens[token.key] = token
         return token
 
+    def _check_credentials(self, email: str, password: str) -> User | None:
+        """The user with that e-mail address and password, or None."""
+        user_id = self._emails.get(email.lower())
+        user = self._users.get(user_id) if user_id is not None else None
+        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+            return None
+        return user
+
     def _new_request_token(self, consumer_key: str, callback: str | None) -> RequestToken:
+        # Forget tokens expired for a whole lifetime (recent ones still answer "Token expired").
+        horizon = self.clock() - self.request_token_ttl
+        for key in [k for k, t in self._request_tokens.items() if t.expires < horizon]:
+            del self._request_tokens[key]
         token = RequestToken(
             secrets.token_hex(16),
             secrets.token_hex(16),

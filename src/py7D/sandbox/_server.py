@@ -53,11 +53,15 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
                 return
             if not message.get("more_body"):
                 break
-        request = _to_httpx(scope, bytes(body))
+        try:
+            request = _to_httpx(scope, bytes(body))
+        except httpx.InvalidURL:
+            await _send(send, httpx.Response(400, text="Bad request"))
+            return
         loop = asyncio.get_running_loop()
         # handle() is synchronous and takes the sandbox lock; keep the event loop free.
         response = await loop.run_in_executor(None, sandbox.handle, request)
-        await _send(send, response)
+        await _send(send, response, head=scope["method"] == "HEAD")
 
     return app
 
@@ -76,7 +80,7 @@ def _to_httpx(scope: Scope, body: bytes) -> httpx.Request:
     return httpx.Request(scope["method"], url, headers=headers, content=body)
 
 
-async def _send(send: Send, response: httpx.Response) -> None:
+async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
     content = response.content
     headers = [
         (k.encode("latin-1"), v.encode("latin-1"))
@@ -85,7 +89,8 @@ async def _send(send: Send, response: httpx.Response) -> None:
     ]
     headers.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": content})
+    # A reply to HEAD announces the length of the body it leaves out.
+    await send({"type": "http.response.body", "body": b"" if head else content})
 
 
 def _uvicorn() -> Any:
