@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, TimeoutLike, apply_client_defaults, default_headers
+from ._client import BaseClient, TimeoutLike, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, ValidationError, map_transport_errors
@@ -95,18 +95,13 @@ class AsyncClient(BaseClient):
     ) -> httpx.Response:
         """One attempt: wait for the throttle, send, read the body up to the cap."""
         state = state or self._begin(call)
-        if self.throttle is not None:
-            delay = self.throttle.reserve()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        request = apply_client_defaults(call.request, self._http)
-        # httpx takes a Request's timeouts from its extensions (set per attempt,
-        # as retries shorten them to fit the deadline).
-        request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
+        delay = self._throttle_delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            response = await self._http.send(
-                request, auth=call.auth or httpx.USE_CLIENT_DEFAULT, stream=True
-            )
+            auth = call.auth or httpx.USE_CLIENT_DEFAULT
+            response = await self._http.send(request, auth=auth, stream=True)
             try:
                 reader = self._reader(response, state)
                 async for chunk in response.aiter_bytes():

@@ -138,21 +138,38 @@ class BaseClient:
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
 
-    def _attempt_timeout(self, state: RetryState, timeout: TimeoutLike) -> httpx.Timeout:
-        """This attempt's timeouts: the call's (or the client's), clipped to the deadline."""
+    def _attempt(
+        self,
+        call: PreparedCall,
+        state: RetryState,
+        timeout: TimeoutLike,
+        http: httpx.Client | httpx.AsyncClient,
+    ) -> httpx.Request:
+        """Ready ``call`` for one more attempt: client headers, timeouts clipped to the deadline.
+
+        httpx takes a request's timeouts from its extensions; they are set
+        anew each attempt, as the time left shrinks.
+        """
         if timeout is None:
             configured = self.timeout
         elif isinstance(timeout, httpx.Timeout):
             configured = timeout
         else:
             configured = _default_timeout(float(timeout))
-        return state.timeout(configured)
+        request = apply_client_defaults(call.request, http)
+        request.extensions["timeout"] = state.timeout(configured).as_dict()
+        return request
 
-    def _reader(self, response: httpx.Response, state: RetryState | None) -> BodyReader:
+    def _throttle_delay(self) -> float:
+        """Seconds to wait before the next attempt (0 without a throttle)."""
+        return self.throttle.reserve() if self.throttle is not None else 0.0
+
+    def _reader(self, response: httpx.Response, state: RetryState) -> BodyReader:
+        """Collects a streamed body up to ``max_response_bytes`` and the call's deadline."""
         return BodyReader(
             response,
             max_bytes=self.max_response_bytes,
-            deadline=state.deadline_at() if state else None,
+            deadline=state.deadline_at(),
             clock=self.retries.clock,
         )
 
@@ -321,18 +338,13 @@ class Client(BaseClient):
     ) -> httpx.Response:
         """One attempt: wait for the throttle, send, read the body up to the cap."""
         state = state or self._begin(call)
-        if self.throttle is not None:
-            delay = self.throttle.reserve()
-            if delay > 0:
-                time.sleep(delay)
-        request = apply_client_defaults(call.request, self._http)
-        # httpx takes a Request's timeouts from its extensions (set per attempt,
-        # as retries shorten them to fit the deadline).
-        request.extensions["timeout"] = self._attempt_timeout(state, timeout).as_dict()
+        delay = self._throttle_delay()
+        if delay > 0:
+            time.sleep(delay)
+        request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            response = self._http.send(
-                request, auth=call.auth or httpx.USE_CLIENT_DEFAULT, stream=True
-            )
+            auth = call.auth or httpx.USE_CLIENT_DEFAULT
+            response = self._http.send(request, auth=auth, stream=True)
             try:
                 reader = self._reader(response, state)
                 for chunk in response.iter_bytes():
