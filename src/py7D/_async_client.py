@@ -24,6 +24,8 @@ class AsyncClient(BaseClient):
 
     Takes the same arguments as :class:`py7D.Client` (``transport`` is an
     ``httpx.AsyncBaseTransport``, e.g. ``py7D.sandbox.Sandbox().transport()``).
+    Concurrent calls (``asyncio.gather``) share the pool and the throttle; retry
+    waits and throttle waits are ``asyncio.sleep``, so they never block the loop.
 
     >>> async with py7D.AsyncClient() as client:                   # doctest: +SKIP
     ...     result = await client.request("artist", "search", q="pink")

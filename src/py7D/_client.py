@@ -246,17 +246,36 @@ class Client(BaseClient):
 
     Parameters
     ----------
-    consumer_key, consumer_secret, country, base_url, timeout:
+    consumer_key, consumer_secret, country, base_url:
         Override the settings resolved from the environment, the config file
         and ``api_settings`` (see :func:`py7D.resolve_settings`).
+    timeout:
+        Seconds (connect capped at 10 s) or an ``httpx.Timeout``; default 30 s.
+        ``request(..., timeout=...)`` overrides it for one call.
     profile:
         Config-file profile to read.
     normalize:
         Make every repeating element a list (see "Stable shapes" in the README).
+    retries:
+        A :class:`py7D.RetryPolicy`, a number of retries, or None. Only reads
+        (endpoints of the table that do not change state) are ever retried;
+        default: up to 3 retries within 60 s on network errors, timeouts,
+        429/502/503/504 and broken replies.
+    rate_limit:
+        Calls per second (or a :class:`py7D.Throttle`) this client stays under.
+    max_response_bytes:
+        Largest reply body read (32 MiB); a bigger one is refused while streaming.
+    verify:
+        TLS verification (default True). ``False`` works but logs a warning.
     transport:
         An ``httpx`` transport, e.g. ``py7D.sandbox.Sandbox().transport()``.
     http_client:
-        Bring your own ``httpx.Client`` (its base URL is ignored).
+        Bring your own ``httpx.Client`` (its base URL is ignored; its timeouts
+        apply unless ``timeout`` is given).
+
+    Threads: one client may serve many threads. They share the httpx
+    connection pool (thread-safe), the throttle (locked) and the retry policy
+    (immutable); each call keeps its own retry state.
 
     Example
     -------

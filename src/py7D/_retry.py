@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random as _random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -238,6 +239,8 @@ class RetryState:
         if isinstance(exc, RequestTimeoutError):
             return "timeout"
         if isinstance(exc, TransportError):
+            if _tls_failure(exc):
+                return None  # a certificate that fails now fails next time too
             return f"network error ({_cause_name(exc)})"
         status = exc.status_code
         if status is not None and status in self.policy.statuses:
@@ -285,6 +288,18 @@ def _may_have_acted(exc: Py7DError) -> bool:
     if status is not None and 400 <= status < 500:
         return False
     return not (isinstance(exc, APIServiceException) and status is not None and status < 500)
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    """Whether an ``ssl`` error (a refused certificate, a handshake failure) caused ``exc``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _cause_name(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -428,3 +429,16 @@ def test_errors_carry_retry_after(invoke: Invoke, policy: RetryPolicy) -> None:
     with pytest.raises(py7D.ResponseParseError) as info:
         invoke(script, {"retries": policy}, "basket", "create")
     assert info.value.retry_after == 9.0
+
+
+def test_tls_verification_failures_are_not_retried(invoke: Invoke, policy: RetryPolicy) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        try:
+            raise ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed")
+        except ssl.SSLError as exc:
+            raise httpx.ConnectError("certificate verify failed", request=request) from exc
+
+    script = Script(refuse, ok)
+    with pytest.raises(py7D.TransportError, match="ConnectError"):
+        invoke(script, {"retries": policy}, "status")
+    assert script.count == 1
