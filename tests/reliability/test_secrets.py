@@ -168,3 +168,70 @@ def test_turning_verification_off_is_explicit_and_warned(
     assert len(warnings) == 2
     assert all(r.levelno == logging.WARNING for r in warnings)
     del async_client
+
+
+@pytest.fixture(scope="module")
+def https_sandbox() -> Iterator[tuple[str, ssl.SSLContext]]:
+    """The sandbox served over https with a certificate from a private CA (trustme)."""
+    import socket
+    import threading
+
+    import trustme
+    import uvicorn
+
+    from py7D.sandbox._server import asgi_app
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    sandbox = Sandbox(consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET)
+    with cert.private_key_pem.tempfile() as key_file, cert.cert_chain_pems[0].tempfile() as crt:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            asgi_app(sandbox),
+            log_level="warning",
+            lifespan="off",
+            ssl_keyfile=key_file,
+            ssl_certfile=crt,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            thread.join(0.01)
+        trusting = ssl.create_default_context()
+        ca.configure_trust(trusting)
+        try:
+            yield f"https://127.0.0.1:{port}/1.2", trusting
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+
+
+def test_untrusted_certificate_is_refused_and_not_retried(
+    https_sandbox: tuple[str, ssl.SSLContext], captured: io.StringIO
+) -> None:
+    url, _ = https_sandbox
+    client = py7D.Client(CONSUMER_KEY, CONSUMER_SECRET, base_url=url)
+    with client, pytest.raises(py7D.TransportError) as info:
+        client.oauth_2legged_request("release", "match/byId", sevenDigitalIds="100001")
+    assert info.value.attempts == 1  # a bad certificate is not a transient failure
+    assert "retrying" not in captured.getvalue()
+    assert CONSUMER_SECRET not in "\n".join(texts_of(info.value))
+
+
+def test_trusted_certificate_and_explicit_verify_false(
+    https_sandbox: tuple[str, ssl.SSLContext], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, trusting = https_sandbox
+    with py7D.Client(CONSUMER_KEY, CONSUMER_SECRET, base_url=url, verify=trusting) as client:
+        result = client.oauth_2legged_request("release", "match/byId", sevenDigitalIds="100001")
+        assert result.status_code == 200
+    with (
+        caplog.at_level(logging.WARNING, logger="py7D"),
+        py7D.Client(CONSUMER_KEY, CONSUMER_SECRET, base_url=url, verify=False) as client,
+    ):
+        assert client.request("status").status_code == 200
+    assert any("verification is OFF" in r.getMessage() for r in caplog.records)
