@@ -260,3 +260,9 @@ def test_connection_dropped_mid_body(kind: str, clock: FakeClock, policy: RetryP
     with pytest.raises(py7D.TransportError) as info:
         run(kind, streaming(CutOff()), retries=policy)
     assert info.value.attempts == 4
+
+
+def test_corrupt_compressed_body(kind: str) -> None:
+    handler = streaming(b"this is not gzip", **{"content-encoding": "gzip"})
+    with pytest.raises(py7D.ResponseParseError, match="could not be decoded"):
+        run(kind, handler)
