@@ -213,7 +213,12 @@ class FaultInjector:
             kinds = self.faults.kinds
             kind = kinds[min(int(pick * len(kinds)), len(kinds) - 1)]
             writes = changes_state(method, path)
-            after = writes and kind in AFTER_CAPABLE and when < self.faults.after_share
+            # A truncated reply needs the real one, so it always strikes after the action.
+            after = (
+                writes
+                and kind in AFTER_CAPABLE
+                and (kind == "truncate" or when < self.faults.after_share)
+            )
             fault = Fault(kind, after, int(dice * 2**31), number, path, writes)
             self.injected[kind] += 1
             self.after_action += after
