@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import functools
+from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -14,12 +15,13 @@ from ._client import BaseClient, TimeoutLike, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, ValidationError, map_transport_errors
+from ._resources import AsyncResources
 from ._retry import RetryState
 
 __all__ = ["AsyncClient"]
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient, AsyncResources):
     """A 7digital API client over one pooled ``httpx.AsyncClient``; ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client` (``transport`` is an
@@ -71,6 +73,7 @@ class AsyncClient(BaseClient):
         http_method: str | None = None,
         normalize: bool | None = None,
         timeout: TimeoutLike = None,
+        validate: bool = True,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action``; see :meth:`py7D.Client.request`."""
@@ -81,6 +84,7 @@ class AsyncClient(BaseClient):
             access_token=access_token,
             auth=auth,
             http_method=http_method,
+            validate=validate,
         )
         state = self._begin(call)
         while True:
@@ -91,6 +95,65 @@ class AsyncClient(BaseClient):
                 if wait is None:
                     raise
                 await self.retries.async_sleep(wait)
+
+    async def pages(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Result]:
+        """Every page of a paged endpoint, fetched lazily; see :meth:`py7D.Client.pages`."""
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            result = await send(params=page)
+            walk.feed(result)
+            yield result
+
+    async def items(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        """The items of every page, one by one; see :meth:`py7D.Client.items`."""
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            for item in walk.feed(await send(params=page)):
+                yield item
 
     async def _send(
         self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None

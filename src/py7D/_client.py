@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,7 @@ from ._core import (
     Result,
     build_call,
     parse_response,
+    resolve_path,
 )
 from ._endpoints import AuthLevel
 from ._exceptions import (
@@ -30,7 +32,10 @@ from ._exceptions import (
     map_transport_errors,
 )
 from ._limits import BodyReader, Throttle, ThrottleLike
+from ._paging import PageWalk, paged_endpoint
+from ._resources import Resources
 from ._retry import RetriesLike, RetryPolicy, RetryState
+from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
 
@@ -123,6 +128,7 @@ class BaseClient:
         access_token: TokenLike | None,
         auth: AuthLevel | str | None,
         http_method: str | None,
+        validate: bool = True,
     ) -> PreparedCall:
         token = Token.coerce(access_token) if access_token is not None else None
         call = build_call(
@@ -135,6 +141,10 @@ class BaseClient:
             http_method=http_method,
             signer=self._make_signer,
         )
+        if validate:  # the table's checks (sans-I/O, shared by both clients); nothing sent yet
+            check_call(
+                resolve_path(resource, action), call.endpoint, params, has_token=token is not None
+            )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
 
@@ -185,6 +195,18 @@ class BaseClient:
             normalize=self.normalize if normalize is None else normalize,
             max_bytes=self.max_response_bytes,
         )
+
+    def _walk(
+        self,
+        resource: str,
+        action: str | None,
+        params: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        limit: int | None,
+        http_method: str | None,
+    ) -> PageWalk:
+        endpoint = paged_endpoint(resource, action, http_method)
+        return PageWalk.start(endpoint, self._merge(params, kwargs), limit=limit)
 
     @staticmethod
     def _merge(params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,7 +263,7 @@ class BaseClient:
         return self._signer().sign_url(f"{base}/{track}", params)
 
 
-class Client(BaseClient):
+class Client(BaseClient, Resources):
     """A 7digital API client over one pooled ``httpx.Client``; use it as a context manager.
 
     Parameters
@@ -324,15 +346,19 @@ class Client(BaseClient):
         http_method: str | None = None,
         normalize: bool | None = None,
         timeout: TimeoutLike = None,
+        validate: bool = True,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action`` with ``kwargs`` as API parameters.
 
         The endpoint table decides the verb and the signing; ``auth`` and
         ``http_method`` override it. ``params`` takes parameters whose names
-        clash with these options. ``timeout`` (seconds or an ``httpx.Timeout``)
-        replaces the client's timeouts for this call. Reads are retried as the
-        client's :class:`RetryPolicy` says; calls that change state never are.
+        clash with these options. The call is checked against the table
+        before it is sent (``ValidationError``); ``validate=False`` sends a
+        path that looks like a typo of a known one as given. ``timeout``
+        (seconds or an ``httpx.Timeout``) replaces the client's timeouts for
+        this call. Reads are retried as the client's :class:`RetryPolicy` says;
+        calls that change state never are.
         """
         call = self._prepare(
             resource,
@@ -341,6 +367,7 @@ class Client(BaseClient):
             access_token=access_token,
             auth=auth,
             http_method=http_method,
+            validate=validate,
         )
         state = self._begin(call)
         while True:
@@ -351,6 +378,74 @@ class Client(BaseClient):
                 if wait is None:
                     raise
                 self.retries.sleep(wait)
+
+    def pages(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Result]:
+        """Every page of a paged endpoint as a :class:`Result`, fetched lazily.
+
+        Starts at ``page`` (default 1) with ``pageSize`` (default: the
+        endpoint's maximum, 50 on catalogue lists) and stops after the last
+        page, an empty page, or the page that reaches ``limit`` items. Other
+        arguments as in :meth:`request`.
+        """
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            result = send(params=page)
+            walk.feed(result)
+            yield result
+
+    def items(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """The items of every page (``searchResult``, ``lockerRelease``, ...), one by one.
+
+        At most ``limit`` of them; one page is held in memory at a time. See
+        :meth:`pages`.
+        """
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            yield from walk.feed(send(params=page))
 
     def _send(
         self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None

@@ -308,6 +308,7 @@ WRITES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore::py7D.UnknownEndpointWarning")  # the free-form path
 @pytest.mark.parametrize(
     ("args", "params"), WRITES, ids=lambda v: "/".join(v) if isinstance(v, tuple) else ""
 )

@@ -31,8 +31,8 @@ def test_build_is_deterministic_and_fast() -> None:
     ][7:50]
 
 
-def test_barcodes_are_valid_ean13() -> None:
-    cat = Catalogue(seed=7)
+def test_barcodes_are_valid_ean13(sandbox: Sandbox) -> None:
+    cat = sandbox.catalogue
     for release in list(cat.releases.values())[:200]:
         digits = [int(c) for c in release.barcode]
         assert len(digits) == 13

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,7 +17,7 @@ ORIGIN = "http://sandbox.7digital.test"
 
 
 def media(
-    signer: Signer, path: str, params: dict[str, object] | None = None, **kw: object
+    signer: Signer, path: str, params: Mapping[str, object] | None = None, **kw: object
 ) -> httpx.Request:
     return signer.request("GET", "", params, url=f"{ORIGIN}/{path}", place="query", **kw)  # type: ignore[arg-type]
 

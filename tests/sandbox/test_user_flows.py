@@ -37,7 +37,7 @@ class Api:
         self.key, self.secret = key, secret
 
     def call(
-        self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any
+        self, method: str, path: str, *, data: dict[str, Any] | None = None, **params: Any
     ) -> httpx.Response:
         request = self.signer.request(
             method,
@@ -51,16 +51,16 @@ class Api:
         return self.sandbox.handle(request)
 
     def ok(
-        self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any
+        self, method: str, path: str, *, data: dict[str, Any] | None = None, **params: Any
     ) -> ET.Element:
-        response = self.call(method, path, data, **params)
+        response = self.call(method, path, data=data, **params)
         assert response.status_code == 200, response.text
         return content(response)
 
     def basket(self, *items: tuple[int, int | None], **params: Any) -> str:
         basket_id = self.ok("GET", "basket/create", **params).get("id") or ""
         for release_id, track_id in items:
-            extra = {"trackId": track_id} if track_id else {}
+            extra: dict[str, Any] = {"trackId": track_id} if track_id else {}
             self.ok(
                 "GET", "basket/addItem", basketId=basket_id, releaseId=release_id, **extra, **params
             )

@@ -407,13 +407,26 @@ class Sandbox:
             user_id = self._emails[email.lower()]
             self._request_tokens[token].user_id = user_id
 
-    def issue_access_token(self, email: str, *, consumer_key: str | None = None) -> tuple[str, str]:
-        """Skip the OAuth dance: a fresh ``(token, secret)`` for a user (for tests)."""
+    def issue_access_token(
+        self,
+        email: str,
+        *,
+        consumer_key: str | None = None,
+        token: tuple[str, str] | None = None,
+    ) -> tuple[str, str]:
+        """Skip the OAuth dance: an access ``(token, secret)`` for a user (for tests).
+
+        ``consumer_key`` defaults to the sandbox's first key; ``token`` fixes the
+        pair instead of generating one (e.g. to replay published test vectors).
+        """
         with self._lock:
             user_id = self._emails[email.lower()]
             key = consumer_key or next(iter(self._consumers))
-            token = self._new_access_token(key, user_id)
-            return token.key, token.secret
+            if token is None:
+                issued = self._new_access_token(key, user_id)
+                return issued.key, issued.secret
+            self._access_tokens[token[0]] = AccessToken(token[0], token[1], key, user_id)
+            return token
 
     def complete_card_registration(
         self,

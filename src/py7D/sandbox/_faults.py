@@ -27,10 +27,11 @@ Kinds:
 =========  ==================================================================
 
 Calls that change state (per py7D's endpoint table; paths outside the table
-count as state-changing) get their ``500``/``502``/``reset``/``truncate``/
-``garbage`` faults either *before* the action (the sandbox did nothing) or
-*after* it (the sandbox acted, then the reply was lost or spoiled), so that a
-client's "the server may have acted" handling is exercised both ways.
+count as state-changing) get their ``500``/``502``/``reset``/``garbage``
+faults either *before* the action (the sandbox did nothing) or *after* it (the
+sandbox acted, then the reply was lost or spoiled), so that a client's "the
+server may have acted" handling is exercised both ways; ``truncate`` needs the
+real reply, so it always strikes after.
 """
 
 from __future__ import annotations

@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 
 from ._core import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SEEDED_USERS, Sandbox
-from ._faults import FaultsLike, add_fault_arguments, as_injector, faults_from_args, with_faults
+from ._faults import (
+    FaultInjector,
+    FaultsLike,
+    add_fault_arguments,
+    as_injector,
+    faults_from_args,
+    with_faults,
+)
 
 __all__ = ["asgi_app", "main", "running", "serve"]
 
@@ -93,6 +100,11 @@ async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> 
     await send({"type": "http.response.body", "body": b"" if head else content})
 
 
+def _own_faults(sandbox: object) -> FaultInjector | None:
+    """The fault plan a :class:`Sandbox` was built with (stand-ins have none)."""
+    return sandbox.faults if isinstance(sandbox, Sandbox) else None
+
+
 def _uvicorn() -> Any:
     try:
         import uvicorn
@@ -132,7 +144,7 @@ def serve(
     uvicorn = _uvicorn()
     sock = _bind(host, port)
     sandbox = sandbox or Sandbox()
-    app = with_faults(asgi_app(sandbox), as_injector(faults) or sandbox.faults)
+    app = with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox))
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -155,7 +167,7 @@ def running(
     uvicorn = _uvicorn()
     sock = _bind(host, port)
     sandbox = sandbox or Sandbox()
-    app = with_faults(asgi_app(sandbox), as_injector(faults) or sandbox.faults)
+    app = with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox))
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -181,8 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
-    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY)
-    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET)
+    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY, help="API key to accept")
+    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET, help="its secret")
     parser.add_argument("--seed", type=int, default=7, help="catalogue seed")
     parser.add_argument(
         "--user",
