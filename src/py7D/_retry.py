@@ -168,10 +168,6 @@ class RetryState:
             return None
         return self.policy.deadline - (self.policy.clock() - self.started)
 
-    def expired(self) -> bool:
-        left = self.remaining()
-        return left is not None and left <= 0
-
     def timeout(self, configured: httpx.Timeout) -> httpx.Timeout:
         """``configured`` shortened so that the attempt cannot outlive the deadline.
 
