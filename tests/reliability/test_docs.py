@@ -1,4 +1,4 @@
-"""docs/reliability.md lists exactly the endpoints the table marks as state-changing."""
+"""The README's Reliability section lists exactly the state-changing endpoints of the table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import py7D
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def documented() -> tuple[set[tuple[str, str]], set[str]]:
