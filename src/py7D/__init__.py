@@ -32,6 +32,7 @@ from ._legacy import (
     request,
     set_default_client,
 )
+from ._limits import Throttle
 from ._models import (
     AmountDue,
     Artist,
@@ -66,6 +67,7 @@ from ._oauth_flow import (
     exchange_access_token,
     get_request_token,
 )
+from ._retry import RetryPolicy
 from ._tokens import default_token_file, load_token, save_token
 from ._validation import Py7DWarning, UnknownEndpointWarning
 
@@ -117,10 +119,12 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseParseError",
     "Result",
+    "RetryPolicy",
     "SearchResult",
     "Settings",
     "Tag",
     "TaggedItem",
+    "Throttle",
     "Token",
     "Track",
     "Translation",

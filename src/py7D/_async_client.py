@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
@@ -10,11 +11,12 @@ from typing import Any
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, apply_client_defaults, default_headers
+from ._client import BaseClient, TimeoutLike, default_headers
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import ValidationError, map_transport_errors
+from ._exceptions import Py7DError, ValidationError, map_transport_errors
 from ._resources import AsyncResources
+from ._retry import RetryState
 
 __all__ = ["AsyncClient"]
 
@@ -24,6 +26,8 @@ class AsyncClient(BaseClient, AsyncResources):
 
     Takes the same arguments as :class:`py7D.Client` (``transport`` is an
     ``httpx.AsyncBaseTransport``, e.g. ``py7D.sandbox.Sandbox().transport()``).
+    Concurrent calls (``asyncio.gather``) share the pool and the throttle; retry
+    waits and throttle waits are ``asyncio.sleep``, so they never block the loop.
 
     >>> async with py7D.AsyncClient() as client:                   # doctest: +SKIP
     ...     result = await client.request("artist", "search", q="pink")
@@ -35,7 +39,7 @@ class AsyncClient(BaseClient, AsyncResources):
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -47,11 +51,14 @@ class AsyncClient(BaseClient, AsyncResources):
                 "pass either transport= or http_client=, not both (give the transport to "
                 "your own client instead)"
             )
+        if http_client is not None and timeout is None:
+            self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
-            timeout=httpx.Timeout(self.settings.timeout),
+            timeout=self.timeout,
             headers=default_headers(),
+            verify=self.verify,
         )
 
     async def request(
@@ -65,6 +72,7 @@ class AsyncClient(BaseClient, AsyncResources):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        timeout: TimeoutLike = None,
         validate: bool = True,
         **kwargs: Any,
     ) -> Result:
@@ -78,7 +86,15 @@ class AsyncClient(BaseClient, AsyncResources):
             http_method=http_method,
             validate=validate,
         )
-        return self._finish(call, await self._send(call), normalize)
+        state = self._begin(call)
+        while True:
+            try:
+                return self._finish(call, await self._send(call, state, timeout), normalize)
+            except Py7DError as exc:
+                wait = state.next_wait(exc)
+                if wait is None:
+                    raise
+                await self.retries.async_sleep(wait)
 
     async def pages(
         self,
@@ -139,10 +155,25 @@ class AsyncClient(BaseClient, AsyncResources):
             for item in walk.feed(await send(params=page)):
                 yield item
 
-    async def _send(self, call: PreparedCall) -> httpx.Response:
-        request = apply_client_defaults(call.request, self._http)
+    async def _send(
+        self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
+    ) -> httpx.Response:
+        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        state = state or self._begin(call)
+        delay = self._throttle_delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            return await self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+            auth = call.auth or httpx.USE_CLIENT_DEFAULT
+            response = await self._http.send(request, auth=auth, stream=True)
+            try:
+                reader = self._reader(response, state)
+                async for chunk in response.aiter_bytes():
+                    reader.feed(chunk)
+                return reader.finish()
+            finally:
+                await response.aclose()
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
@@ -23,9 +24,17 @@ from ._core import (
     resolve_path,
 )
 from ._endpoints import AuthLevel
-from ._exceptions import ValidationError, describe_request, map_transport_errors
+from ._exceptions import (
+    Py7DError,
+    ValidationError,
+    describe_request,
+    install_log_redaction,
+    map_transport_errors,
+)
+from ._limits import BodyReader, Throttle, ThrottleLike
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
+from ._retry import RetriesLike, RetryPolicy, RetryState
 from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
@@ -34,13 +43,20 @@ logger = logging.getLogger("py7D")
 
 PREVIEW_CLIP_URL = "http://previews.7digital.com/clip"
 
+# Connecting should be quick; a slow reply (a big locker page) may take longer.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+TimeoutLike = float | httpx.Timeout | None
+VerifyLike = bool | str | ssl.SSLContext
+
 
 class BaseClient:
     """Everything a client does that does not wait on the network.
 
     Holds the resolved :class:`Settings`, builds and signs requests through
-    the sans-I/O core and parses replies. :class:`Client` and ``AsyncClient``
-    add only the sending.
+    the sans-I/O core, parses replies, and holds the reliability settings
+    (timeouts, :class:`RetryPolicy`, :class:`Throttle`, the body cap).
+    :class:`Client` and ``AsyncClient`` add only the sending.
     """
 
     def __init__(
@@ -49,7 +65,7 @@ class BaseClient:
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         profile: str | None = None,
         config_file: str | os.PathLike[str] | None = None,
@@ -58,13 +74,16 @@ class BaseClient:
         clock: Callable[[], float] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
+        retries: RetriesLike = RetryPolicy(),  # noqa: B008 - immutable
+        rate_limit: ThrottleLike = None,
+        verify: VerifyLike = True,
     ) -> None:
         self.settings = settings or resolve_settings(
             consumer_key=consumer_key,
             consumer_secret=consumer_secret,
             country=country,
             api_url=base_url,
-            timeout=timeout,
+            timeout=None if isinstance(timeout, httpx.Timeout) else timeout,
             profile=profile,
             config_file=config_file,
             environ=environ,
@@ -73,6 +92,21 @@ class BaseClient:
         # The clock signs oauth_timestamp; injectable for tests and skewed hosts.
         self._clock: Callable[[], float] = clock or time.time
         self.max_response_bytes = max_response_bytes
+        self.timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout)
+            else _default_timeout(self.settings.timeout)
+        )
+        self.retries = RetryPolicy.coerce(retries)
+        self.throttle = Throttle.coerce(rate_limit)
+        self.verify = verify
+        if verify is False:
+            logger.warning(
+                "py7D: TLS certificate verification is OFF (verify=False); replies over https "
+                "may come from anyone. Use this only against a local test server."
+            )
+        # httpx logs each request's URL at INFO; keep secret parameters out of it.
+        install_log_redaction()
 
     def __repr__(self) -> str:
         s = self.settings
@@ -113,6 +147,44 @@ class BaseClient:
             )
         logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
+
+    def _attempt(
+        self,
+        call: PreparedCall,
+        state: RetryState,
+        timeout: TimeoutLike,
+        http: httpx.Client | httpx.AsyncClient,
+    ) -> httpx.Request:
+        """Ready ``call`` for one more attempt: client headers, timeouts clipped to the deadline.
+
+        httpx takes a request's timeouts from its extensions; they are set
+        anew each attempt, as the time left shrinks.
+        """
+        if timeout is None:
+            configured = self.timeout
+        elif isinstance(timeout, httpx.Timeout):
+            configured = timeout
+        else:
+            configured = _default_timeout(float(timeout))
+        request = apply_client_defaults(call.request, http)
+        request.extensions["timeout"] = state.timeout(configured).as_dict()
+        return request
+
+    def _throttle_delay(self) -> float:
+        """Seconds to wait before the next attempt (0 without a throttle)."""
+        return self.throttle.reserve() if self.throttle is not None else 0.0
+
+    def _reader(self, response: httpx.Response, state: RetryState) -> BodyReader:
+        """Collects a streamed body up to ``max_response_bytes`` and the call's deadline."""
+        return BodyReader(
+            response,
+            max_bytes=self.max_response_bytes,
+            deadline=state.deadline_at(),
+            clock=self.retries.clock,
+        )
+
+    def _begin(self, call: PreparedCall) -> RetryState:
+        return self.retries.begin(call.endpoint, describe_request(call.request))
 
     def _finish(
         self, call: PreparedCall, response: httpx.Response, normalize: bool | None
@@ -196,17 +268,36 @@ class Client(BaseClient, Resources):
 
     Parameters
     ----------
-    consumer_key, consumer_secret, country, base_url, timeout:
+    consumer_key, consumer_secret, country, base_url:
         Override the settings resolved from the environment, the config file
         and ``api_settings`` (see :func:`py7D.resolve_settings`).
+    timeout:
+        Seconds (connect capped at 10 s) or an ``httpx.Timeout``; default 30 s.
+        ``request(..., timeout=...)`` overrides it for one call.
     profile:
         Config-file profile to read.
     normalize:
         Make every repeating element a list (see "Stable shapes" in the README).
+    retries:
+        A :class:`py7D.RetryPolicy`, a number of retries, or None. Only reads
+        (endpoints of the table that do not change state) are ever retried;
+        default: up to 3 retries within 60 s on network errors, timeouts,
+        429/502/503/504 and broken replies.
+    rate_limit:
+        Calls per second (or a :class:`py7D.Throttle`) this client stays under.
+    max_response_bytes:
+        Largest reply body read (32 MiB); a bigger one is refused while streaming.
+    verify:
+        TLS verification (default True). ``False`` works but logs a warning.
     transport:
         An ``httpx`` transport, e.g. ``py7D.sandbox.Sandbox().transport()``.
     http_client:
-        Bring your own ``httpx.Client`` (its base URL is ignored).
+        Bring your own ``httpx.Client`` (its base URL is ignored; its timeouts
+        apply unless ``timeout`` is given).
+
+    Threads: one client may serve many threads. They share the httpx
+    connection pool (thread-safe), the throttle (locked) and the retry policy
+    (immutable); each call keeps its own retry state.
 
     Example
     -------
@@ -221,7 +312,7 @@ class Client(BaseClient, Resources):
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
@@ -233,11 +324,14 @@ class Client(BaseClient, Resources):
                 "pass either transport= or http_client=, not both (give the transport to "
                 "your own client instead)"
             )
+        if http_client is not None and timeout is None:
+            self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(self.settings.timeout),
+            timeout=self.timeout,
             headers=default_headers(),
+            verify=self.verify,
         )
 
     def request(
@@ -251,6 +345,7 @@ class Client(BaseClient, Resources):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        timeout: TimeoutLike = None,
         validate: bool = True,
         **kwargs: Any,
     ) -> Result:
@@ -260,7 +355,10 @@ class Client(BaseClient, Resources):
         ``http_method`` override it. ``params`` takes parameters whose names
         clash with these options. The call is checked against the table
         before it is sent (``ValidationError``); ``validate=False`` sends a
-        path that looks like a typo of a known one as given.
+        path that looks like a typo of a known one as given. ``timeout``
+        (seconds or an ``httpx.Timeout``) replaces the client's timeouts for
+        this call. Reads are retried as the client's :class:`RetryPolicy` says;
+        calls that change state never are.
         """
         call = self._prepare(
             resource,
@@ -271,7 +369,15 @@ class Client(BaseClient, Resources):
             http_method=http_method,
             validate=validate,
         )
-        return self._finish(call, self._send(call), normalize)
+        state = self._begin(call)
+        while True:
+            try:
+                return self._finish(call, self._send(call, state, timeout), normalize)
+            except Py7DError as exc:
+                wait = state.next_wait(exc)
+                if wait is None:
+                    raise
+                self.retries.sleep(wait)
 
     def pages(
         self,
@@ -341,10 +447,25 @@ class Client(BaseClient, Resources):
         while (page := walk.next_params()) is not None:
             yield from walk.feed(send(params=page))
 
-    def _send(self, call: PreparedCall) -> httpx.Response:
-        request = apply_client_defaults(call.request, self._http)
+    def _send(
+        self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
+    ) -> httpx.Response:
+        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        state = state or self._begin(call)
+        delay = self._throttle_delay()
+        if delay > 0:
+            time.sleep(delay)
+        request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            return self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+            auth = call.auth or httpx.USE_CLIENT_DEFAULT
+            response = self._http.send(request, auth=auth, stream=True)
+            try:
+                reader = self._reader(response, state)
+                for chunk in response.iter_bytes():
+                    reader.feed(chunk)
+                return reader.finish()
+            finally:
+                response.close()
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -375,6 +496,10 @@ class Client(BaseClient, Resources):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _default_timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
 
 
 def apply_client_defaults(
