@@ -1,45 +1,79 @@
-"""py7D: a Python client for the 7digital music-store API 1.2."""
+"""py7D: a Python client for the 7digital music-store API 1.2.
+
+Public names are imported on first use (PEP 562 ``__getattr__``), so
+``import py7D`` stays cheaper than ``import httpx``: httpx, oauthlib and the
+XML parser load only when a client, an error or a helper is first touched.
+Type checkers see ordinary imports through the ``TYPE_CHECKING`` block.
+"""
 
 from __future__ import annotations
 
-from ._async_client import AsyncClient
-from ._auth import OAuth1Auth, Token, sign_url
-from ._client import Client
-from ._config import DEFAULT_API_URL, Settings, resolve_settings
-from ._core import PageInfo, RateLimit, Result
-from ._endpoints import ENDPOINTS, AuthLevel, Endpoint
-from ._exceptions import (
-    APIClientException,
-    APIServiceException,
-    ConfigurationError,
-    InvalidParameterError,
-    OAuthError,
-    Py7DError,
-    RateLimitedError,
-    RemoteServiceError,
-    RequestTimeoutError,
-    ResourceNotFoundError,
-    ResponseParseError,
-    TransportError,
-    UserCardError,
-    ValidationError,
-)
-from ._legacy import (
-    default_client,
-    oauth_2legged_request,
-    oauth_3legged_request,
-    preview_url,
-    request,
-    set_default_client,
-)
-from ._oauth_flow import (
-    authorise_request_token,
-    authorize_url,
-    exchange_access_token,
-    get_request_token,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncClient
+    from ._auth import OAuth1Auth, Token, sign_url
+    from ._cache import BaseCache, FileCache, MemoryCache
+    from ._client import Client
+    from ._config import DEFAULT_API_URL, Settings, resolve_settings
+    from ._core import PageInfo, RateLimit, Result
+    from ._endpoints import ENDPOINTS, AuthLevel, Endpoint
+    from ._exceptions import (
+        APIClientException,
+        APIServiceException,
+        ConfigurationError,
+        InvalidParameterError,
+        OAuthError,
+        Py7DError,
+        RateLimitedError,
+        RemoteServiceError,
+        RequestTimeoutError,
+        ResourceNotFoundError,
+        ResponseParseError,
+        TransportError,
+        UserCardError,
+        ValidationError,
+    )
+    from ._legacy import (
+        default_client,
+        oauth_2legged_request,
+        oauth_3legged_request,
+        preview_url,
+        request,
+        set_default_client,
+    )
+    from ._oauth_flow import (
+        authorise_request_token,
+        authorize_url,
+        exchange_access_token,
+        get_request_token,
+    )
+    from ._transport import Py7DTransport
 
 __version__ = "2.0.0.dev0"
+
+# public name -> private module defining it
+_LAZY: dict[str, str] = {
+    "AsyncClient": "._async_client",
+    "AuthLevel": "._endpoints",
+    "BaseCache": "._cache",
+    "Client": "._client",
+    "DEFAULT_API_URL": "._config",
+    "ENDPOINTS": "._endpoints",
+    "Endpoint": "._endpoints",
+    "FileCache": "._cache",
+    "MemoryCache": "._cache",
+    "OAuth1Auth": "._auth",
+    "PageInfo": "._core",
+    "Py7DTransport": "._transport",
+    "RateLimit": "._core",
+    "Result": "._core",
+    "Settings": "._config",
+    "Token": "._auth",
+    "resolve_settings": "._config",
+    "sign_url": "._auth",
+}
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -48,14 +82,18 @@ __all__ = [
     "APIServiceException",
     "AsyncClient",
     "AuthLevel",
+    "BaseCache",
     "Client",
     "ConfigurationError",
     "Endpoint",
+    "FileCache",
     "InvalidParameterError",
+    "MemoryCache",
     "OAuth1Auth",
     "OAuthError",
     "PageInfo",
     "Py7DError",
+    "Py7DTransport",
     "RateLimit",
     "RateLimitedError",
     "RemoteServiceError",
@@ -81,3 +119,16 @@ __all__ = [
     "set_default_client",
     "sign_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'py7D' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import ssl
+from collections.abc import Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from ._auth import TokenLike
-from ._client import BaseClient, default_headers
+from ._bulk import gather_async
+from ._client import BaseClient, _env_proxies
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import map_transport_errors
 
 __all__ = ["AsyncClient"]
 
+T = TypeVar("T")
+
+#: Idle connections kept by the default transport: enough for ``map``'s
+#: usual concurrency, so bulk runs reuse connections instead of reconnecting.
+DEFAULT_ASYNC_KEEPALIVE = 100
+
 
 class AsyncClient(BaseClient):
-    """A 7digital API client over one pooled ``httpx.AsyncClient``; ``async with`` it.
+    """A 7digital API client for asyncio (and trio); ``async with`` it.
 
-    Takes the same arguments as :class:`py7D.Client` (``transport`` is an
-    ``httpx.AsyncBaseTransport``, e.g. ``py7D.sandbox.Sandbox().transport()``).
+    Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
+    ``httpx.AsyncBaseTransport`` (default: ``httpx.AsyncHTTPTransport`` keeping
+    up to 100 idle connections), ``event_hooks`` are async functions and
+    ``http_client`` an ``httpx.AsyncClient``. Everything but the sending is
+    shared with :class:`py7D.Client` through :class:`py7D._client.BaseClient`.
 
     >>> async with py7D.AsyncClient() as client:                   # doctest: +SKIP
     ...     result = await client.request("artist", "search", q="pink")
+    ...     details = await client.map("release", "details", "releaseId", ids, concurrency=20)
     """
 
     def __init__(
@@ -37,14 +50,25 @@ class AsyncClient(BaseClient):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        verify: ssl.SSLContext | bool = True,
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(self.settings.timeout),
-            headers=default_headers(),
+        self._http: httpx.AsyncClient | None = http_client
+        if http_client is None and transport is None and _env_proxies(self.settings.api_url):
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.settings.timeout),
+                headers=self._headers,
+                event_hooks={"request": self._request_hooks, "response": self._response_hooks},
+                verify=verify,
+                trust_env=True,
+            )
+        self._transport: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(
+            verify=verify,
+            limits=httpx.Limits(
+                max_connections=None, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
+            ),
         )
 
     async def request(
@@ -69,11 +93,69 @@ class AsyncClient(BaseClient):
             auth=auth,
             http_method=http_method,
         )
+        cached = self._cached(call, normalize)
+        if cached is not None:
+            return cached
         return self._finish(call, await self._send(call), normalize)
 
     async def _send(self, call: PreparedCall) -> httpx.Response:
-        with map_transport_errors(call.request):
-            return await self._http.send(call.request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+        request = call.request
+        with map_transport_errors(request):
+            if self._http is not None:
+                return await self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
+            if call.auth is not None:
+                call.auth.sign_request(request)
+            for hook in self._request_hooks:
+                await hook(request)
+            response = await self._transport.handle_async_request(request)
+            response.request = request
+            try:
+                for hook in self._response_hooks:
+                    await hook(response)
+                await response.aread()
+            finally:
+                await response.aclose()
+            return response
+
+    async def gather(
+        self,
+        calls: Iterable[Awaitable[T]],
+        *,
+        concurrency: int = 10,
+        return_exceptions: bool = False,
+    ) -> list[Any]:
+        """Await ``calls`` with at most ``concurrency`` in flight; results in input order.
+
+        Pass a generator to create the calls lazily:
+        ``await client.gather((client.request("artist", "details", artistId=i) for i in ids),
+        concurrency=20)``. With ``return_exceptions=True`` a failed call's
+        exception takes its place; otherwise the first failure cancels the
+        calls in flight and is raised.
+        """
+        return await gather_async(calls, concurrency, return_exceptions)
+
+    async def map(
+        self,
+        resource: str,
+        action: str | None,
+        param_name: str,
+        values: Iterable[Any],
+        *,
+        concurrency: int = 10,
+        return_exceptions: bool = False,
+        **common: Any,
+    ) -> list[Any]:
+        """Call ``resource/action`` once per value of ``param_name``, ``concurrency`` at a time.
+
+        ``await client.map("release", "details", "releaseId", ids, concurrency=50)``
+        returns one :class:`Result` per id, in the order of ``ids``.
+        """
+        request = functools.partial(self.request, resource, action)
+        return await gather_async(
+            (request(params=p) for p in self._map_params(param_name, values, common)),
+            concurrency,
+            return_exceptions,
+        )
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -92,7 +174,9 @@ class AsyncClient(BaseClient):
     async def aclose(self) -> None:
         """Close the connection pool (if this client created it)."""
         if self._owns_http:
-            await self._http.aclose()
+            if self._http is not None:
+                await self._http.aclose()
+            await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -120,7 +120,6 @@ class Result(dict[str, Any]):
     content: bytes
     rate_limit: RateLimit | None
     endpoint: Endpoint | None
-    request: str | None
     from_cache: bool
 
     def __init__(
@@ -132,7 +131,7 @@ class Result(dict[str, Any]):
         headers: httpx.Headers,
         content: bytes,
         endpoint: Endpoint | None = None,
-        request: str | None = None,
+        request: str | httpx.Request | None = None,
         from_cache: bool = False,
     ) -> None:
         super().__init__(response=response, http_headers=http_headers)
@@ -141,8 +140,20 @@ class Result(dict[str, Any]):
         self.content = content
         self.rate_limit = RateLimit.from_headers(headers)
         self.endpoint = endpoint
-        self.request = request
+        # Redacting the URL costs more than parsing a small reply, so an
+        # httpx.Request is kept and described only when someone asks.
+        self._request = request
         self.from_cache = from_cache
+
+    @property
+    def request(self) -> str | None:
+        """``'GET https://…/artist/details?artistId=1'``, secrets redacted (or None)."""
+        if isinstance(self._request, str) or self._request is None:
+            return self._request
+        from ._exceptions import describe_request
+
+        self._request = describe_request(self._request)
+        return self._request
 
     @property
     def root(self) -> str | None:
@@ -280,13 +291,15 @@ def build_call(
     auth: AuthLevel | str | None = None,
     http_method: str | None = None,
     signer: type[OAuth1Auth] = OAuth1Auth,
+    headers: Mapping[str, str] | None = None,
 ) -> PreparedCall:
     """Build the ``httpx.Request`` for one call and choose how to sign it.
 
     The auth level is ``auth`` when given, else 3-legged when an access token
     is given, else the endpoint table's level (unsigned for unknown paths). A
     3-legged endpoint called with ``userId`` and no token is signed 2-legged,
-    as partner (user-management) keys do.
+    as partner (user-management) keys do. ``headers`` go on the request
+    (the client's User-Agent and Accept).
     """
     path = resolve_path(resource, action)
     level = _coerce_level(auth)
@@ -330,9 +343,11 @@ def build_call(
     if level is AuthLevel.NONE:
         query = [("oauth_consumer_key", key), *defaults, *encoded]
         if method in ("GET", "DELETE", "HEAD"):
-            request = httpx.Request(method, url, params=query)
+            request = httpx.Request(method, url, params=query, headers=headers)
         else:
-            request = httpx.Request(method, url, params=query[:1], data=dict(query[1:]))
+            request = httpx.Request(
+                method, url, params=query[:1], data=dict(query[1:]), headers=headers
+            )
     else:
         secret = settings.require_secret()
         token: Token | None = None
@@ -347,13 +362,13 @@ def build_call(
         signer_obj = signer(key, secret, token)
         fields = [*defaults, *encoded]
         if method in ("GET", "DELETE", "HEAD"):
-            request = httpx.Request(method, url, params=fields)
+            request = httpx.Request(method, url, params=fields, headers=headers)
         else:
             request = httpx.Request(
                 method,
                 url,
                 content=str(httpx.QueryParams(fields)).encode("ascii"),
-                headers={"Content-Type": FORM_CONTENT_TYPE},
+                headers={**(headers or {}), "Content-Type": FORM_CONTENT_TYPE},
             )
     return PreparedCall(request=request, auth=signer_obj, endpoint=endpoint, auth_level=level)
 
@@ -493,8 +508,6 @@ def parse_response(
         if root in envelope:
             envelope = dict(envelope)
             envelope[root] = _xml.normalize(envelope[root], endpoint.lists)
-    from ._exceptions import describe_request
-
     return Result(
         envelope,
         http_headers_of(response),
@@ -502,7 +515,7 @@ def parse_response(
         headers=response.headers,
         content=content,
         endpoint=endpoint,
-        request=describe_request(request),
+        request=request,
         from_cache=from_cache,
     )
 
