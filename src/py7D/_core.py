@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -64,7 +65,8 @@ class RateLimit:
         return max(self.limit - self.current, 0)
 
     @classmethod
-    def from_headers(cls, headers: httpx.Headers) -> RateLimit | None:
+    def from_headers(cls, headers: httpx.Headers | Mapping[str, str]) -> RateLimit | None:
+        """From ``httpx.Headers`` or a dict with lower-case names (``http_headers``)."""
         values = [
             _int_or_none(headers.get(f"x-ratelimit-{n}")) for n in ("limit", "current", "reset")
         ]
@@ -138,7 +140,8 @@ class Result(dict[str, Any]):
         self.status_code = status_code
         self.headers = headers
         self.content = content
-        self.rate_limit = RateLimit.from_headers(headers)
+        # The plain dict answers .get() several times faster than httpx.Headers.
+        self.rate_limit = RateLimit.from_headers(http_headers)
         self.endpoint = endpoint
         # Redacting the URL costs more than parsing a small reply, so an
         # httpx.Request is kept and described only when someone asks.
@@ -343,7 +346,7 @@ def build_call(
     if level is AuthLevel.NONE:
         query = [("oauth_consumer_key", key), *defaults, *encoded]
         if method in ("GET", "DELETE", "HEAD"):
-            request = httpx.Request(method, url, params=query, headers=headers)
+            request = httpx.Request(method, _with_query(url, query), headers=headers)
         else:
             request = httpx.Request(
                 method, url, params=query[:1], data=dict(query[1:]), headers=headers
@@ -362,7 +365,7 @@ def build_call(
         signer_obj = signer(key, secret, token)
         fields = [*defaults, *encoded]
         if method in ("GET", "DELETE", "HEAD"):
-            request = httpx.Request(method, url, params=fields, headers=headers)
+            request = httpx.Request(method, _with_query(url, fields), headers=headers)
         else:
             request = httpx.Request(
                 method,
@@ -371,6 +374,16 @@ def build_call(
                 headers={**(headers or {}), "Content-Type": FORM_CONTENT_TYPE},
             )
     return PreparedCall(request=request, auth=signer_obj, endpoint=endpoint, auth_level=level)
+
+
+def _with_query(url: str, query: list[tuple[str, _Primitive]]) -> str:
+    """``url?a=1&b=2``, encoded exactly as ``httpx.Request(params=...)`` would.
+
+    httpx percent-encodes parameters with ``quote_plus`` and no safe
+    characters, as ``urlencode`` does by default; building the string here
+    skips httpx's QueryParams round trip, a third of the cost of a request.
+    """
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def _has(params: Mapping[str, Any], name: str) -> bool:
