@@ -55,6 +55,7 @@ class AsyncClient(BaseClient):
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         self._owns_http = http_client is None
+        self._closed = False
         self._http: httpx.AsyncClient | None = http_client
         if http_client is None and transport is None and _env_proxies(self.settings.api_url):
             self._http = httpx.AsyncClient(
@@ -171,8 +172,14 @@ class AsyncClient(BaseClient):
             resource, action, auth=AuthLevel.USER, access_token=access_token, **kwargs
         )
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._closed
+
     async def aclose(self) -> None:
         """Close the connection pool (if this client created it)."""
+        self._closed = True
         if self._owns_http:
             if self._http is not None:
                 await self._http.aclose()

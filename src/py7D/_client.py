@@ -350,6 +350,7 @@ class Client(BaseClient):
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         self._owns_http = http_client is None
+        self._closed = False
         self._http: httpx.Client | None = http_client
         if http_client is None and transport is None and _env_proxies(self.settings.api_url):
             self._http = httpx.Client(
@@ -467,8 +468,14 @@ class Client(BaseClient):
             resource, action, auth=AuthLevel.USER, access_token=access_token, **kwargs
         )
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
     def close(self) -> None:
         """Close the connection pool (if this client created it)."""
+        self._closed = True
         if self._owns_http:
             if self._http is not None:
                 self._http.close()
