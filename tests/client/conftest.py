@@ -23,12 +23,14 @@ import pytest
 KEY, SECRET = "test-key", "test-secret"
 API = "https://api.example.com/1.2"
 
-ARTIST_XML = b"""<?xml version="1.0" encoding="utf-8"?>
-<response status="ok" version="1.2"><artist id="%(id)s"><name>Artist %(id)s</name></artist></response>
-"""
-ERROR_XML = b"""<?xml version="1.0" encoding="utf-8"?>
-<response status="error" version="1.2"><error code="2001"><errorMessage>Artist not found</errorMessage></error></response>
-"""
+ARTIST_XML = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<response status="ok" version="1.2">'
+    b'<artist id="%(id)s"><name>Artist %(id)s</name></artist></response>\n'
+)
+ERROR_XML = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<response status="error" version="1.2">'
+    b'<error code="2001"><errorMessage>Artist not found</errorMessage></error></response>\n'
+)
 
 
 def artist_reply(request: httpx.Request, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -109,7 +111,7 @@ def _handler_class(state: LocalServer) -> type[http.server.BaseHTTPRequestHandle
                 self.end_headers()
                 self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = _answer
+        do_GET = do_POST = do_PUT = _answer  # noqa: N815 - http.server's names
 
     return Handler
 
