@@ -8,10 +8,13 @@ Type checkers see ordinary imports through the ``TYPE_CHECKING`` block.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
-if TYPE_CHECKING:
+# Only underscore names at runtime: every public name here is API.
+if _typing.TYPE_CHECKING:
+    from typing import Any
+
     from ._async_client import AsyncClient
     from ._auth import OAuth1Auth, Token, sign_url
     from ._cache import BaseCache, FileCache, MemoryCache
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
         exchange_access_token,
         get_request_token,
     )
+    from ._tokens import default_token_file, load_token, save_token
     from ._transport import Py7DTransport
 
 __version__ = "2.0.0.dev0"
@@ -88,14 +92,17 @@ _LAZY: dict[str, str] = {
     "authorise_request_token": "._oauth_flow",
     "authorize_url": "._oauth_flow",
     "default_client": "._legacy",
+    "default_token_file": "._tokens",
     "exchange_access_token": "._oauth_flow",
     "get_request_token": "._oauth_flow",
+    "load_token": "._tokens",
     "oauth_2legged_request": "._legacy",
     "oauth_3legged_request": "._legacy",
     "preview_url": "._legacy",
     "request": "._legacy",
     "resolve_settings": "._config",
     "set_default_client": "._legacy",
+    "save_token": "._tokens",
     "sign_url": "._auth",
 }
 
@@ -133,13 +140,16 @@ __all__ = [
     "authorise_request_token",
     "authorize_url",
     "default_client",
+    "default_token_file",
     "exchange_access_token",
     "get_request_token",
+    "load_token",
     "oauth_2legged_request",
     "oauth_3legged_request",
     "preview_url",
     "request",
     "resolve_settings",
+    "save_token",
     "set_default_client",
     "sign_url",
 ]
@@ -149,7 +159,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'py7D' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(_importlib.import_module(module, __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
 

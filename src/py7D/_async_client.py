@@ -12,7 +12,7 @@ import httpx
 
 from ._auth import TokenLike
 from ._bulk import gather_async
-from ._client import BaseClient, _env_proxies
+from ._client import BaseClient, apply_client_defaults
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import map_transport_errors
@@ -57,7 +57,7 @@ class AsyncClient(BaseClient):
         self._owns_http = http_client is None
         self._closed = False
         self._http: httpx.AsyncClient | None = http_client
-        if http_client is None and transport is None and _env_proxies(self.settings.api_url):
+        if self._needs_proxy_client(transport, http_client):
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.timeout),
                 headers=self._headers,
@@ -103,6 +103,7 @@ class AsyncClient(BaseClient):
         request = call.request
         with map_transport_errors(request):
             if self._http is not None:
+                request = apply_client_defaults(request, self._http)
                 return await self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
             if call.auth is not None:
                 call.auth.sign_request(request)

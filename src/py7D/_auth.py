@@ -52,7 +52,8 @@ class Token:
         if isinstance(value, Token):
             return value
         if isinstance(value, tuple) and len(value) == 2:
-            return cls(str(value[0]), str(value[1]))
+            # No str() here: it would turn (None, None) into a token keyed 'None'.
+            return cls(value[0], value[1])
         key, secret = getattr(value, "key", None), getattr(value, "secret", None)
         if isinstance(key, str) and isinstance(secret, str):
             return cls(key, secret)

@@ -145,6 +145,20 @@ class BaseClient:
             self._store(call, response)
         return result
 
+    def _needs_proxy_client(self, transport: object, http_client: object) -> bool:
+        """Check the transport options; True when env proxies need a full httpx client.
+
+        The default transports ignore ``HTTPS_PROXY`` and friends, so when
+        they apply to the API's host the client sends through an
+        ``httpx.Client(trust_env=True)`` instead, as plain httpx would.
+        """
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
+        return http_client is None and transport is None and _env_proxies(self.settings.api_url)
+
     # ------------------------------------------------------------------ cache
 
     def _cache_key(self, call: PreparedCall) -> str | None:
@@ -268,8 +282,8 @@ class BaseClient:
         ``track/preview`` URL is returned instead.
         """
         track = str(track_id)
-        if not track.isdigit():
-            raise ConfigurationError(f"track_id must be numeric, got {track_id!r}")
+        if not (track.isascii() and track.isdigit()):
+            raise ValidationError(f"track_id must be numeric, got {track_id!r}")
         if not self.settings.consumer_secret:
             key = self.settings.require_key()
             return str(
@@ -278,7 +292,7 @@ class BaseClient:
                     params={"oauth_consumer_key": key, "trackid": track},
                 )
             )
-        if self.settings.api_url == DEFAULT_API_URL:
+        if is_live_api(self.settings.api_url):
             base = PREVIEW_CLIP_URL
         else:
             url = httpx.URL(self.settings.api_url)
@@ -352,7 +366,7 @@ class Client(BaseClient):
         self._owns_http = http_client is None
         self._closed = False
         self._http: httpx.Client | None = http_client
-        if http_client is None and transport is None and _env_proxies(self.settings.api_url):
+        if self._needs_proxy_client(transport, http_client):
             self._http = httpx.Client(
                 timeout=httpx.Timeout(self.settings.timeout),
                 headers=self._headers,
@@ -398,6 +412,7 @@ class Client(BaseClient):
         request = call.request
         with map_transport_errors(request):
             if self._http is not None:
+                request = apply_client_defaults(request, self._http)
                 return self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
             if call.auth is not None:
                 call.auth.sign_request(request)
@@ -515,6 +530,26 @@ def _env_proxies(api_url: str) -> bool:
         return False
     host = httpx.URL(api_url).host
     return not urllib.request.proxy_bypass(host)
+
+
+def apply_client_defaults(
+    request: httpx.Request, http: httpx.Client | httpx.AsyncClient
+) -> httpx.Request:
+    """Give ``request`` the client's default headers and timeout.
+
+    ``httpx.Client.send()`` does not apply them (only ``build_request()``
+    does): without this the User-Agent/Accept headers were never sent and the
+    configured timeout was ignored.
+    """
+    for name, value in http.headers.items():
+        request.headers.setdefault(name, value)
+    request.extensions.setdefault("timeout", http.timeout.as_dict())
+    return request
+
+
+def is_live_api(api_url: str) -> bool:
+    """Whether ``api_url`` is 7digital's own API (http or https), not a sandbox or proxy."""
+    return api_url == DEFAULT_API_URL or httpx.URL(api_url).host == "api.7digital.com"
 
 
 def default_headers() -> dict[str, str]:

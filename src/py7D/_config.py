@@ -210,6 +210,10 @@ def resolve_settings(
     path = Path(config_file) if config_file is not None else default_config_file(env)
     file_data = _load_toml(path)
     file_table = _profile_table(file_data, chosen_profile, path) if file_data else {}
+    # An existing but empty file is not a missing one: _profile_table's message
+    # ("known profiles: none") fits it; "does not exist" was wrong.
+    if not file_data and chosen_profile != "default" and path.is_file():
+        _profile_table(file_data, chosen_profile, path)
     if not file_data and chosen_profile != "default":
         raise ConfigurationError(
             f"profile {chosen_profile!r} was asked for but {path} does not exist; "

@@ -10,6 +10,7 @@ import datetime as _dt
 import decimal
 import enum
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,9 @@ class PageInfo:
 
     @property
     def has_next(self) -> bool:
-        return self.page * self.page_size < self.total_items
+        # Not ``page * page_size < total_items``: with pageSize 0 (seen in
+        # artist/similar replies) that is true forever and a pager never stops.
+        return self.page < self.total_pages
 
 
 class Result(dict[str, Any]):
@@ -211,14 +214,20 @@ def encode_value(name: str, value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return value
+    # Enums before str/int: a ``(str, Enum)`` member is a str whose str() is
+    # ``'Mode.FAST'`` on Python 3.11, and that is what httpx would send.
     if isinstance(value, enum.Enum):
         inner: Any = value.value
         return encode_value(name, inner)
-    if isinstance(value, int):
+    if isinstance(value, str):
         return str(value)
+    if isinstance(value, int):
+        return str(int(value))
     if isinstance(value, float | decimal.Decimal):
+        if not decimal.Decimal(value).is_finite():
+            raise ValidationError(
+                f"parameter {name!r}: cannot send {value!r}; pass a finite number"
+            )
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return format(decimal.Decimal(str(value)), "f")
@@ -229,7 +238,10 @@ def encode_value(name: str, value: Any) -> str | None:
         parts = [encode_value(name, v) for v in items]
         return ",".join(p for p in parts if p is not None)
     if isinstance(value, bytes):
-        return value.decode("utf-8")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(f"parameter {name!r}: bytes must be UTF-8 text") from None
     raise ValidationError(
         f"parameter {name!r}: cannot send a {type(value).__name__}; "
         "pass a str, int, float, bool, date or a list of those"
@@ -308,6 +320,11 @@ def build_call(
     level = _coerce_level(auth)
     if level is None and access_token is not None:
         level = AuthLevel.USER
+    if access_token is not None and level is not None and level is not AuthLevel.USER:
+        raise ValidationError(
+            f"an access token was given but auth={level.value!r}; drop the token, or use "
+            "auth='3-legged' to act for the user"
+        )
     method = http_method.upper() if http_method else None
     endpoint = _pick_endpoint(path, level, method)
     if level is None:
@@ -333,7 +350,7 @@ def build_call(
         for name in endpoint.path_params:
             if name.lower() not in path_values:
                 raise ValidationError(f"{endpoint.path} needs the path parameter {name}=...")
-            path = path.replace("{" + name + "}", httpx.URL(path_values[name.lower()]).path)
+            path = path.replace("{" + name + "}", _path_segment(name, path_values[name.lower()]))
 
     key = settings.require_key()
     country_given = _has(params, "country") or _has(params, "shopId")
@@ -386,6 +403,13 @@ def _with_query(url: str, query: list[tuple[str, _Primitive]]) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def _path_segment(name: str, value: str) -> str:
+    """A path parameter as one percent-encoded segment: it cannot add segments or a query."""
+    if value in ("", ".", ".."):
+        raise ValidationError(f"path parameter {name}={value!r} is not a valid id")
+    return urllib.parse.quote(value, safe="")
+
+
 def _has(params: Mapping[str, Any], name: str) -> bool:
     lowered = name.lower()
     return any(k.lower() == lowered and v is not None for k, v in params.items())
@@ -404,11 +428,22 @@ def http_headers_of(response: httpx.Response) -> dict[str, str]:
     return out
 
 
+_SECRET_IN_TEXT = re.compile(
+    r"(oauth_token_secret|oauth_token|oauth_signature|password|secret)(=|\s*:\s*|>)([^&\s<\"']*)",
+    re.IGNORECASE,
+)
+
+
 def excerpt(content: bytes, limit: int = 120) -> str:
-    """A short printable start of a body, safe to put in an error message."""
+    """A short printable start of a body, safe to put in an error message.
+
+    Values that look like credentials (``oauth_token_secret=...``) are masked:
+    a token reply read as an error must not leak its secret.
+    """
     text = content[: limit * 4].decode("utf-8", errors="replace")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = " ".join(text.split())
+    text = _SECRET_IN_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     return text[:limit] + ("…" if len(text) > limit else "")
 
 

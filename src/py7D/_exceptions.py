@@ -74,6 +74,11 @@ def redact_url(url: str | httpx.URL) -> str:
 
     text = str(url)
     parts = urllib.parse.urlsplit(text)
+    if parts.password is not None:
+        # https://user:password@host/...: keep the user, hide the password.
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username}:***@{host}")
+        text = urllib.parse.urlunsplit(parts)
     if not parts.query:
         return text
     pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
@@ -107,12 +112,15 @@ class Py7DError(Exception):
         self.request = describe_request(request)
 
     def __str__(self) -> str:
+        # args[0], not self.message: APIServiceException keeps the bare
+        # errorMessage in .message but its text is "Error code N: ..." (the seed's).
+        text = str(self.args[0]) if self.args else self.message
         extra = []
         if self.status_code is not None:
             extra.append(f"HTTP {self.status_code}")
         if self.request:
             extra.append(self.request)
-        return f"{self.message} ({'; '.join(extra)})" if extra else self.message
+        return f"{text} ({'; '.join(extra)})" if extra else text
 
     def __repr__(self) -> str:
         return (
@@ -281,6 +289,19 @@ def map_transport_errors(request: httpx.Request | None = None) -> Iterator[None]
             f"network error: {type(exc).__name__}: {_safe_text(exc)}",
             request=request or _request_of(exc),
             may_have_acted=acted,
+        ) from exc
+    except httpx.DecodingError as exc:
+        # The server answered, but its body could not be decoded (bad gzip, charset).
+        raise ResponseParseError(
+            f"the reply body could not be decoded: {_safe_text(exc)}",
+            request=request or _request_of(exc),
+        ) from exc
+    except httpx.RequestError as exc:
+        # TooManyRedirects and any other httpx request error: no bare httpx error escapes.
+        raise TransportError(
+            f"request failed: {type(exc).__name__}: {_safe_text(exc)}",
+            request=request or _request_of(exc),
+            may_have_acted=True,
         ) from exc
 
 

@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 
 from ._auth import Token, TokenLike
-from ._client import Client
-from ._config import DEFAULT_API_URL
+from ._client import Client, is_live_api
 from ._endpoints import AuthLevel
 from ._exceptions import (
     APIServiceException,
@@ -72,8 +71,10 @@ def _token_step(
         http_method=None,
     )
     response = client._send(call)
-    if response.content.lstrip().startswith(b"oauth_token="):
-        # Some servers answer url-encoded ``oauth_token=..&oauth_token_secret=..``.
+    if response.status_code < 400 and not response.content.lstrip().startswith(b"<"):
+        # Some servers answer url-encoded ``oauth_token=..&oauth_token_secret=..``,
+        # in either order (a secret-first reply used to fall through to the XML
+        # parser, which raised an OAuthError quoting the token secret).
         parsed = _parse_urlencoded(response.content)
         if parsed is not None:
             return parsed
@@ -104,7 +105,7 @@ def authorize_url(client: Client, request_token: TokenLike, callback: str | None
     """
     token = Token.coerce(request_token)
     key = client.settings.require_key()
-    if client.settings.api_url == DEFAULT_API_URL:
+    if is_live_api(client.settings.api_url):
         host = ACCOUNT_URL
     else:
         url = httpx.URL(client.settings.api_url)
@@ -131,7 +132,8 @@ def authorise_request_token(
             password=password,
             token=token.key,
         )
-    except (APIServiceException, OAuthError) as exc:
+    except (APIServiceException, OAuthError, ResponseParseError) as exc:
+        # ResponseParseError too: the module promises an OAuthError naming the step.
         raise OAuthError(
             f"authorising the request token failed: {exc.message}", status_code=exc.status_code
         ) from exc

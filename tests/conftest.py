@@ -1,0 +1,35 @@
+"""Shared fixtures: every test starts from a clean, isolated environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import py7D
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No PY7D_* variables, a private HOME/XDG_CONFIG_HOME, no api_settings, no default client."""
+    for name in list(os.environ):
+        if name.startswith("PY7D_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    sys.modules.pop("api_settings", None)
+    _reset_default_client()
+    yield
+    sys.modules.pop("api_settings", None)
+    _reset_default_client()
+
+
+def _reset_default_client() -> None:
+    previous = py7D.set_default_client(None)
+    if previous is not None:
+        previous.close()
