@@ -1,0 +1,140 @@
+"""Every recorded 7digital reply parses exactly as ``xmltodict.parse`` parses it.
+
+The replies live in the shared directory next to the repository (``../shared/api/recorded``);
+they are read in place, never copied. Without that directory these tests are skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xmltodict
+
+from py7D._xml import XMLError, normalize, parse
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+RECORDED = SHARED / "api" / "recorded"
+
+pytestmark = pytest.mark.skipif(
+    not RECORDED.is_dir(),
+    reason=f"recorded 7digital replies not found at {RECORDED} (shared dir beside the repo)",
+)
+
+
+def _files(xml: bool) -> list[Path]:
+    if not RECORDED.is_dir():
+        return []
+    return sorted(
+        path
+        for path in RECORDED.rglob("*")
+        if path.is_file() and (path.suffix == ".xml") == xml and path.name != "INDEX.md"
+    )
+
+
+XML_FILES = _files(xml=True)
+OTHER_FILES = _files(xml=False)
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(RECORDED).as_posix()
+
+
+def assert_identical(ours: Any, theirs: Any, where: str = "$") -> None:
+    """Equal values, equal types and equal key order, all the way down."""
+    assert type(ours) is type(theirs), f"{where}: {type(ours).__name__} != {type(theirs).__name__}"
+    if isinstance(theirs, dict):
+        assert list(ours) == list(theirs), f"{where}: keys {list(ours)} != {list(theirs)}"
+        for key in theirs:
+            assert_identical(ours[key], theirs[key], f"{where}.{key}")
+    elif isinstance(theirs, list):
+        assert len(ours) == len(theirs), f"{where}: {len(ours)} items != {len(theirs)}"
+        for index, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
+            assert_identical(mine, other, f"{where}[{index}]")
+    else:
+        assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
+
+
+def test_recorded_dir_has_replies() -> None:
+    assert len(XML_FILES) >= 70
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=_rel)
+def test_identical_to_xmltodict(path: Path) -> None:
+    data = path.read_bytes()
+    assert_identical(parse(data), xmltodict.parse(data))
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=_rel)
+def test_identical_to_xmltodict_from_str(path: Path) -> None:
+    text = path.read_text("utf-8")
+    assert_identical(parse(text), xmltodict.parse(text))
+
+
+def test_error_replies_parse_like_ok_replies() -> None:
+    """``status="error"`` bodies are ordinary XML here; raising is the client's job."""
+    errors = [p for p in XML_FILES if parse(p.read_bytes())["response"]["@status"] == "error"]
+    assert len(errors) >= 8
+    for path in errors:
+        data = path.read_bytes()
+        tree = parse(data)
+        assert_identical(tree, xmltodict.parse(data))
+        assert "@code" in tree["response"]["error"]
+
+
+@pytest.mark.parametrize("path", OTHER_FILES, ids=_rel)
+def test_non_xml_bodies_raise(path: Path) -> None:
+    with pytest.raises(XMLError) as info:
+        parse(path.read_bytes())
+    assert info.value.reason == "syntax"
+
+
+def test_normalize_single_track() -> None:
+    tracks = parse((RECORDED / "_node-client-tests/release-tracks-singletrack.xml").read_bytes())
+    content = tracks["response"]["tracks"]
+    assert isinstance(content["track"], dict)
+    shaped = normalize(content, ["track"])
+    assert shaped["track"] == [content["track"]]
+    assert shaped["track"][0]["@id"] == "841267"
+    assert isinstance(content["track"], dict)  # input untouched
+
+
+def test_normalize_single_card_type() -> None:
+    reply = parse((RECORDED / "_node-client-tests/payment-card-type.xml").read_bytes())
+    content = reply["response"]["cardTypes"]
+    shaped = normalize(content, ["cardType"])
+    assert shaped == {"cardType": [{"@id": "MASTERCARD", "#text": "Mastercard"}]}
+
+
+def test_normalize_many_card_types_is_unchanged_in_shape() -> None:
+    content = parse((RECORDED / "payment/card/type/default.xml").read_bytes())["response"]
+    content = content["cardTypes"]
+    assert isinstance(content["cardType"], list)
+    assert len(content["cardType"]) > 1
+    assert normalize(content, ["cardType"]) == content
+
+
+def test_normalize_locker_paths() -> None:
+    reply = parse((RECORDED / "user/locker/4874230/release_1627544.xml").read_bytes())
+    content = reply["response"]["locker"]
+    shaped = normalize(
+        content,
+        [
+            "lockerReleases.lockerRelease",
+            "lockerReleases.lockerRelease.lockerTracks.lockerTrack",
+            "lockerReleases.lockerRelease.lockerTracks.lockerTrack.downloadUrls.downloadUrl",
+        ],
+    )
+    releases = shaped["lockerReleases"]["lockerRelease"]
+    assert isinstance(releases, list)
+    assert len(releases) == 1
+    for track in releases[0]["lockerTracks"]["lockerTrack"]:
+        assert isinstance(track["downloadUrls"]["downloadUrl"], list)
+
+
+def test_normalize_empty_search() -> None:
+    content = parse((RECORDED / "release/search/notfound-page-1.xml").read_bytes())["response"]
+    content = content["searchResults"]
+    assert "searchResult" not in content
+    assert normalize(content, ["searchResult"])["searchResult"] == []
