@@ -1,0 +1,731 @@
+"""User-side endpoints: OAuth tokens, accounts, baskets, cards, lockers and purchases.
+
+All handlers here are registered ``stateful``: they run with the sandbox lock
+held, so each one sees and leaves the state consistent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+import httpx
+
+from ._api_catalogue import VOUCHERS, get_release
+from ._catalogue import PACKAGES, Release, Track
+from ._core import ApiRequest, route
+from ._errors import ApiError, OAuthRefusedError
+from ._render import LockerLine, iso
+from ._shop import SHOPS, Currency
+from ._state import (
+    DECLINED_ON_CHARGE,
+    Basket,
+    BasketItem,
+    Card,
+    CardRegistration,
+    LockerEntry,
+    PurchaseRecord,
+    RequestToken,
+    User,
+    card_problem,
+)
+from ._xml import Element, nil, sub
+
+__all__ = ["basket_el", "catalogue_price", "user_el"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CARD_TYPES = ("maestro", "mastercard", "visa", "amex")
+_SORT_FIELDS = ("purchasedate", "artistname", "releasetitle")
+
+
+# -- OAuth token flow ------------------------------------------------------------------
+def _wants_xml(req: ApiRequest) -> bool:
+    """GET, or a POST whose Accept header asks for XML, gets the XML token envelope."""
+    return req.request.method != "POST" or "xml" in req.request.headers.get("accept", "").lower()
+
+
+def _token_reply(req: ApiRequest, root: str, key: str, secret: str) -> Element | httpx.Response:
+    if _wants_xml(req):
+        el = Element(root)
+        sub(el, "oauth_token", key)
+        sub(el, "oauth_token_secret", secret)
+        return el
+    body = urlencode({"oauth_token": key, "oauth_token_secret": secret})
+    return httpx.Response(
+        200, content=body.encode(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+
+
+@route("oauth/requestToken", stateful=True)
+def request_token(req: ApiRequest) -> Element | httpx.Response:
+    """OAuth step 1: a request token (XML for GET, url-encoded for a plain POST)."""
+    token = req.sandbox._new_request_token(req.consumer.key, req.signed.get("oauth_callback"))
+    return _token_reply(req, "oauth_request_token", token.key, token.secret)
+
+
+@route("oauth/requestToken/authorise", stateful=True)
+def authorise_request_token(req: ApiRequest) -> Element:
+    """OAuth step 2 without a browser: authorise ``token`` with the user's e-mail and password."""
+    user = _login(req, req.require("username"), req.require("password"))
+    token = req.sandbox._request_tokens.get(req.require("token"))
+    if token is None or token.used or token.consumer_key != req.consumer.key:
+        raise ApiError.not_found("Request token not found")
+    if req.now > token.expires:
+        raise ApiError(2002, "Request token has expired")
+    token.user_id = user.id
+    el = Element("oauth_request_token")
+    sub(el, "oauth_token", token.key)
+    sub(el, "status", "Authorised")
+    return el
+
+
+@route("oauth/accessToken", stateful=True)
+def access_token(req: ApiRequest) -> Element | httpx.Response:
+    """OAuth step 3: exchange an authorised request token (once) for an access token."""
+    token = req.token
+    assert isinstance(token, RequestToken)
+    if token.used:  # exchanged by a concurrent request since it was checked
+        raise OAuthRefusedError("Invalid token")
+    if token.user_id is None:
+        raise ApiError(2002, "Request token has not been authorised")
+    token.used = True
+    access = req.sandbox._new_access_token(req.consumer.key, token.user_id)
+    return _token_reply(req, "oauth_access_token", access.key, access.secret)
+
+
+# -- accounts ---------------------------------------------------------------------------
+def _login(req: ApiRequest, email: str, password: str) -> User:
+    user_id = req.sandbox._emails.get(email.lower())
+    user = req.sandbox._users.get(user_id) if user_id is not None else None
+    if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+        raise ApiError(1002, "Invalid email address or password")
+    return user
+
+
+def user_el(user: User) -> Element:
+    """``<user id=..><type>7digital</type><emailAddress/></user>``."""
+    el = Element("user", id=str(user.id))
+    sub(el, "type", "7digital")
+    sub(el, "emailAddress", user.email)
+    return el
+
+
+def _check_new_email(req: ApiRequest, email: str) -> None:
+    if not _EMAIL.match(email):
+        raise ApiError.invalid("emailAddress", email)
+    if email.lower() in req.sandbox._emails:
+        raise ApiError(2003, f"User already exists: {email}")
+
+
+@route("user/signup", "POST", stateful=True)
+def signup(req: ApiRequest) -> Element:
+    """Create a 7digital account (2003 when the e-mail is taken)."""
+    email = req.require("emailAddress")
+    _check_new_email(req, email)
+    return user_el(req.sandbox._create_user(email, req.require("password")))
+
+
+@route("user/authenticate", "POST", stateful=True)
+def authenticate(req: ApiRequest) -> Element:
+    """Check an e-mail and password (1002 when wrong)."""
+    return user_el(_login(req, req.require("emailAddress"), req.require("password")))
+
+
+@route("users", stateful=True)
+def find_users(req: ApiRequest) -> Element:
+    """``users`` with the account of ``emailAddress`` (empty when there is none)."""
+    el = Element("users")
+    user_id = req.sandbox._emails.get(req.require("emailAddress").lower())
+    if user_id is not None:
+        el.append(user_el(req.sandbox._users[user_id]))
+    return el
+
+
+@route("users/{id}/update", "PUT", stateful=True)
+def update_user(req: ApiRequest) -> Element:
+    """Change the signed-in user's e-mail address and/or password."""
+    user = req.user()
+    target = req.path_id or ""
+    if not target.isdigit():
+        raise ApiError.invalid("id", target)
+    if int(target) != user.id:
+        raise ApiError(2002, "Users can only update their own account")
+    email = req.get("emailAddress")
+    if email and email.lower() != user.email.lower():
+        _check_new_email(req, email)
+        del req.sandbox._emails[user.email.lower()]
+        req.sandbox._emails[email.lower()] = user.id
+        user.email = email
+    if req.get("password"):
+        user.password = req.require("password")
+    return user_el(user)
+
+
+def _require_user_management(req: ApiRequest) -> None:
+    if not req.consumer.user_management:
+        raise OAuthRefusedError("Access to resource denied")
+
+
+@route("user/create", stateful=True)
+def create_user(req: ApiRequest) -> Element:
+    """Create a partner-managed user keyed by the partner's ``userId``."""
+    _require_user_management(req)
+    partner_id, email = req.require("userId"), req.require("emailAddress")
+    sandbox = req.sandbox
+    if any(
+        u.partner_id == partner_id and u.partner_consumer == req.consumer.key
+        for u in sandbox._users.values()
+    ):
+        raise ApiError(2003, f"User already exists: {partner_id}")
+    _check_new_email(req, email)
+    password = secrets.token_urlsafe(12)
+    user = sandbox._create_user(
+        email, password, partner_id=partner_id, partner_consumer=req.consumer.key
+    )
+    return user_el(user)
+
+
+@route("user/details", stateful=True)
+def user_details(req: ApiRequest) -> Element:
+    """The account of ``userId`` (2-legged) or of the access token's user (3-legged)."""
+    return user_el(req.user())
+
+
+@route("user/unlimitedStreaming", stateful=True)
+def streaming_status(req: ApiRequest) -> Element:
+    """The user's subscription: ``unlimitedStreaming/status`` (+ ``expiryDate``)."""
+    return _streaming_el(req, req.user())
+
+
+@route("user/unlimitedStreaming", "POST", stateful=True)
+def streaming_update(req: ApiRequest) -> Element:
+    """Partner call: set a managed user's subscription (``status``, ``expiryDate``)."""
+    _require_user_management(req)
+    user = req.user()
+    active = req.enum("status", ("active", "inactive"), "active") == "active"
+    req.sandbox._streaming[user.id] = (active, req.date("expiryDate"))
+    return _streaming_el(req, user)
+
+
+def _streaming_el(req: ApiRequest, user: User) -> Element:
+    active, expiry = req.sandbox._streaming.get(user.id, (False, None))
+    el = Element("unlimitedStreaming")
+    sub(el, "userId", user.id)
+    sub(el, "status", "active" if active else "inactive")
+    if expiry is None:
+        nil(el, "expiryDate")
+    else:
+        sub(el, "expiryDate", iso(expiry))
+    return el
+
+
+# -- baskets ------------------------------------------------------------------------------
+def _basket(req: ApiRequest) -> Basket:
+    basket_id = req.require("basketId")
+    try:
+        uuid.UUID(basket_id)
+    except ValueError:
+        raise ApiError.invalid("basketId", basket_id) from None
+    basket = req.sandbox._baskets.get(basket_id.lower())
+    if basket is None:
+        raise ApiError.not_found("Basket not found")
+    if basket.shop_id != req.shop.id:
+        raise ApiError(2002, "Basket not available in this shop")
+    return basket
+
+
+def _open_basket(req: ApiRequest) -> Basket:
+    basket = _basket(req)
+    if basket.purchase_id is not None:
+        raise ApiError(2003, "Basket has already been purchased")
+    return basket
+
+
+def _money(parent: Element, tag: str, cur: Currency, value: float, rrp: float) -> None:
+    el = sub(parent, tag)
+    sub(el, "currency", cur.symbol, code=cur.code)
+    sub(el, "value", f"{value:.2f}")
+    sub(el, "formattedPrice", cur.format(value))
+    sub(el, "rrp", f"{rrp:.2f}")
+    sub(el, "formattedRrp", cur.format(rrp))
+
+
+def _due(parent: Element, cur: Currency, amount: float, *, currency: bool) -> None:
+    el = sub(parent, "amountDue")
+    if currency:
+        sub(el, "currency", cur.symbol, code=cur.code)
+    sub(el, "amount", f"{amount:.2f}")
+    sub(el, "formattedAmount", cur.format(amount))
+
+
+def basket_el(req: ApiRequest, basket: Basket) -> Element:
+    """The ``basket`` element as recorded (totals, items, amount due)."""
+    cat, cur = req.catalogue, SHOPS[basket.shop_id].currency
+    el = Element("basket", id=basket.id)
+    sub(el, "itemCount", len(basket.items))
+    _money(el, "price", cur, basket.total, basket.total_rrp)
+    items = sub(el, "basketItems")
+    for item in basket.items:
+        release = cat.releases[item.release_id]
+        track = cat.track(item.track_id) if item.track_id else None
+        bi = sub(items, "basketItem", id=item.id)
+        sub(bi, "type", "track" if track else "release")
+        sub(bi, "itemName", track.title if track else release.title)
+        sub(bi, "artistName", cat.artists[release.artist_id].name)
+        sub(bi, "trackId", item.track_id)
+        sub(bi, "releaseId", item.release_id)
+        _money(bi, "price", cur, item.price, item.rrp)
+        sub(bi, "package", id=item.package_id)
+        if item.discount:
+            sub(sub(bi, "discount"), "type", "Voucher")
+        _due(bi, cur, item.due, currency=False)
+    _due(el, cur, basket.due, currency=True)
+    return el
+
+
+def _item_to_add(req: ApiRequest) -> tuple[Release, Track | None, int]:
+    release = get_release(req)
+    track = None
+    if req.get("trackId"):
+        track = req.catalogue.track(req.integer("trackId"))
+        if track is None or track.release_id != release.id:
+            raise ApiError.not_found("Track not found")
+    package_id = req.integer("packageId", required=False, default=2)
+    if package_id not in release.packages:
+        raise ApiError.invalid("packageId", str(package_id))
+    return release, track, package_id
+
+
+def catalogue_price(
+    cur: Currency, release: Release, track: Track | None, package_id: int = 2
+) -> tuple[float, float]:
+    """(price, rrp) of a release or track in ``cur``."""
+    uplift = PACKAGES[package_id][2]
+    if track is not None:
+        uplift /= 4
+        return cur.convert(track.price + uplift), cur.convert(track.rrp + uplift)
+    return cur.convert(release.price + uplift), cur.convert(release.rrp + uplift)
+
+
+def _add(
+    basket: Basket,
+    req: ApiRequest,
+    release: Release,
+    track: Track | None,
+    package_id: int,
+    price: float,
+    rrp: float,
+) -> None:
+    track_id = track.id if track else None
+    if any(
+        i.release_id == release.id and i.track_id == track_id and i.package_id == package_id
+        for i in basket.items
+    ):
+        return  # adding the same item twice leaves the basket as it is
+    item = BasketItem(req.sandbox._new_id("item"), release.id, track_id, package_id, price, rrp)
+    basket.items.append(item)
+    _apply_vouchers(basket)
+
+
+def _apply_vouchers(basket: Basket) -> None:
+    percent = max((VOUCHERS[v][1] for v in basket.vouchers), default=0)
+    for item in basket.items:
+        item.discount = round(item.price * percent / 100, 2)
+
+
+@route("basket/create", stateful=True)
+def basket_create(req: ApiRequest) -> Element:
+    """A new, empty basket with a GUID id in the request's shop."""
+    basket = Basket(str(uuid.uuid4()), req.shop.id)
+    req.sandbox._baskets[basket.id] = basket
+    return basket_el(req, basket)
+
+
+@route("basket", stateful=True)
+def basket_get(req: ApiRequest) -> Element:
+    """The basket ``basketId``."""
+    return basket_el(req, _basket(req))
+
+
+@route("basket/addItem", stateful=True)
+def basket_add(req: ApiRequest) -> Element:
+    """Add a release (or one of its tracks) at the catalogue price."""
+    basket = _open_basket(req)
+    release, track, package_id = _item_to_add(req)
+    price, rrp = catalogue_price(SHOPS[basket.shop_id].currency, release, track, package_id)
+    _add(basket, req, release, track, package_id, price, rrp)
+    return basket_el(req, basket)
+
+
+@route("basket/addpriceditem", stateful=True)
+def basket_add_priced(req: ApiRequest) -> Element:
+    """Add an item at a partner-chosen ``price`` (2-legged)."""
+    basket = _open_basket(req)
+    release, track, package_id = _item_to_add(req)
+    _, rrp = catalogue_price(SHOPS[basket.shop_id].currency, release, track, package_id)
+    _add(basket, req, release, track, package_id, _price_param(req, "price"), rrp)
+    return basket_el(req, basket)
+
+
+@route("basket/removeItem", stateful=True)
+def basket_remove(req: ApiRequest) -> Element:
+    """Remove the basket item ``itemId``."""
+    basket = _open_basket(req)
+    item_id = req.integer("itemId")
+    if not any(i.id == item_id for i in basket.items):
+        raise ApiError.not_found("Basket item not found")
+    basket.items = [i for i in basket.items if i.id != item_id]
+    return basket_el(req, basket)
+
+
+@route("basket/applyVoucher", "POST", stateful=True)
+def basket_voucher(req: ApiRequest) -> Element:
+    """Apply a voucher code; unknown codes give 3012 (message as the live API words it)."""
+    basket = _open_basket(req)
+    code = req.require("voucherCode").upper()
+    if code not in VOUCHERS:
+        raise ApiError(3012, f"Value of parameter releaseId is not valid: {code}")
+    if code not in basket.vouchers:
+        basket.vouchers.append(code)
+    _apply_vouchers(basket)
+    return basket_el(req, basket)
+
+
+@route("basket/paypalurl", stateful=True)
+def basket_paypal(req: ApiRequest) -> Element:
+    """``expressCheckout/url``: the (fake) PayPal approval page on this server."""
+    basket = _open_basket(req)
+    if not basket.items:
+        raise ApiError(2002, "Basket is empty")
+    basket.paypal_token = f"EC-{secrets.token_hex(8).upper()}"
+    basket.paypal_urls = (req.require("successUrl"), req.require("cancelUrl"))
+    el = Element("expressCheckout")
+    sub(el, "url", f"{req.origin}/paypal/checkout?{urlencode({'token': basket.paypal_token})}")
+    return el
+
+
+@route("basket/completepaypalpurchase", "POST", stateful=True)
+def basket_complete_paypal(req: ApiRequest) -> Element:
+    """Pay a basket with an approved PayPal token: ``<purchase id=".."/>``."""
+    user, basket = req.user(), _open_basket(req)
+    token = req.require("token")
+    if basket.paypal_token is None or not secrets.compare_digest(basket.paypal_token, token):
+        raise ApiError(3003, "Payment failed: PayPal token is not valid for this basket")
+    record = _record(
+        req, user, "paypal", _basket_items(req, basket), basket.due, basket_id=basket.id
+    )
+    basket.purchase_id = record.id
+    return Element("purchase", id=str(record.id))
+
+
+# -- purchases ------------------------------------------------------------------------------
+def _price_param(req: ApiRequest, name: str) -> float:
+    value = req.require(name)
+    try:
+        price = float(value)
+    except ValueError:
+        raise ApiError.invalid(name, value) from None
+    if not 0 <= price < 10_000 or price != price:
+        raise ApiError.invalid(name, value)
+    return round(price, 2)
+
+
+def _charge(req: ApiRequest, user: User, amount: float) -> int | None:
+    """Charge the user's default card (nothing to charge: no card needed)."""
+    if amount <= 0:
+        return None
+    sandbox = req.sandbox
+    card_id = sandbox._default_card.get(user.id)
+    if card_id is None:
+        raise ApiError(3002, "User has no card details")
+    card = sandbox._cards[card_id]
+    if card_problem(card.number, card.expiry, req.now) == "Card has expired":
+        raise ApiError(3001, "User card has expired")
+    if card.number == DECLINED_ON_CHARGE:
+        raise ApiError(3101, "Payment declined")
+    return card.id
+
+
+def _basket_items(req: ApiRequest, basket: Basket) -> list[tuple[Release, Track | None]]:
+    cat = req.catalogue
+    return [
+        (cat.releases[i.release_id], cat.track(i.track_id) if i.track_id else None)
+        for i in basket.items
+    ]
+
+
+def _record(
+    req: ApiRequest,
+    user: User,
+    kind: str,
+    items: list[tuple[Release, Track | None]],
+    amount: float,
+    *,
+    basket_id: str | None = None,
+    transaction_id: str | None = None,
+) -> PurchaseRecord:
+    """Charge (where money is due), fill the locker and append to the ledger."""
+    card_id = None if kind in ("paypal", "deliveritem") else _charge(req, user, amount)
+    sandbox = req.sandbox
+    purchase_id = sandbox._new_id("purchase")
+    when = dt.datetime.fromtimestamp(req.now, dt.timezone.utc).replace(microsecond=0)
+    locker = sandbox._lockers.setdefault(user.id, [])
+    for release, track in items:
+        for t in [track] if track else req.catalogue.tracks_of(release):
+            locker.append(LockerEntry(user.id, release.id, t.id, purchase_id, when, track is None))
+    record = PurchaseRecord(
+        id=purchase_id,
+        user_id=user.id,
+        kind=kind,
+        time=req.now,
+        amount=amount,
+        currency=req.shop.currency.code,
+        items=tuple((r.id, t.id if t else None) for r, t in items),
+        basket_id=basket_id,
+        card_id=card_id,
+        transaction_id=transaction_id,
+    )
+    sandbox._purchases.append(record)
+    return record
+
+
+def _purchase_el(req: ApiRequest, record: PurchaseRecord) -> Element:
+    el = Element("purchase", id=str(record.id))
+    sub(el, "purchaseDate", iso(dt.datetime.fromtimestamp(record.time, dt.timezone.utc)))
+    entries = [
+        e for e in req.sandbox._lockers.get(record.user_id, []) if e.purchase_id == record.id
+    ]
+    groups = _group(req, entries)
+    req.render.locker_releases(
+        el, groups, page=1, page_size=max(10, len(groups)), total=len(groups), purchase=True
+    )
+    return el
+
+
+@route("user/purchase/basket", stateful=True)
+def purchase_basket(req: ApiRequest) -> Element:
+    """Pay a basket with the default card; a basket can be bought once (2003 after that)."""
+    user, basket = req.user(), _open_basket(req)
+    if not basket.items:
+        raise ApiError(2002, "Basket is empty")
+    record = _record(
+        req, user, "basket", _basket_items(req, basket), basket.due, basket_id=basket.id
+    )
+    basket.purchase_id = record.id
+    return _purchase_el(req, record)
+
+
+def _single_item(req: ApiRequest) -> tuple[Release, Track | None, float, float]:
+    release, track, _ = _item_to_add(req)
+    price, rrp = catalogue_price(req.shop.currency, release, track)
+    return release, track, price, rrp
+
+
+@route("user/purchase/item", stateful=True)
+def purchase_item(req: ApiRequest) -> Element:
+    """Buy one item at the shop price; ``price`` must match it (3004)."""
+    release, track, price, _ = _single_item(req)
+    if _price_param(req, "price") != price:
+        raise ApiError(3004, f"Price supplied does not match the current price ({price:.2f})")
+    return _purchase_el(req, _record(req, req.user(), "item", [(release, track)], price))
+
+
+@route("user/purchase/rrpitem", stateful=True)
+def purchase_rrp_item(req: ApiRequest) -> Element:
+    """Buy one item at its recommended retail price (``price``, if sent, must match)."""
+    release, track, _, rrp = _single_item(req)
+    if req.get("price") and _price_param(req, "price") != rrp:
+        raise ApiError(3004, f"Price supplied does not match the current price ({rrp:.2f})")
+    return _purchase_el(req, _record(req, req.user(), "rrpitem", [(release, track)], rrp))
+
+
+@route("user/purchase/priceditem", stateful=True)
+def purchase_priced_item(req: ApiRequest) -> Element:
+    """Buy one item at a partner-chosen ``price``."""
+    release, track, _, _ = _single_item(req)
+    price = _price_param(req, "price")
+    return _purchase_el(req, _record(req, req.user(), "priceditem", [(release, track)], price))
+
+
+@route("user/deliveritem", stateful=True)
+def deliver_item(req: ApiRequest) -> Element:
+    """Put an item paid elsewhere into the locker (a ``transactionId`` is delivered once)."""
+    user = req.user()
+    release, track, _, _ = _single_item(req)
+    transaction = req.get("transactionId")
+    if transaction:
+        if (user.id, transaction) in req.sandbox._delivered:
+            raise ApiError(2003, f"Transaction already delivered: {transaction}")
+        req.sandbox._delivered.add((user.id, transaction))
+    amount = _price_param(req, "retailPrice") if req.get("retailPrice") else 0.0
+    record = _record(
+        req, user, "deliveritem", [(release, track)], amount, transaction_id=transaction
+    )
+    return _purchase_el(req, record)
+
+
+# -- locker ---------------------------------------------------------------------------------
+def _group(
+    req: ApiRequest, entries: Iterable[LockerEntry]
+) -> list[tuple[Release, list[LockerLine]]]:
+    """Locker entries grouped by release (first purchase of each track wins)."""
+    cat = req.catalogue
+    groups: dict[int, dict[int, LockerLine]] = {}
+    for e in entries:
+        lines = groups.setdefault(e.release_id, {})
+        if e.track_id not in lines:
+            track = cat.track(e.track_id)
+            assert track is not None
+            lines[e.track_id] = LockerLine(track, e.purchase_id, e.purchase_date, e.complete_album)
+    return [
+        (cat.releases[rid], sorted(lines.values(), key=lambda line: line.track.number))
+        for rid, lines in groups.items()
+    ]
+
+
+@route("user/locker", stateful=True)
+def locker(req: ApiRequest) -> Element:
+    """The user's ``locker`` (paging counts releases), sorted and filtered."""
+    user = req.user()
+    sort = (req.get("sort") or "purchaseDate desc").replace("+", " ").split()
+    field_name = sort[0].lower() if sort else ""
+    direction = sort[1].lower() if len(sort) > 1 else "desc"
+    if field_name not in _SORT_FIELDS or direction not in ("asc", "desc") or len(sort) > 2:
+        raise ApiError.bad_enum(
+            "sort",
+            req.get("sort") or "",
+            ("purchaseDate asc|desc", "artistName asc|desc", "releaseTitle asc|desc"),
+        )
+    page, size = req.paging()
+    entries = list(req.sandbox._lockers.get(user.id, []))
+    if req.get("releaseId"):
+        release_id = req.integer("releaseId")
+        entries = [e for e in entries if e.release_id == release_id]
+    if req.get("trackId"):
+        track_id = req.integer("trackId")
+        entries = [e for e in entries if e.track_id == track_id]
+    if req.get("purchaseId"):
+        purchase_id = req.integer("purchaseId")
+        entries = [e for e in entries if e.purchase_id == purchase_id]
+    groups = _group(req, entries)
+    cat = req.catalogue
+    keys = {
+        "purchasedate": lambda g: max(line.purchase_date for line in g[1]),
+        "artistname": lambda g: cat.artists[g[0].artist_id].sort_name.casefold(),
+        "releasetitle": lambda g: g[0].title.casefold(),
+    }
+    groups.sort(key=lambda g: g[0].id)
+    groups.sort(key=keys[field_name], reverse=direction == "desc")
+    el = Element("locker")
+    req.render.locker_releases(
+        el, groups[(page - 1) * size : page * size], page=page, page_size=size, total=len(groups)
+    )
+    return el
+
+
+# -- cards ------------------------------------------------------------------------------------
+def _card_el(
+    parent: Element | None,
+    card: Card,
+    *,
+    default: bool | None,
+    tag: str = "card",
+    holder_tag: str | None = "cardHolderName",
+) -> Element:
+    el = Element(tag, id=str(card.id)) if parent is None else sub(parent, tag, id=card.id)
+    sub(el, "type", card.type)
+    sub(el, "last4digits", card.last4)
+    if default is not None:
+        sub(el, "default", default)
+    if holder_tag:
+        sub(el, holder_tag, card.holder)
+        sub(el, "expiryDate", card.expiry)
+    return el
+
+
+def _user_card(req: ApiRequest, user: User) -> Card:
+    card_id = req.integer("cardId")
+    card = req.sandbox._cards.get(card_id)
+    if card is None or card.user_id != user.id:
+        raise ApiError.not_found("Card not found")
+    return card
+
+
+@route("user/payment/card", stateful=True)
+def cards(req: ApiRequest) -> Element:
+    """The user's ``cards``."""
+    user = req.user()
+    default = req.sandbox._default_card.get(user.id)
+    el = Element("cards")
+    for card in sorted(req.sandbox._cards.values(), key=lambda c: c.id):
+        if card.user_id == user.id:
+            _card_el(el, card, default=card.id == default)
+    return el
+
+
+@route("user/payment/card/select", "POST", stateful=True)
+def card_select(req: ApiRequest) -> None:
+    """Make a card the default (empty ok envelope)."""
+    user = req.user()
+    req.sandbox._default_card[user.id] = _user_card(req, user).id
+
+
+@route("user/payment/card/delete", "POST", stateful=True)
+def card_delete(req: ApiRequest) -> None:
+    """Delete a card (empty ok envelope); deleting the default leaves no default."""
+    user = req.user()
+    card = _user_card(req, user)
+    del req.sandbox._cards[card.id]
+    if req.sandbox._default_card.get(user.id) == card.id:
+        del req.sandbox._default_card[user.id]
+
+
+@route("user/payment/card/add", "POST", stateful=True)
+def card_add(req: ApiRequest) -> Element:
+    """Store a card directly (1002 "Adding card failed" for an invalid or declined number)."""
+    user = req.user()
+    card_type = req.enum("cardType", _CARD_TYPES, "visa").upper()
+    number = req.require("cardNumber").replace(" ", "")
+    expiry = req.require("cardExpiryDate")
+    if card_problem(number, expiry, req.now) is not None:
+        raise ApiError(1002, "Adding card failed")
+    card = req.sandbox._store_card(
+        user.id, card_type, number, req.require("cardHolderName"), expiry
+    )
+    default = req.sandbox._default_card.get(user.id) == card.id
+    return _card_el(None, card, default=default, holder_tag=None)
+
+
+@route("user/payment/cardregistration", "POST", stateful=True)
+def card_registration(req: ApiRequest) -> Element:
+    """Start a hosted-form registration: ``cardRegistration status="pending"``."""
+    user = req.user()
+    registration = CardRegistration(str(uuid.uuid4()), user.id, req.require("redirectUrl"))
+    req.sandbox._registrations[registration.id] = registration
+    return _registration_el(req, registration)
+
+
+@route("user/payment/cardregistration/{id}", stateful=True)
+def card_registration_status(req: ApiRequest) -> Element:
+    """A registration's status: pending, complete (with the card) or error (nested error)."""
+    user = req.user()
+    registration = req.sandbox._registrations.get(req.path_id or "")
+    if registration is None or registration.user_id != user.id:
+        raise ApiError.not_found("Card registration not found")
+    return _registration_el(req, registration)
+
+
+def _registration_el(req: ApiRequest, registration: CardRegistration) -> Element:
+    el = Element("cardRegistration", id=registration.id, status=registration.status)
+    if registration.status == "pending":
+        sub(el, "redirectUrl", registration.redirect_url)
+    elif registration.status == "complete" and registration.card_id in req.sandbox._cards:
+        card = req.sandbox._cards[registration.card_id]
+        _card_el(el, card, default=None, holder_tag="cardholderName")
+    elif registration.status == "error":
+        sub(sub(el, "error", code=1002), "errorMessage", registration.error)
+    return el

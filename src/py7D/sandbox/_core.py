@@ -1,0 +1,699 @@
+"""The sandbox itself: request parsing, routing, OAuth, rate limits and dispatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import httpx
+
+from .._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
+from ._catalogue import Catalogue
+from ._errors import ApiError, OAuthRefusedError
+from ._oauth import NonceStore, SignedParams, check_request, collect_signed_params, is_form
+from ._render import USAGE_TYPES, Render
+from ._shop import Shop, shop_for
+from ._state import (
+    AccessToken,
+    Basket,
+    Card,
+    CardRegistration,
+    Consumer,
+    LockerEntry,
+    PurchaseRecord,
+    RequestToken,
+    User,
+    card_problem,
+)
+from ._xml import Element, envelope, error_envelope
+
+__all__ = ["ApiRequest", "Sandbox", "route"]
+
+log = logging.getLogger("py7D.sandbox")
+
+DEFAULT_CONSUMER_KEY = "sandbox-key"
+DEFAULT_CONSUMER_SECRET = "sandbox-secret"  # noqa: S105 (public sandbox credential)
+DEFAULT_BASE_URL = "http://sandbox.7digital.test/1.2"
+
+# (email, password, user id) of the accounts every sandbox starts with.
+SEEDED_USERS: tuple[tuple[str, str, int], ...] = (
+    ("alice@example.com", "alice-password", 1001),
+    ("bob@example.com", "bob-password", 1002),
+)
+ALICE_CARD = "4111111111111111"
+
+XML_TYPE = "text/xml; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+DAY = 86400
+# Endpoints whose recorded replies carry version="1.0".
+_VERSION_1_0 = frozenset({"release/editorial", "translations"})
+# Parameters a POST/PUT may carry in its query string (REFERENCE §2).
+_QUERY_ON_POST = frozenset({"userid", "country", "shopid", "onbehalfofpartnerid"})
+# The token endpoints answer both GET and POST.
+_ANY_VERB = frozenset({"oauth/requesttoken", "oauth/accesstoken"})
+
+Reply = Element | None | httpx.Response
+
+_CATALOGUE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_catalogue(seed: int, artists: int) -> Catalogue:
+    # Catalogues never change after the build, so sandboxes with one seed share it.
+    return Catalogue(seed, artists=artists)
+
+
+@dataclass
+class ApiRequest:
+    """One parsed API call as the handlers see it."""
+
+    sandbox: Sandbox
+    request: httpx.Request
+    endpoint: Endpoint
+    params: dict[str, str]
+    origin: str
+    consumer: Consumer
+    shop: Shop
+    now: float
+    path_id: str | None = None
+    token: AccessToken | RequestToken | None = None
+    signed: SignedParams = field(default_factory=lambda: SignedParams((), {}))
+
+    # -- parameters -----------------------------------------------------------
+    def get(self, name: str) -> str | None:
+        """A parameter value by case-insensitive name (None when absent)."""
+        return self.params.get(name.lower())
+
+    def require(self, name: str) -> str:
+        """A parameter that must be present and non-empty (else error 1001)."""
+        value = self.get(name)
+        if value is None or value == "":
+            raise ApiError.missing(name)
+        return value
+
+    def integer(self, name: str, *, required: bool = True, default: int = 0) -> int:
+        """A positive integer parameter (1001 when missing, 1002 when not a number)."""
+        value = self.require(name) if required else self.get(name)
+        if value is None or value == "":
+            return default
+        if not value.isdigit() or len(value) > 12:
+            raise ApiError.invalid(name, value)
+        return int(value)
+
+    def ids(self, name: str, *, limit: int = 50) -> list[str]:
+        """A required comma-separated list parameter."""
+        values = [v.strip() for v in self.require(name).split(",") if v.strip()]
+        if not values:
+            raise ApiError.missing(name)
+        if len(values) > limit:
+            raise ApiError.out_of_range(name, str(len(values)), 1, limit)
+        return values
+
+    def enum(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        """A case-insensitive enumeration value (1006 when outside ``allowed``)."""
+        value = self.get(name)
+        if not value:
+            return default
+        if value.lower() not in allowed:
+            raise ApiError.bad_enum(name, value, allowed)
+        return value.lower()
+
+    def date(self, name: str) -> dt.date | None:
+        """A ``yyyyMMdd`` date parameter (1002 when malformed)."""
+        value = self.get(name)
+        if not value:
+            return None
+        try:
+            return dt.datetime.strptime(value, "%Y%m%d").date()
+        except ValueError:
+            raise ApiError.invalid(name, value) from None
+
+    def paging(self, *, max_size: int = 50, default_size: int = 10) -> tuple[int, int]:
+        """``(page, pageSize)``: 1-based, defaults 1 and 10; 1002/1003 when invalid."""
+        page = self.integer("page", required=False, default=1)
+        size = self.integer("pageSize", required=False, default=default_size)
+        if page < 1:
+            raise ApiError.out_of_range("page", str(page), 1, 10**9)
+        if not 1 <= size <= max_size:
+            raise ApiError.out_of_range("pageSize", str(size), 1, max_size)
+        return page, size
+
+    # -- rendering ----------------------------------------------------------
+    @property
+    def render(self) -> Render:
+        """Renderer for this request's shop, image size, usage types and origin."""
+        size = self.integer("imageSize", required=False, default=0)
+        if size > 2000:
+            raise ApiError.out_of_range("imageSize", str(size), 1, 2000)
+        usage = tuple(u.strip().lower() for u in (self.get("usageTypes") or "download").split(","))
+        for u in usage:
+            if u not in USAGE_TYPES:
+                raise ApiError.bad_enum("usageTypes", u, USAGE_TYPES)
+        return Render(
+            self.sandbox.catalogue,
+            self.shop,
+            image_size=size or None,
+            usage_types=usage,
+            origin=self.origin,
+            partner=self.get("affiliatePartner") or self.get("partner"),
+        )
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The sandbox's catalogue."""
+        return self.sandbox.catalogue
+
+    # -- users --------------------------------------------------------------
+    def user(self) -> User:
+        """The user of a 3-legged call (access token) or a managed-user call (``userId``)."""
+        if isinstance(self.token, AccessToken):
+            found = self.sandbox._users.get(self.token.user_id)
+            if found is None:
+                raise OAuthRefusedError("Invalid token")
+            return found
+        user_id = self.get("userId")
+        if user_id is None:
+            raise OAuthRefusedError("Not authorised - no user credentials provided")
+        return self.sandbox._resolve_user_id(self.consumer, user_id)
+
+
+Handler = Callable[[ApiRequest], Reply]
+_HANDLERS: dict[tuple[str, str], tuple[Handler, bool]] = {}
+
+
+def route(
+    path: str, method: str = "GET", *, stateful: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for an endpoint of the table (``stateful`` ones run under the lock)."""
+
+    def register(handler: Handler) -> Handler:
+        endpoint = find_endpoint(path, method)
+        if endpoint is None:
+            raise LookupError(f"{method} {path} is not in the endpoint table")
+        _HANDLERS[(endpoint.key, endpoint.method)] = (handler, stateful)
+        return handler
+
+    return register
+
+
+WebHandler = Callable[["Sandbox", httpx.Request, list[str]], httpx.Response]
+_WEB: list[tuple[Callable[[list[str]], bool], WebHandler, bool]] = []
+
+
+def web_route(
+    match: Callable[[list[str]], bool], *, metered: bool = False
+) -> Callable[[WebHandler], WebHandler]:
+    """Register a non-API page (authorise form, media) by a predicate on the path segments.
+
+    ``metered`` pages need a known consumer key and count against its rate limit.
+    """
+
+    def register(handler: WebHandler) -> WebHandler:
+        _WEB.append((match, handler, metered))
+        return handler
+
+    return register
+
+
+def text_response(
+    status: int, text: str, *, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A plain-text reply (OAuth failures, unknown resources)."""
+    return httpx.Response(
+        status, content=text.encode("utf-8"), headers={"content-type": TEXT_TYPE, **(headers or {})}
+    )
+
+
+def xml_response(
+    status: int, body: bytes, *, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """An XML reply."""
+    return httpx.Response(
+        status, content=body, headers={"content-type": XML_TYPE, **(headers or {})}
+    )
+
+
+def api_error_response(exc: ApiError) -> httpx.Response:
+    """The error envelope for ``exc`` with its HTTP status."""
+    return xml_response(exc.status, error_envelope(exc.code, exc.message))
+
+
+def _path_id(endpoint: Endpoint, segments: list[str]) -> str | None:
+    """The value of a ``{id}`` path segment (``users/{id}/update``), if the path has one."""
+    for index, part in enumerate(endpoint.path.split("/")):
+        if part.startswith("{") and index < len(segments):
+            return segments[index]
+    return None
+
+
+def origin_of(request: httpx.Request) -> str:
+    """``scheme://host[:port]`` of the URL the client addressed."""
+    return f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+
+
+def request_params(request: httpx.Request) -> dict[str, str]:
+    """API parameters (not ``oauth_*``) by lower-cased name; the first value wins.
+
+    GET: the query string. POST/PUT: the form body plus ``userId``,
+    ``country``, ``shopId`` and ``onBehalfOfPartnerId`` from the query.
+    """
+    query = parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True)
+    if request.method in ("POST", "PUT"):
+        pairs = [(k, v) for k, v in query if k.lower() in _QUERY_ON_POST]
+        if is_form(request) or "content-type" not in request.headers:
+            pairs += parse_qsl(request.content.decode("utf-8", "replace"), keep_blank_values=True)
+    else:
+        pairs = query
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        if not key.startswith("oauth_"):
+            params.setdefault(key, value)
+    return params
+
+
+class Sandbox:
+    """A local stand-in for 7digital's API 1.2 with a generated catalogue and in-memory state.
+
+    Use it in-process through :meth:`transport` (``httpx.Client`` and
+    ``httpx.AsyncClient``), or on a real port with :func:`py7D.sandbox.running`.
+
+    Parameters
+    ----------
+    consumer_key, consumer_secret:
+        Credentials of the default API key.
+    seed:
+        Seed of the generated catalogue (same seed, same catalogue).
+    users:
+        Extra ``(email, password)`` accounts besides the seeded ones.
+    clock:
+        Time source for OAuth timestamps, token expiry and rate-limit windows.
+    rate_limit:
+        Requests per consumer key per day (``x-ratelimit-limit``).
+    user_management:
+        Whether the default key may manage users (``user/create``, ``userId=`` calls).
+    request_token_ttl:
+        Seconds a request token stays valid.
+    artists:
+        Number of artists in the generated catalogue.
+    """
+
+    def __init__(
+        self,
+        *,
+        consumer_key: str = DEFAULT_CONSUMER_KEY,
+        consumer_secret: str = DEFAULT_CONSUMER_SECRET,
+        seed: int = 7,
+        users: Iterable[tuple[str, str]] = (),
+        clock: Callable[[], float] = time.time,
+        rate_limit: int = 4000,
+        user_management: bool = False,
+        request_token_ttl: float = 900.0,
+        artists: int = 3000,
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
+        self.seed = seed
+        self.clock = clock
+        self.rate_limit = rate_limit
+        self.request_token_ttl = request_token_ttl
+        self._base_url = base_url
+        self._artists = artists
+        self._lock = threading.Lock()
+        self._catalogue: Catalogue | None = None
+        self._nonces = NonceStore(clock)
+        self._consumers: dict[str, Consumer] = {}
+        self._users: dict[int, User] = {}
+        self._emails: dict[str, int] = {}
+        self._request_tokens: dict[str, RequestToken] = {}
+        self._access_tokens: dict[str, AccessToken] = {}
+        self._baskets: dict[str, Basket] = {}
+        self._cards: dict[int, Card] = {}
+        self._default_card: dict[int, int] = {}
+        self._registrations: dict[str, CardRegistration] = {}
+        self._lockers: dict[int, list[LockerEntry]] = {}
+        self._streaming: dict[int, tuple[bool, dt.date | None]] = {}
+        self._delivered: set[tuple[int, str]] = set()
+        self._purchases: list[PurchaseRecord] = []
+        self._next_id = {"user": 1003, "card": 1, "item": 1, "purchase": 1}
+        self.add_consumer(consumer_key, consumer_secret, user_management=user_management)
+        for email, password, user_id in SEEDED_USERS:
+            self._users[user_id] = User(user_id, email, password)
+            self._emails[email.lower()] = user_id
+        self._store_card(SEEDED_USERS[0][2], "VISA", ALICE_CARD, "Alice Example", "203012")
+        for email, password in users:
+            self.add_user(email, password)
+
+    # -- public API -----------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The in-process base URL (``http://sandbox.7digital.test/1.2``)."""
+        return self._base_url
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The generated catalogue (built on first use; read-only, shared by equal seeds)."""
+        if self._catalogue is None:
+            with _CATALOGUE_LOCK:
+                self._catalogue = _shared_catalogue(self.seed, self._artists)
+        return self._catalogue
+
+    @property
+    def purchases(self) -> list[PurchaseRecord]:
+        """A copy of the purchase ledger, oldest first."""
+        with self._lock:
+            return list(self._purchases)
+
+    def transport(self) -> httpx.MockTransport:
+        """An ``httpx.MockTransport`` serving this sandbox (sync and async clients)."""
+        return httpx.MockTransport(self.handle)
+
+    def add_consumer(self, key: str, secret: str, *, user_management: bool = False) -> None:
+        """Register another API key."""
+        with self._lock:
+            self._consumers[key] = Consumer(key, secret, user_management)
+
+    def add_user(self, email: str, password: str) -> int:
+        """Create a 7digital account and return its user id (existing e-mail: its id)."""
+        with self._lock:
+            return self._create_user(email, password).id
+
+    def revoke_token(self, key: str) -> bool:
+        """Revoke an access (or request) token; True if it existed."""
+        with self._lock:
+            found = self._access_tokens.pop(key, None) or self._request_tokens.pop(key, None)
+            return found is not None
+
+    def authorise_request_token(self, token: str, email: str) -> None:
+        """Authorise a request token for a user, as the login page would (for tests)."""
+        with self._lock:
+            user_id = self._emails[email.lower()]
+            self._request_tokens[token].user_id = user_id
+
+    def issue_access_token(self, email: str, *, consumer_key: str | None = None) -> tuple[str, str]:
+        """Skip the OAuth dance: a fresh ``(token, secret)`` for a user (for tests)."""
+        with self._lock:
+            user_id = self._emails[email.lower()]
+            key = consumer_key or next(iter(self._consumers))
+            token = self._new_access_token(key, user_id)
+            return token.key, token.secret
+
+    def complete_card_registration(
+        self,
+        registration_id: str,
+        card_number: str = "4111111111111111",
+        *,
+        card_type: str = "VISA",
+        holder: str = "Card Holder",
+        expiry: str = "203012",
+    ) -> None:
+        """Finish a pending card registration as the hosted card form would."""
+        with self._lock:
+            self._complete_registration(registration_id, card_number, card_type, holder, expiry)
+
+    # -- the request path -------------------------------------------------------
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request exactly as 7digital's API would (never raises)."""
+        try:
+            return self._handle(request)
+        except Exception:
+            # Method and path only: the query can hold signatures and passwords.
+            log.exception("sandbox failure for %s %s", request.method, request.url.path)
+            return xml_response(500, error_envelope(9001, "Unexpected internal server error"))
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        signed = collect_signed_params(request)
+        consumer = self._consumer_for(request, signed)
+        segments = [s for s in request.url.path.split("/") if s]
+        api = bool(segments) and segments[0] == "1.2"
+        web: WebHandler | None = None
+        metered = api
+        if not api:
+            found = next(((h, m) for match, h, m in _WEB if match(segments)), None)
+            if found is None:
+                return self._finish(text_response(404, "Resource not found"), consumer)
+            web, metered = found
+        if metered:
+            if consumer is None:
+                denied = OAuthRefusedError("Access to resource denied")
+                return self._finish(text_response(401, denied.body), None)
+            limited = self._count(consumer)
+            if limited is not None:
+                return self._finish(limited, consumer)
+        try:
+            if web is not None:
+                response = web(self, request, segments)
+            else:
+                assert consumer is not None  # API calls are metered: checked above
+                response = self._api(request, signed, consumer, segments[1:])
+        except OAuthRefusedError as exc:
+            response = text_response(exc.status, exc.body)
+        except ApiError as exc:
+            response = api_error_response(exc)
+        return self._finish(response, consumer if metered else None)
+
+    def _consumer_for(self, request: httpx.Request, signed: SignedParams) -> Consumer | None:
+        key = signed.get("oauth_consumer_key")
+        if key is None:
+            # The C# wrapper's unsigned form: "Authorization: oauth_consumer_key=<key>".
+            header = request.headers.get("authorization", "")
+            if header.startswith("oauth_consumer_key="):
+                key = header.split("=", 1)[1].strip().strip('"')
+        return self._consumers.get(key) if key else None
+
+    def _window(self) -> tuple[int, int]:
+        now = self.clock()
+        window = int(now // DAY)
+        return window, int((window + 1) * DAY - now)
+
+    def _count(self, consumer: Consumer) -> httpx.Response | None:
+        window, reset = self._window()
+        with self._lock:
+            if consumer.window != window:
+                consumer.window, consumer.used = window, 0
+            if consumer.used >= self.rate_limit:
+                exceeded = True
+            else:
+                consumer.used += 1
+                exceeded = False
+        if not exceeded:
+            return None
+        body = error_envelope(7001, f"Rate limit exceeded: {self.rate_limit} requests per day")
+        return xml_response(429, body, headers={"retry-after": str(reset)})
+
+    def _finish(self, response: httpx.Response, consumer: Consumer | None) -> httpx.Response:
+        window, reset = self._window()
+        used = consumer.used if consumer is not None and consumer.window == window else 0
+        response.headers["cache-control"] = "private, max-age=60"
+        response.headers["x-ratelimit-limit"] = str(self.rate_limit)
+        response.headers["x-ratelimit-current"] = str(used)
+        response.headers["x-ratelimit-reset"] = str(reset)
+        return response
+
+    def _api(
+        self,
+        request: httpx.Request,
+        signed: SignedParams,
+        consumer: Consumer,
+        segments: list[str],
+    ) -> httpx.Response:
+        path = "/".join(segments)
+        candidates = find_endpoints(path)
+        if not candidates:
+            return text_response(404, "Resource not found")
+        method = "GET" if request.method == "HEAD" else request.method
+        endpoint = find_endpoint(path, method)
+        if endpoint is None and candidates[0].key in _ANY_VERB and method == "POST":
+            endpoint = candidates[0]
+        if endpoint is None:
+            allowed = ", ".join(sorted({e.method for e in candidates}))
+            return text_response(
+                405,
+                f"Method {request.method} not allowed; use {allowed}",
+                headers={"allow": allowed},
+            )
+        params = request_params(request)
+        shop = shop_for(params.get("country"), params.get("shopid"))
+        if shop is None:
+            which = "shopId" if "shopid" in params else "country"
+            raise ApiError(2002, f"Shop not available: {which}={params.get(which.lower())}")
+        req = ApiRequest(
+            sandbox=self,
+            request=request,
+            endpoint=endpoint,
+            params=params,
+            origin=origin_of(request),
+            consumer=consumer,
+            shop=shop,
+            now=self.clock(),
+            path_id=_path_id(endpoint, segments),
+            signed=signed,
+        )
+        req.token = self._authenticate(req)
+        for name in endpoint.required:
+            if name == "userId" and isinstance(req.token, AccessToken):
+                continue  # user/details: 3-legged with the user's own token
+            req.require(name)
+        for group in endpoint.one_of:
+            if not any(req.get(name) for name in group):
+                raise ApiError.missing(" or ".join(group))
+        entry = _HANDLERS.get((endpoint.key, endpoint.method))
+        if entry is None:
+            return text_response(404, "Resource not found")
+        handler, stateful = entry
+        if stateful:
+            with self._lock:
+                reply = handler(req)
+        else:
+            reply = handler(req)
+        if isinstance(reply, httpx.Response):
+            return reply
+        version = "1.0" if endpoint.key in _VERSION_1_0 else "1.2"
+        return xml_response(200, envelope(reply, version=version))
+
+    def _authenticate(self, req: ApiRequest) -> AccessToken | RequestToken | None:
+        """Check the OAuth level the endpoint needs; return the token used, if any."""
+        level = req.endpoint.auth
+        if (
+            level is AuthLevel.USER
+            and req.signed.get("oauth_token") is None
+            and req.consumer.user_management
+            and req.get("userId")
+        ):
+            level = AuthLevel.CONSUMER  # partner-managed user, identified by userId
+        return self.verify_oauth(
+            req.request,
+            req.signed,
+            req.consumer,
+            level,
+            request_token=req.endpoint.key == "oauth/accesstoken",
+        )
+
+    def verify_oauth(
+        self,
+        request: httpx.Request,
+        signed: SignedParams,
+        consumer: Consumer,
+        level: AuthLevel,
+        *,
+        request_token: bool = False,
+    ) -> AccessToken | RequestToken | None:
+        """Verify a request at ``level``; any request carrying a signature is verified.
+
+        Returns the access token (or, for ``request_token``, the request token)
+        named by ``oauth_token``; raises :class:`OAuthRefusedError` otherwise.
+        """
+        token_key = signed.get("oauth_token")
+        if level is AuthLevel.NONE and signed.signature is None:
+            return None
+        if level is AuthLevel.USER and token_key is None:
+            raise OAuthRefusedError("Not authorised - no user credentials provided")
+        token: AccessToken | RequestToken | None = None
+        if token_key is not None:
+            with self._lock:
+                token = self._token_for(token_key, consumer, request_token=request_token)
+        check_request(
+            request,
+            signed,
+            self._nonces,
+            consumer_key=consumer.key,
+            consumer_secret=consumer.secret,
+            token=token_key,
+            token_secret=token.secret if token else "",
+        )
+        return token
+
+    def _token_for(
+        self, key: str, consumer: Consumer, *, request_token: bool
+    ) -> AccessToken | RequestToken:
+        if request_token:
+            found = self._request_tokens.get(key)
+            if found is None or found.consumer_key != consumer.key or found.used:
+                raise OAuthRefusedError("Invalid token")
+            if self.clock() > found.expires:
+                raise OAuthRefusedError("Token expired")
+            return found
+        access = self._access_tokens.get(key)
+        if access is None or access.consumer_key != consumer.key:
+            raise OAuthRefusedError("Invalid token")
+        return access
+
+    # -- state helpers (call with the lock held) ---------------------------------
+    def _new_id(self, kind: str) -> int:
+        value = self._next_id[kind]
+        self._next_id[kind] = value + 1
+        return value
+
+    def _create_user(
+        self,
+        email: str,
+        password: str,
+        *,
+        partner_id: str | None = None,
+        partner_consumer: str | None = None,
+    ) -> User:
+        existing = self._emails.get(email.lower())
+        if existing is not None:
+            return self._users[existing]
+        user = User(self._new_id("user"), email, password, partner_id, partner_consumer)
+        self._users[user.id] = user
+        self._emails[email.lower()] = user.id
+        return user
+
+    def _resolve_user_id(self, consumer: Consumer, value: str) -> User:
+        with_partner = [
+            u
+            for u in self._users.values()
+            if u.partner_id == value and u.partner_consumer == consumer.key
+        ]
+        if with_partner:
+            return with_partner[0]
+        if not value.isdigit():
+            raise ApiError.invalid("userId", value)
+        user = self._users.get(int(value))
+        if user is None:
+            raise ApiError.not_found("User not found")
+        return user
+
+    def _new_access_token(self, consumer_key: str, user_id: int) -> AccessToken:
+        token = AccessToken(secrets.token_hex(16), secrets.token_hex(16), consumer_key, user_id)
+        self._access_tokens[token.key] = token
+        return token
+
+    def _new_request_token(self, consumer_key: str, callback: str | None) -> RequestToken:
+        token = RequestToken(
+            secrets.token_hex(16),
+            secrets.token_hex(16),
+            consumer_key,
+            self.clock() + self.request_token_ttl,
+            callback,
+        )
+        self._request_tokens[token.key] = token
+        return token
+
+    def _store_card(
+        self, user_id: int, card_type: str, number: str, holder: str, expiry: str
+    ) -> Card:
+        card = Card(self._new_id("card"), user_id, card_type, number, holder, expiry)
+        self._cards[card.id] = card
+        self._default_card.setdefault(user_id, card.id)
+        return card
+
+    def _complete_registration(
+        self, registration_id: str, number: str, card_type: str, holder: str, expiry: str
+    ) -> CardRegistration:
+        registration = self._registrations[registration_id]
+        problem = card_problem(number, expiry, self.clock())
+        if problem is not None:
+            registration.status, registration.error = "error", problem
+        else:
+            card = self._store_card(registration.user_id, card_type.upper(), number, holder, expiry)
+            registration.status, registration.card_id = "complete", card.id
+        return registration

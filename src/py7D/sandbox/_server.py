@@ -1,0 +1,222 @@
+"""Serving a :class:`Sandbox` on a real port: a raw ASGI app, uvicorn, and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from typing import Any
+
+import httpx
+
+from ._core import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SEEDED_USERS, Sandbox
+
+__all__ = ["asgi_app", "main", "running", "serve"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_INSTALL_HINT = "the sandbox server needs uvicorn: pip install 'py7D[sandbox]'"
+_MAX_BODY = 1 << 20
+
+
+def asgi_app(sandbox: Sandbox) -> ASGIApp:
+    """A minimal ASGI app that turns each HTTP request into ``sandbox.handle(httpx.Request)``.
+
+    The request URL is rebuilt from the ``Host`` header, so the OAuth base
+    string uses the host and port the client addressed.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > _MAX_BODY:
+                await _send(send, httpx.Response(413, text="Request body too large"))
+                return
+            if not message.get("more_body"):
+                break
+        request = _to_httpx(scope, bytes(body))
+        loop = asyncio.get_running_loop()
+        # handle() is synchronous and takes the sandbox lock; keep the event loop free.
+        response = await loop.run_in_executor(None, sandbox.handle, request)
+        await _send(send, response)
+
+    return app
+
+
+def _to_httpx(scope: Scope, body: bytes) -> httpx.Request:
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    host = next((v for k, v in headers if k.lower() == "host"), None)
+    if host is None:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query = scope.get("query_string", b"")
+    url = f"{scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
+    if query:
+        url += "?" + query.decode("latin-1")
+    return httpx.Request(scope["method"], url, headers=headers, content=body)
+
+
+async def _send(send: Send, response: httpx.Response) -> None:
+    content = response.content
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-length", "transfer-encoding")
+    ]
+    headers.append((b"content-length", str(len(content)).encode()))
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
+
+
+def _uvicorn() -> Any:
+    try:
+        import uvicorn
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError(_INSTALL_HINT) from exc
+    return uvicorn
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/1.2"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    sandbox: Sandbox | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve ``sandbox`` (a new one by default) in the foreground until interrupted."""
+    uvicorn = _uvicorn()
+    sock = _bind(host, port)
+    config = uvicorn.Config(asgi_app(sandbox or Sandbox()), log_level=log_level, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def running(
+    sandbox: Sandbox | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    log_level: str = "warning",
+) -> Iterator[str]:
+    """Run ``sandbox`` on a real port in a background thread; yield its base URL.
+
+    ``port=0`` picks a free port. The server stops (and the port is closed)
+    when the ``with`` block ends.
+    """
+    uvicorn = _uvicorn()
+    sock = _bind(host, port)
+    config = uvicorn.Config(asgi_app(sandbox or Sandbox()), log_level=log_level, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="py7D-sandbox"
+    )
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the sandbox server failed to start")
+            thread.join(0.01)
+        yield _url(sock)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``py7d sandbox``: serve a sandbox until Ctrl-C or SIGTERM (exit code 0)."""
+    parser = argparse.ArgumentParser(
+        prog="py7d sandbox", description="Run a local stand-in for 7digital's API 1.2."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY)
+    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET)
+    parser.add_argument("--seed", type=int, default=7, help="catalogue seed")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="EMAIL:PASSWORD",
+        help="add an account (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    users: list[tuple[str, str]] = []
+    for spec in args.user:
+        email, sep, password = spec.partition(":")
+        if not sep or not email or not password:
+            parser.error(f"--user wants EMAIL:PASSWORD, got {spec!r}")
+        users.append((email, password))
+    sandbox = Sandbox(
+        consumer_key=args.consumer_key,
+        consumer_secret=args.consumer_secret,
+        seed=args.seed,
+        users=users,
+    )
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with running(sandbox, args.host, args.port) as url:
+            lines = [
+                f"py7D sandbox serving on {url}",
+                f"consumer key: {args.consumer_key}",
+                f"consumer secret: {args.consumer_secret}",
+                "users:",
+                *(
+                    f"  {email} / {password} (user id {uid})"
+                    for email, password, uid in SEEDED_USERS
+                ),
+                *(f"  {email} / {password}" for email, password in users),
+                "point py7D at it with:",
+                f"  export PY7D_API_URL={url} PY7D_CONSUMER_KEY={args.consumer_key} "
+                f"PY7D_CONSUMER_SECRET={args.consumer_secret}",
+                "stop with Ctrl-C",
+            ]
+            print("\n".join(lines), flush=True)
+            while not stop.wait(0.5):
+                pass
+    except (OSError, RuntimeError) as exc:
+        print(f"py7D sandbox: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("py7D sandbox stopped", flush=True)
+    return 0
