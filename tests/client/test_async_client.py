@@ -187,24 +187,45 @@ async def test_a_borrowed_async_http_client_is_left_open() -> None:
 
 def _sandbox() -> Any:
     try:
-        from py7D.sandbox import Sandbox  # type: ignore[import-not-found,unused-ignore]
+        from py7D import sandbox  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         pytest.skip("py7D.sandbox has not landed on this branch yet")
-    return Sandbox()
+    return sandbox
 
 
 @pytest.mark.parametrize(
-    ("resource", "action", "params"),
-    [("artist", "search", {"q": "a", "pageSize": 3}), ("tag", None, {})],
+    ("resource", "action", "params", "kind"),
+    [
+        ("artist", "search", {"q": "pink", "pageSize": 3}, "request"),
+        ("artist", "details", {"artistId": 2}, "request"),
+        ("tag", None, {}, "request"),
+        ("release", "details", {"releaseId": 100001}, "2-legged"),
+        ("artist", "details", {"artistId": 99999999}, "request"),  # an error: the same error
+    ],
 )
 async def test_same_results_from_the_sandbox(
-    resource: str, action: str | None, params: dict[str, Any]
+    resource: str, action: str | None, params: dict[str, Any], kind: str
 ) -> None:
-    box = _sandbox()
+    sandbox = _sandbox()
+    box = sandbox.Sandbox()
+    credentials = (sandbox.DEFAULT_CONSUMER_KEY, sandbox.DEFAULT_CONSUMER_SECRET)
     options = {"base_url": box.base_url, "environ": {}, "transport": box.transport()}
-    with py7D.Client(box.consumer_key, box.consumer_secret, **options) as client:
-        expected = client.request(resource, action, **params)
-    async with py7D.AsyncClient(box.consumer_key, box.consumer_secret, **options) as aclient:
-        got = await aclient.request(resource, action, **params)
 
-    assert got["response"] == expected["response"]
+    def outcome(produce: Callable[[], Any]) -> Any:
+        try:
+            result = produce()
+        except py7D.Py7DError as exc:
+            return type(exc), str(exc)
+        return result["response"], result.status_code, result.rate_limit is not None
+
+    with py7D.Client(*credentials, **options) as client:
+        expected = outcome(lambda: call_sync(client, resource, action, params, kind))
+    async with py7D.AsyncClient(*credentials, **options) as aclient:
+        try:
+            result = await call_async(aclient, resource, action, params, kind)
+        except py7D.Py7DError as exc:
+            got: Any = (type(exc), str(exc))
+        else:
+            got = result["response"], result.status_code, result.rate_limit is not None
+
+    assert got == expected
