@@ -16,6 +16,7 @@ if _typing.TYPE_CHECKING:
     from typing import Any
 
     from ._async_client import AsyncClient
+    from ._async_transport import Py7DAsyncTransport
     from ._auth import OAuth1Auth, Token, sign_url
     from ._cache import BaseCache, FileCache, MemoryCache
     from ._client import Client
@@ -75,6 +76,7 @@ _LAZY: dict[str, str] = {
     "OAuth1Auth": "._auth",
     "OAuthError": "._exceptions",
     "PageInfo": "._core",
+    "Py7DAsyncTransport": "._async_transport",
     "Py7DError": "._exceptions",
     "Py7DTransport": "._transport",
     "RateLimit": "._core",
@@ -123,6 +125,7 @@ __all__ = [
     "OAuth1Auth",
     "OAuthError",
     "PageInfo",
+    "Py7DAsyncTransport",
     "Py7DError",
     "Py7DTransport",
     "RateLimit",

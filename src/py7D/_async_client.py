@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ._async_transport import Py7DAsyncTransport
 from ._auth import TokenLike
 from ._bulk import gather_async
 from ._client import BaseClient, apply_client_defaults
@@ -30,8 +31,9 @@ class AsyncClient(BaseClient):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
-    ``httpx.AsyncBaseTransport`` (default: ``httpx.AsyncHTTPTransport`` keeping
-    up to 100 idle connections), ``event_hooks`` are async functions and
+    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`, whose
+    CPU per call stays flat however many calls are in flight, unlike httpcore's
+    pool), ``event_hooks`` are async functions and
     ``http_client`` an ``httpx.AsyncClient``. Everything but the sending is
     shared with :class:`py7D.Client` through :class:`py7D._client.BaseClient`.
 
@@ -65,11 +67,8 @@ class AsyncClient(BaseClient):
                 verify=verify,
                 trust_env=True,
             )
-        self._transport: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(
-            verify=verify,
-            limits=httpx.Limits(
-                max_connections=None, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
-            ),
+        self._transport: httpx.AsyncBaseTransport = transport or Py7DAsyncTransport(
+            verify=verify, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
         )
 
     async def request(

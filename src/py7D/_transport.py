@@ -27,7 +27,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 import httpx
@@ -95,13 +95,22 @@ class _Headers:
 
 
 def _read_header_lines(fp: Any) -> list[tuple[bytes, bytes]]:
-    headers: list[tuple[bytes, bytes]] = []
+    lines: list[bytes] = []
     while True:
         line = fp.readline(_MAX_LINE + 1)
         if len(line) > _MAX_LINE:
             raise http.client.LineTooLong("header line")
         if line in (b"\r\n", b"\n", b""):
-            return headers
+            return parse_header_lines(lines)
+        lines.append(line)
+        if len(lines) > _MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+
+
+def parse_header_lines(lines: Iterable[bytes]) -> list[tuple[bytes, bytes]]:
+    """``[b"Name: value\\r\\n", ...]`` -> ``[(b"Name", b"value"), ...]`` (shared with async)."""
+    headers: list[tuple[bytes, bytes]] = []
+    for line in lines:
         if line[:1] in (b" ", b"\t") and headers:  # obsolete line folding
             name, value = headers[-1]
             headers[-1] = (name, value + b" " + line.strip())
@@ -110,8 +119,9 @@ def _read_header_lines(fp: Any) -> list[tuple[bytes, bytes]]:
         if not colon or not name.strip() or name != name.strip():
             raise http.client.HTTPException(f"malformed header line {line[:100]!r}")
         headers.append((name, value.strip()))
-        if len(headers) > _MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+    if len(headers) > _MAX_HEADERS:
+        raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+    return headers
 
 
 class _Response(http.client.HTTPResponse):
