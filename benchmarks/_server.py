@@ -75,7 +75,13 @@ def handler(kind: str) -> tuple[Callable[[httpx.Request], httpx.Response], str, 
 
 
 def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) -> Any:
-    """A minimal ASGI app over ``handle(httpx.Request) -> httpx.Response``."""
+    """A minimal ASGI app over ``handle(httpx.Request) -> httpx.Response``.
+
+    Not ``py7D.sandbox``'s own app: that one runs each ``handle`` call in a thread
+    pool (``run_in_executor``) to keep its event loop free, and with 50 replies
+    due at once the thread hops and GIL hand-offs cost the server more than the
+    0.4 ms the handler itself takes. Called inline, the sandbox answers the same.
+    """
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,25 +112,6 @@ def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) 
     return app
 
 
-def sandbox_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) -> Any:
-    """The sandbox's own ASGI app, with ``latency`` seconds of delay before each reply."""
-    from py7D.sandbox import _server as sandbox_server
-
-    box = getattr(handle, "__self__", None)
-    if not hasattr(sandbox_server, "asgi_app") or box is None:
-        return asgi_app(handle, latency)
-    inner = sandbox_server.asgi_app(box)
-    if not latency:
-        return inner
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await asyncio.sleep(latency)
-        await inner(scope, receive, send)
-
-    return app
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -147,12 +134,13 @@ def serve(
     certfile: str | None = None,
     keyfile: str | None = None,
     kind: str | None = None,
+    workers: int = 1,
 ) -> Iterator[str]:
     """Run the server in a subprocess; yield its base URL (``http://127.0.0.1:N/1.2``)."""
     kind = kind or ("sandbox" if sandbox_available() else "stand-in")
     port = free_port()
     cmd = [sys.executable, __file__, "--port", str(port), "--latency", str(latency)]
-    cmd += ["--kind", kind]
+    cmd += ["--kind", kind, "--workers", str(workers)]
     if certfile and keyfile:
         cmd += ["--certfile", certfile, "--keyfile", keyfile]
     env = dict(os.environ)
@@ -187,6 +175,14 @@ def credentials(kind: str | None = None) -> tuple[str, str]:
     return key, secret
 
 
+def app_from_env() -> Any:
+    """The app for one uvicorn worker process, configured by ``BENCH_KIND``/``BENCH_LATENCY``."""
+    kind = os.environ.get("BENCH_KIND", "stand-in")
+    latency = float(os.environ.get("BENCH_LATENCY", "0"))
+    handle, _, _ = handler(kind)
+    return asgi_app(handle, latency)
+
+
 def main() -> None:
     import uvicorn
 
@@ -194,17 +190,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--kind", default="stand-in")
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--certfile")
     parser.add_argument("--keyfile")
     args = parser.parse_args()
-    handle, _, _ = handler(args.kind)
-    app = asgi_app(handle, args.latency)
-    if args.kind == "sandbox":
-        app = sandbox_app(handle, args.latency)
+    os.environ["BENCH_KIND"] = args.kind
+    os.environ["BENCH_LATENCY"] = str(args.latency)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     # uvicorn picks httptools and uvloop when installed (the ``bench`` extra): the server's
     # CPU per call is part of every wall-time row, ours and the baselines' alike.
     uvicorn.run(
-        app,
+        "_server:app_from_env",
+        factory=True,
+        workers=args.workers,
         host="127.0.0.1",
         port=args.port,
         log_level="warning",
