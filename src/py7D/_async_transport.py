@@ -1,4 +1,4 @@
-"""py7D's default async transport: an ``httpx.AsyncBaseTransport`` on asyncio streams.
+"""py7D's default async transport: an ``httpx.AsyncBaseTransport`` on an asyncio protocol.
 
 Why not ``httpx.AsyncHTTPTransport``? With many requests in flight, httpcore's
 connection pool re-scans every connection for every queued request on every
@@ -6,9 +6,10 @@ state change (``_assign_requests_to_connections``), so its CPU per request
 grows with the concurrency: profiling 500 calls at 50 in flight measured
 about 5 ms of client CPU per call, most of it in ``is_idle``/``has_expired``
 checks. Bulk work (``AsyncClient.map``) is exactly that case. This transport
-keeps one idle list per host and does the HTTP/1.1 exchange with asyncio's
-C-accelerated stream reader; its cost per call does not depend on how many
-calls are in flight.
+keeps one idle list per host, and each connection is an ``asyncio.Protocol``
+that parses the reply as bytes arrive and wakes the caller once, when the
+reply is complete (no stream-reader coroutine per read). Its cost per call
+does not depend on how many calls are in flight.
 
 Under an event loop other than asyncio (trio), it hands every request to an
 ``httpx.AsyncHTTPTransport``, so the client still works there. TLS is verified
@@ -20,11 +21,12 @@ read to the end of the connection.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import ssl
 import sys
 import time
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import httpx
 
@@ -45,34 +47,179 @@ class _StaleConnectionError(Exception):
 async def _within(awaitable: Awaitable[T], seconds: float | None) -> T:
     if seconds is None:
         return await awaitable
-    if sys.version_info >= (3, 11):  # no extra task, unlike wait_for on 3.10/3.11
+    if sys.version_info >= (3, 11):  # no extra task, unlike wait_for on 3.10
         async with asyncio.timeout(seconds):
             return await awaitable
     return await asyncio.wait_for(awaitable, seconds)
 
 
-class _Connection:
-    __slots__ = ("idle_since", "key", "reader", "writer")
+_Reply = tuple[
+    int, list[tuple[bytes, bytes]], bytes, bytes, bool
+]  # status, headers, body, ver, keep
 
-    def __init__(self, key: _Key, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection; parses each reply as its bytes arrive.
+
+    ``send`` writes a request and returns a future that completes with the
+    whole reply (or an exception) from inside ``data_received``.
+    """
+
+    def __init__(self, key: _Key) -> None:
         self.key = key
-        self.reader = reader
-        self.writer = writer
         self.idle_since = 0.0
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self._buffer = bytearray()
+        self._waiter: asyncio.Future[_Reply] | None = None
+        self._method = "GET"
+        self._received_any = False
+        self._head: tuple[int, list[tuple[bytes, bytes]], bytes, bool, int, str] | None = None
+        self._chunks: list[bytes] = []
+        self._cursor = 0
+        self._length = 0
 
+    # -- asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport but have its methods.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        self._received_any = True
+        if self._waiter is not None and not self._waiter.done():
+            self._advance()
+
+    def eof_received(self) -> bool:
+        self._finish_at_eof()
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._finish_at_eof()
+
+    # -- use
     def usable(self, now: float, expiry: float) -> bool:
-        return (
-            now - self.idle_since < expiry
-            and not self.writer.is_closing()
-            and not self.reader.at_eof()
-        )
+        return not self.closed and not self._buffer and now - self.idle_since < expiry
 
     def close(self) -> None:
-        self.writer.close()
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def send(self, payload: bytes, method: str) -> asyncio.Future[_Reply]:
+        assert self.transport is not None
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._method = method
+        self._received_any = False
+        self._head = None
+        self._chunks = []
+        self._cursor = 0
+        self.transport.write(payload)
+        return self._waiter
+
+    # -- parsing
+    def _finish_at_eof(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        head = self._head
+        if head is not None and head[5] == "eof":  # a reply delimited by closing
+            status, headers, version, _, start, _ = head
+            waiter.set_result((status, headers, bytes(self._buffer[start:]), version, False))
+            return
+        if not self._received_any:
+            waiter.set_exception(_StaleConnectionError())
+        else:
+            waiter.set_exception(httpx.RemoteProtocolError("server closed the connection early"))
+
+    def _advance(self) -> None:
+        waiter = self._waiter
+        assert waiter is not None
+        try:
+            reply = self._parse()
+        except (ValueError, http.client.HTTPException) as exc:
+            waiter.set_exception(httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}"))
+            return
+        if reply is not None:
+            waiter.set_result(reply)
+
+    def _parse(self) -> _Reply | None:
+        buffer = self._buffer
+        if self._head is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > _HEAD_LIMIT:
+                    raise ValueError("reply headers larger than 64 KiB")
+                return None
+            lines = bytes(buffer[:end]).split(b"\r\n")
+            version, _, rest = lines[0].partition(b" ")
+            status_text = rest[:3]
+            if not version.startswith(b"HTTP/1.") or not status_text.isdigit():
+                raise ValueError(f"bad status line {lines[0][:100]!r}")
+            status = int(status_text)
+            if 100 <= status < 200:  # interim reply: drop it and wait for the real one
+                del buffer[: end + 4]
+                return self._parse()
+            headers = parse_header_lines(lines[1:])
+            fields = {name.lower(): value for name, value in headers}
+            connection = fields.get(b"connection", b"").lower()
+            keep = b"close" not in connection and (
+                version != b"HTTP/1.0" or b"keep-alive" in connection
+            )
+            start = end + 4
+            if self._method == "HEAD" or status in (204, 304):
+                framing, length = "length", 0
+            elif b"chunked" in fields.get(b"transfer-encoding", b"").lower():
+                framing, length = "chunked", 0
+            elif b"content-length" in fields:
+                framing, length = "length", int(fields[b"content-length"])
+                if length < 0:
+                    raise ValueError("negative Content-Length")
+            else:
+                framing, length = "eof", 0
+            self._head = (status, headers, version, keep, start, framing)
+            self._cursor = start
+            self._length = length
+        status, headers, version, keep, start, framing = self._head
+        if framing == "length":
+            stop = start + self._length
+            if len(buffer) < stop:
+                return None
+            body = bytes(buffer[start:stop])
+            del buffer[:stop]
+            return status, headers, body, version, keep
+        if framing == "chunked":
+            return self._parse_chunks(status, headers, version, keep)
+        return None  # "eof": completed by _finish_at_eof
+
+    def _parse_chunks(
+        self, status: int, headers: list[tuple[bytes, bytes]], version: bytes, keep: bool
+    ) -> _Reply | None:
+        buffer = self._buffer
+        while True:
+            line_end = buffer.find(b"\r\n", self._cursor)
+            if line_end < 0:
+                return None
+            size = int(bytes(buffer[self._cursor : line_end]).split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                trailer_end = buffer.find(b"\r\n\r\n", line_end)
+                if trailer_end < 0:
+                    return None
+                del buffer[: trailer_end + 4]
+                return status, headers, b"".join(self._chunks), version, keep
+            data_start = line_end + 2
+            data_end = data_start + size
+            if len(buffer) < data_end + 2:
+                return None
+            if buffer[data_end : data_end + 2] != b"\r\n":
+                raise ValueError("chunk without its CRLF")
+            self._chunks.append(bytes(buffer[data_start:data_end]))
+            self._cursor = data_end + 2
 
 
 class Py7DAsyncTransport(httpx.AsyncBaseTransport):
-    """A keep-alive HTTP/1.1 transport on asyncio streams, with no limit on connections.
+    """A keep-alive HTTP/1.1 transport on asyncio, with no limit on connections.
 
     Parameters
     ----------
@@ -149,7 +296,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
 
     def _put_idle(self, connection: _Connection) -> None:
         idle = self._idle.setdefault(connection.key, [])
-        if len(idle) < self._max_idle:
+        if len(idle) < self._max_idle and not connection.closed:
             connection.idle_since = time.monotonic()
             idle.append(connection)
         else:
@@ -157,17 +304,19 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
 
     async def _connect(self, key: _Key, timeout: float | None) -> _Connection:
         scheme, host, port = key
+        loop = asyncio.get_running_loop()
         context = self._context() if scheme == "https" else None
         try:
-            reader, writer = await _within(
-                asyncio.open_connection(host, port, ssl=context, limit=_HEAD_LIMIT), timeout
+            _, connection = await _within(
+                loop.create_connection(lambda: _Connection(key), host, port, ssl=context),
+                timeout,
             )
         except (TimeoutError, asyncio.TimeoutError) as exc:
             raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
         except OSError as exc:  # refused, unreachable, DNS, TLS handshake/verification
             raise httpx.ConnectError(f"{type(exc).__name__}: {exc}") from exc
         self.connections_opened += 1
-        return _Connection(key, reader, writer)
+        return connection
 
     async def _exchange(
         self,
@@ -178,26 +327,18 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         *,
         reused: bool,
     ) -> httpx.Response:
-        retryable = reused and request.method in _IDEMPOTENT
         try:
             try:
-                connection.writer.write(payload)
-                await _within(connection.writer.drain(), timeouts.get("write"))
-            except (TimeoutError, asyncio.TimeoutError) as exc:
-                raise httpx.WriteTimeout("sending the request timed out") from exc
-            except OSError as exc:
-                if retryable:
-                    raise _StaleConnectionError from exc
-                raise httpx.WriteError(f"{type(exc).__name__}: {exc}") from exc
-            try:
-                response, keep = await _within(
-                    self._read_response(connection.reader, request.method, retryable),
-                    timeouts.get("read"),
+                waiter = connection.send(payload, request.method)
+                status, headers, content, version, keep = await _within(
+                    waiter, timeouts.get("read")
                 )
+            except _StaleConnectionError:
+                if reused and request.method in _IDEMPOTENT:
+                    raise
+                raise httpx.RemoteProtocolError("server closed the connection") from None
             except (TimeoutError, asyncio.TimeoutError) as exc:
                 raise httpx.ReadTimeout("waiting for the reply timed out") from exc
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
-                raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
             except OSError as exc:
                 raise httpx.ReadError(f"{type(exc).__name__}: {exc}") from exc
         except BaseException:  # errors and cancellation: the connection's state is unknown
@@ -207,55 +348,12 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
             self._put_idle(connection)
         else:
             connection.close()
-        return response
-
-    async def _read_response(
-        self, reader: asyncio.StreamReader, method: str, retryable: bool
-    ) -> tuple[httpx.Response, bool]:
-        while True:
-            try:
-                block = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.IncompleteReadError as exc:
-                if retryable and not exc.partial:
-                    raise _StaleConnectionError from exc
-                raise
-            except ConnectionError as exc:
-                if retryable:
-                    raise _StaleConnectionError from exc
-                raise
-            lines = block.split(b"\r\n")[:-2]
-            version, _, rest = lines[0].partition(b" ")
-            status_text, _, _reason = rest.partition(b" ")
-            if not version.startswith(b"HTTP/1.") or len(status_text) != 3:
-                raise ValueError(f"bad status line {lines[0][:100]!r}")
-            status = int(status_text)
-            if not 100 <= status < 200:
-                break
-        headers = parse_header_lines(lines[1:])
-        lowered = {name.lower(): value for name, value in headers}
-        connection_header = lowered.get(b"connection", b"").lower()
-        keep = b"close" not in connection_header and (
-            version != b"HTTP/1.0" or b"keep-alive" in connection_header
-        )
-        if method == "HEAD" or status in (204, 304):
-            content = b""
-        elif b"chunked" in lowered.get(b"transfer-encoding", b"").lower():
-            content = await _read_chunked(reader)
-        elif b"content-length" in lowered:
-            length = int(lowered[b"content-length"])
-            if length < 0:
-                raise ValueError("negative Content-Length")
-            content = await reader.readexactly(length)
-        else:
-            content = await reader.read()
-            keep = False
-        response = httpx.Response(
+        return httpx.Response(
             status,
             headers=headers,
             stream=httpx.ByteStream(content),
             extensions={"http_version": version},
         )
-        return response, keep
 
     async def aclose(self) -> None:
         pools, self._idle = self._idle, {}
@@ -264,18 +362,3 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
                 connection.close()
         if self._fallback is not None:
             await self._fallback.aclose()
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        size_line = await reader.readuntil(b"\r\n")
-        size = int(size_line.split(b";", 1)[0].strip(), 16)
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                pass
-            return b"".join(parts)
-        chunk = await reader.readexactly(size + 2)
-        if chunk[-2:] != b"\r\n":
-            raise ValueError("chunk without its CRLF")
-        parts.append(chunk[:-2])
