@@ -133,3 +133,114 @@ async def test_unsupported_schemes_are_refused() -> None:
     with pytest.raises(httpx.UnsupportedProtocol):
         await transport.handle_async_request(httpx.Request("GET", "ftp://example.com/"))
     await transport.aclose()
+
+
+# --------------------------------------------------------------------------- reply framing
+
+BODY = b"<response/>"
+
+
+async def scripted(replies: list[bytes]) -> tuple[asyncio.AbstractServer, str, list[bytes]]:
+    """A server that answers the n-th request on a connection with ``replies[n]`` verbatim."""
+    seen: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for reply in replies:
+            try:
+                seen.append(await reader.readuntil(b"\r\n\r\n"))
+            except asyncio.IncompleteReadError:
+                break
+            writer.write(reply)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/x", seen
+
+
+@pytest.mark.parametrize(
+    ("reply", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY, BODY),
+        (b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b""),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\n<resp\r\n6;ext=1\r\nonse/>\r\n0\r\nX-Trailer: y\r\n\r\n",
+            BODY,
+        ),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY,
+            BODY,
+        ),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
+        (b"HTTP/1.0 200 OK\r\n\r\n" + BODY, BODY),  # delimited by closing the connection
+    ],
+)
+async def test_reply_framings(reply: bytes, body: bytes) -> None:
+    server, url, _ = await scripted([reply])
+    transport = Py7DAsyncTransport()
+    async with server:
+        response = await transport.handle_async_request(httpx.Request("GET", url))
+        await response.aread()
+    await transport.aclose()
+
+    assert response.content == body
+
+
+async def test_a_head_reply_has_no_body_even_with_a_length() -> None:
+    server, url, _ = await scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"] * 2)
+    transport = Py7DAsyncTransport()
+    async with server:
+        first = await transport.handle_async_request(httpx.Request("HEAD", url))
+        second = await transport.handle_async_request(httpx.Request("HEAD", url))
+    await transport.aclose()
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert transport.connections_opened == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"HTTX/1.1 200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort",
+    ],
+)
+async def test_broken_replies_are_remote_protocol_errors(reply: bytes) -> None:
+    server, url, _ = await scripted([reply])
+    transport = Py7DAsyncTransport()
+    async with server:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await transport.handle_async_request(httpx.Request("GET", url))
+    await transport.aclose()
+
+
+async def test_a_get_is_resent_once_when_a_kept_connection_dies_unanswered() -> None:
+    # Each connection answers its first request, then reads the second and hangs up silently.
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY
+    server, url, seen = await scripted([ok, b""])
+    transport = Py7DAsyncTransport()
+    async with server:
+        await transport.handle_async_request(httpx.Request("GET", url))
+        second = await transport.handle_async_request(httpx.Request("GET", url))
+    await transport.aclose()
+
+    assert second.status_code == 200
+    assert len(seen) == 3  # first, the unanswered one, the resent one
+    assert transport.connections_opened == 2
+
+
+async def test_a_post_is_not_resent() -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY
+    server, url, seen = await scripted([ok, b""])
+    transport = Py7DAsyncTransport()
+    async with server:
+        await transport.handle_async_request(httpx.Request("POST", url, content=b"a=1"))
+        with pytest.raises(httpx.RemoteProtocolError):
+            await transport.handle_async_request(httpx.Request("POST", url, content=b"a=1"))
+    await transport.aclose()
+
+    assert len(seen) == 2
