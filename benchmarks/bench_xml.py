@@ -17,10 +17,10 @@ import xmltodict
 
 from py7D._xml import parse
 
-try:
-    from ._common import Row, best_of, print_table
+try:  # imported as part of a ``benchmarks`` package
+    from ._common import Row, best_of, print_table  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # run as a script: benchmarks/ is sys.path[0]
-    from _common import Row, best_of, print_table  # type: ignore[no-redef]
+    from _common import Row, best_of, print_table
 
 RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "api" / "recorded"
 LOCKER_SOURCES = [

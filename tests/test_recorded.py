@@ -138,3 +138,15 @@ def test_normalize_empty_search() -> None:
     content = content["searchResults"]
     assert "searchResult" not in content
     assert normalize(content, ["searchResult"])["searchResult"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "count"), [("releaseid-2432.xml", 1), ("releaseid-4180960.xml", 3)]
+)
+def test_normalize_release_packages(name: str, count: int) -> None:
+    response = parse((RECORDED / "release/details" / name).read_bytes())["response"]
+    shaped = normalize(response, ["release.download.packages.package"])
+    packages = shaped["release"]["download"]["packages"]["package"]
+    assert isinstance(packages, list)
+    assert len(packages) == count
+    assert all("@id" in package for package in packages)

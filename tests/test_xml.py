@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import random
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -145,8 +144,8 @@ def test_str_input_is_parsed_as_utf8_like_xmltodict() -> None:
 
 
 def test_bytearray_and_memoryview() -> None:
-    assert parse(bytearray(b"<r>1</r>")) == {"r": "1"}  # type: ignore[arg-type]
-    assert parse(memoryview(b"<r>1</r>")) == {"r": "1"}  # type: ignore[arg-type]
+    assert parse(bytearray(b"<r>1</r>")) == {"r": "1"}
+    assert parse(memoryview(b"<r>1</r>")) == {"r": "1"}
 
 
 # --- hostile and broken input ---------------------------------------------------------------------
@@ -219,6 +218,24 @@ def test_hostile_input_refused(doc: str, reason: str) -> None:
     _raises(doc.encode("utf-8"), reason)
     if reason != "encoding":  # a str is always parsed as UTF-8, whatever it declares
         _raises(doc, reason)
+
+
+@pytest.mark.parametrize("prefix", ["", "<!--" + "x" * 5000 + "-->\n", "<?pi " + "y" * 700 + "?>"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be"])
+def test_billion_laughs_refused_in_any_encoding_and_position(prefix: str, encoding: str) -> None:
+    doc = BILLION_LAUGHS.replace('<?xml version="1.0"?>', "")
+    data = (prefix + doc).encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    _raises(data, "doctype")
+
+
+def test_doctype_refused_before_any_expansion() -> None:
+    """With a 10^9 expansion in the content, a refusal must still take no measurable time."""
+    started = time.perf_counter()
+    for _ in range(50):
+        _raises(BILLION_LAUGHS, "doctype")
+    assert time.perf_counter() - started < 0.5
 
 
 @pytest.mark.parametrize(
@@ -324,7 +341,7 @@ def _escape_attr(value: str, quote: str, rnd: random.Random) -> str:
 
 
 @st.composite
-def element(draw: Callable[[Any], Any], rnd: random.Random, depth: int = 0) -> str:
+def element(draw: st.DrawFn, rnd: random.Random, depth: int = 0) -> str:
     name = draw(NAMES)
     attrs = draw(st.lists(ATTR_NAMES, max_size=3, unique=True))
     parts = [f"<{name}"]
@@ -355,7 +372,7 @@ def element(draw: Callable[[Any], Any], rnd: random.Random, depth: int = 0) -> s
 
 
 @st.composite
-def document(draw: Callable[[Any], Any]) -> str:
+def document(draw: st.DrawFn) -> str:
     prolog = draw(
         st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>\n', "<!-- hi -->", "\n"])
     )

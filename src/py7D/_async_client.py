@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from ._client import BaseClient, apply_client_defaults
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import map_transport_errors
+from ._resources import AsyncResources
 
 __all__ = ["AsyncClient"]
 
@@ -27,7 +28,7 @@ T = TypeVar("T")
 DEFAULT_ASYNC_KEEPALIVE = 100
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient, AsyncResources):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
@@ -82,6 +83,7 @@ class AsyncClient(BaseClient):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        validate: bool = True,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action``; see :meth:`py7D.Client.request`."""
@@ -92,11 +94,71 @@ class AsyncClient(BaseClient):
             access_token=access_token,
             auth=auth,
             http_method=http_method,
+            validate=validate,
         )
         cached = self._cached(call, normalize)
         if cached is not None:
             return cached
         return self._finish(call, await self._send(call), normalize)
+
+    async def pages(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Result]:
+        """Every page of a paged endpoint, fetched lazily; see :meth:`py7D.Client.pages`."""
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            result = await send(params=page)
+            walk.feed(result)
+            yield result
+
+    async def items(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        """The items of every page, one by one; see :meth:`py7D.Client.items`."""
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            for item in walk.feed(await send(params=page)):
+                yield item
 
     async def _send(self, call: PreparedCall) -> httpx.Response:
         request = call.request

@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import ssl
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from ._core import (
     Result,
     build_call,
     parse_response,
+    resolve_path,
 )
 from ._endpoints import AuthLevel
 from ._exceptions import (
@@ -30,7 +32,10 @@ from ._exceptions import (
     describe_request,
     map_transport_errors,
 )
+from ._paging import PageWalk, paged_endpoint
+from ._resources import Resources
 from ._transport import Py7DTransport
+from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
 
@@ -63,6 +68,7 @@ class BaseClient:
         config_file: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
         normalize: bool = False,
+        clock: Callable[[], float] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
         cache: CacheOption = None,
@@ -79,6 +85,8 @@ class BaseClient:
             environ=environ,
         )
         self.normalize = normalize
+        # The clock signs oauth_timestamp; injectable for tests and skewed hosts.
+        self._clock: Callable[[], float] = clock or time.time
         self.max_response_bytes = max_response_bytes
         self.cache: BaseCache | None = _make_cache(cache)
         hooks = dict(event_hooks or {})
@@ -113,6 +121,7 @@ class BaseClient:
         access_token: TokenLike | None,
         auth: AuthLevel | str | None,
         http_method: str | None,
+        validate: bool = True,
     ) -> PreparedCall:
         token = Token.coerce(access_token) if access_token is not None else None
         call = build_call(
@@ -123,8 +132,13 @@ class BaseClient:
             access_token=token,
             auth=auth,
             http_method=http_method,
+            signer=self._make_signer,
             headers=self._headers,
         )
+        if validate:  # the table's checks (sans-I/O, shared by both clients); nothing sent yet
+            check_call(
+                resolve_path(resource, action), call.endpoint, params, has_token=token is not None
+            )
         # httpx.Client.build_request would set this; requests built by the
         # core are sent as they are, so the client's timeout goes on here.
         call.request.extensions["timeout"] = self._timeout
@@ -249,14 +263,29 @@ class BaseClient:
             raise ValidationError(f"{param_name!r} is both the varying and a common parameter")
         return ({**common, param_name: value} for value in values)
 
+    def _walk(
+        self,
+        resource: str,
+        action: str | None,
+        params: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        limit: int | None,
+        http_method: str | None,
+    ) -> PageWalk:
+        endpoint = paged_endpoint(resource, action, http_method)
+        return PageWalk.start(endpoint, self._merge(params, kwargs), limit=limit)
+
     @staticmethod
     def _merge(params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         merged = dict(params or {})
         merged.update(kwargs)
         return merged
 
+    def _make_signer(self, key: str, secret: str, token: Token | None) -> OAuth1Auth:
+        return OAuth1Auth(key, secret, token, clock=self._clock)
+
     def _signer(self, token: TokenLike | None = None) -> OAuth1Auth:
-        return OAuth1Auth(
+        return self._make_signer(
             self.settings.require_key(),
             self.settings.require_secret(),
             Token.coerce(token) if token is not None else None,
@@ -301,7 +330,7 @@ class BaseClient:
         return self._signer().sign_url(f"{base}/{track}", params)
 
 
-class Client(BaseClient):
+class Client(BaseClient, Resources):
     """A 7digital API client with a keep-alive connection pool; use it as a context manager.
 
     Parameters
@@ -387,13 +416,16 @@ class Client(BaseClient):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        validate: bool = True,
         **kwargs: Any,
     ) -> Result:
         """Call ``resource/action`` with ``kwargs`` as API parameters.
 
         The endpoint table decides the verb and the signing; ``auth`` and
         ``http_method`` override it. ``params`` takes parameters whose names
-        clash with these options.
+        clash with these options. The call is checked against the table
+        before it is sent (``ValidationError``); ``validate=False`` sends a
+        path that looks like a typo of a known one as given.
         """
         call = self._prepare(
             resource,
@@ -402,11 +434,80 @@ class Client(BaseClient):
             access_token=access_token,
             auth=auth,
             http_method=http_method,
+            validate=validate,
         )
         cached = self._cached(call, normalize)
         if cached is not None:
             return cached
         return self._finish(call, self._send(call), normalize)
+
+    def pages(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Result]:
+        """Every page of a paged endpoint as a :class:`Result`, fetched lazily.
+
+        Starts at ``page`` (default 1) with ``pageSize`` (default: the
+        endpoint's maximum, 50 on catalogue lists) and stops after the last
+        page, an empty page, or the page that reaches ``limit`` items. Other
+        arguments as in :meth:`request`.
+        """
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            result = send(params=page)
+            walk.feed(result)
+            yield result
+
+    def items(
+        self,
+        resource: str,
+        action: str | None = None,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        access_token: TokenLike | None = None,
+        auth: AuthLevel | str | None = None,
+        http_method: str | None = None,
+        normalize: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """The items of every page (``searchResult``, ``lockerRelease``, ...), one by one.
+
+        At most ``limit`` of them; one page is held in memory at a time. See
+        :meth:`pages`.
+        """
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        send = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        while (page := walk.next_params()) is not None:
+            yield from walk.feed(send(params=page))
 
     def _send(self, call: PreparedCall) -> httpx.Response:
         request = call.request

@@ -11,7 +11,7 @@ import decimal
 import enum
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -305,7 +305,7 @@ def build_call(
     access_token: Token | None = None,
     auth: AuthLevel | str | None = None,
     http_method: str | None = None,
-    signer: type[OAuth1Auth] = OAuth1Auth,
+    signer: Callable[[str, str, Token | None], OAuth1Auth] = OAuth1Auth,
     headers: Mapping[str, str] | None = None,
 ) -> PreparedCall:
     """Build the ``httpx.Request`` for one call and choose how to sign it.

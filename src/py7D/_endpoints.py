@@ -1,20 +1,41 @@
 """The 7digital API 1.2 as data: every endpoint py7D knows.
 
 This table is the single source of truth for the HTTP verb, the auth level,
-parameters, paging and the repeating elements of each reply. Signing,
-validation, paging, retries, the CLI listing and the sandbox all read it.
+parameters, paging, the repeating elements of each reply, a one-line
+description and the Python method name. Signing, validation, paging, the
+resource-style methods (generated from it by ``scripts/gen_resources.py``),
+the CLI listing and the sandbox all read it; nothing repeats it.
 
 Facts come from the 7digital API reference (the Node client's 61 actions plus
 the endpoints seen in other official sources). Paths keep the API's own
 casing; lookups are case-insensitive, as the API's router is.
+
+Parameters are described once, in :data:`PARAMS` (kind, allowed values,
+bounds, a description); an endpoint lists the names it takes and overrides a
+description only where its meaning differs (``token``, ``id``).
 """
 
 from __future__ import annotations
 
 import enum
+import keyword
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
-__all__ = ["ENDPOINTS", "AuthLevel", "Endpoint", "find_endpoint", "find_endpoints"]
+__all__ = [
+    "ENDPOINTS",
+    "PARAMS",
+    "AuthLevel",
+    "Endpoint",
+    "Param",
+    "ParamKind",
+    "endpoints",
+    "find_endpoint",
+    "find_endpoints",
+    "python_name",
+]
 
 
 class AuthLevel(str, enum.Enum):
@@ -28,6 +49,167 @@ class AuthLevel(str, enum.Enum):
     """Signed with the consumer key and secret plus a user's access token."""
 
 
+class ParamKind(str, enum.Enum):
+    """What a parameter's value is; validation and the generated type hints read it."""
+
+    TEXT = "text"
+    """Free text (queries, e-mail addresses, URLs, slugs, codes)."""
+    ID = "id"
+    """A 7digital id or key: numeric for catalogue items, a GUID for baskets, a slug for tags."""
+    INT = "int"
+    """A whole number, optionally bounded (``page``, ``pageSize``, ``imageSize``)."""
+    BOOL = "bool"
+    """``true``/``false``."""
+    DATE = "date"
+    """A day, sent as ``yyyyMMdd`` (a ``datetime.date`` or such a string)."""
+    ENUM = "enum"
+    """One of ``choices`` (compared case-insensitively)."""
+    DECIMAL = "decimal"
+    """A price such as ``0.99``."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One API parameter: its name as the API spells it and what it accepts.
+
+    ``many`` marks comma-separated lists (``tags=rock,pop``; a Python list is
+    joined for you). ``minimum``/``maximum`` bound an ``INT``; ``choices`` are the
+    allowed values of an ``ENUM`` (each element's, when ``many``).
+    """
+
+    name: str
+    kind: ParamKind = ParamKind.TEXT
+    description: str = ""
+    choices: tuple[str, ...] = ()
+    many: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def python_name(self) -> str:
+        """The keyword argument of the resource-style methods (``artistId`` -> ``artist_id``)."""
+        return python_name(self.name)
+
+
+def python_name(name: str) -> str:
+    """snake_case of an API name, with a trailing ``_`` for builtins and keywords.
+
+    ``artistId`` -> ``artist_id``, ``sevenDigitalIds`` -> ``seven_digital_ids``,
+    ``artist-byurl`` -> ``artist_byurl``, ``type`` -> ``type_``, ``id`` -> ``id_``
+    (PEP 8's rule, so that no parameter shadows a builtin).
+    """
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).replace("-", "_").lower()
+    if keyword.iskeyword(snake) or snake in _BUILTIN_NAMES:
+        snake += "_"
+    return snake
+
+
+_BUILTIN_NAMES = frozenset(
+    {"id", "type", "format", "filter", "hash", "input", "list", "max", "min"}
+)
+
+_PAGE_SIZE_MAX = 50
+
+# The parameter catalogue: every name any endpoint takes, described once.
+PARAMS: Mapping[str, Param] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            Param("q", description="free-text search query"),
+            Param("page", ParamKind.INT, "1-based page number (default 1)", minimum=1),
+            Param(
+                "pageSize",
+                ParamKind.INT,
+                "items per page (API default 10)",
+                minimum=1,
+                maximum=_PAGE_SIZE_MAX,
+            ),
+            Param(
+                "imageSize",
+                ParamKind.INT,
+                "width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)",
+                minimum=1,
+            ),
+            Param(
+                "usageTypes",
+                ParamKind.ENUM,
+                "licence blocks to include",
+                choices=("download", "subscriptionstreaming", "adsupportedstreaming"),
+                many=True,
+            ),
+            Param("period", ParamKind.ENUM, "chart period", choices=("day", "week", "month")),
+            Param("fromDate", ParamKind.DATE, "first day included"),
+            Param("toDate", ParamKind.DATE, "last day included (omit for the latest chart)"),
+            Param("type", ParamKind.ENUM, "release type", choices=("album", "single", "video")),
+            Param(
+                "sort",
+                ParamKind.ENUM,
+                "order of the locker (default 'purchaseDate desc')",
+                choices=tuple(
+                    f"{key} {way}"
+                    for key in ("purchaseDate", "artistName", "releaseTitle")
+                    for way in ("asc", "desc")
+                ),
+            ),
+            Param("artistId", ParamKind.ID, "7digital artist id"),
+            Param("releaseId", ParamKind.ID, "7digital release id"),
+            Param("trackId", ParamKind.ID, "7digital track id"),
+            Param("releaseIds", ParamKind.ID, "7digital release ids", many=True),
+            Param("trackIds", ParamKind.ID, "7digital track ids", many=True),
+            Param("packageId", ParamKind.ID, "download package id (2 = standard)"),
+            Param("tags", ParamKind.ID, "tag ids such as 'rock' or 'hip-hop-rap'", many=True),
+            Param("letter", description="first letter(s) of the artist name"),
+            Param("mbIds", ParamKind.ID, "MusicBrainz ids", many=True),
+            Param("sevenDigitalIds", ParamKind.ID, "7digital ids", many=True),
+            Param("basketId", ParamKind.ID, "basket id (a GUID from basket/create)"),
+            Param("itemId", ParamKind.ID, "basket item id (basketItem/@id)"),
+            Param("affiliatePartner", ParamKind.ID, "partner id earning the commission"),
+            Param("voucherCode", description="voucher code"),
+            Param("price", ParamKind.DECIMAL, "price shown to the user, e.g. 0.99"),
+            Param("retailPrice", ParamKind.DECIMAL, "retail price charged by the partner"),
+            Param("successUrl", description="where PayPal sends the user after paying"),
+            Param("cancelUrl", description="where PayPal sends the user after cancelling"),
+            Param("redirectUrl", description="where the card form sends the user afterwards"),
+            Param("token", description="a token (see the endpoint)"),
+            Param("userId", ParamKind.ID, "the partner's id of a managed user"),
+            Param("purchaseId", ParamKind.ID, "purchase id"),
+            Param("transactionId", description="the partner's transaction id"),
+            Param("cardId", ParamKind.ID, "card id (card/@id)"),
+            Param("id", ParamKind.ID, "id substituted into the path"),
+            Param("emailAddress", description="e-mail address"),
+            Param("password", description="password"),
+            Param("username", description="the user's e-mail address"),
+            Param("country", description="2-letter shop country (default from the settings)"),
+            Param("shopId", ParamKind.ID, "numeric shop id, instead of country"),
+            Param("ipaddress", description="an IPv4 address"),
+            Param("key", description="list key, e.g. 'tabAlbums'"),
+            Param("artistSlug", description="artist slug of a 7digital.com URL"),
+            Param("releaseSlug", description="release slug of a 7digital.com URL"),
+            Param("redirect", ParamKind.BOOL, "false: answer with the clip URL, not a redirect"),
+            Param("showErrors", ParamKind.BOOL, "include an error element per id not found"),
+            Param("cardNumber", description="card number"),
+            Param("cardType", description="card type code from payment/card/type (VISA ...)"),
+            Param("cardHolderName", description="name on the card"),
+            Param("cardExpiryDate", description="expiry month, yyyyMM"),
+            Param("cardStartDate", description="start month, yyyyMM"),
+            Param("cardIssueNumber", description="issue number"),
+            Param("cardVerificationCode", description="the 3 or 4 digits on the back"),
+            Param("cardPostCode", description="billing post code"),
+            Param("cardCountry", description="billing country code"),
+        )
+    }
+)
+
+# Accepted on every call without being listed per endpoint (REFERENCE.md §2).
+COMMON_PARAMS: tuple[str, ...] = ("country", "shopId")
+
+# A user's access token names the user, so it stands in for a required ``userId``
+# (``user/details`` is 2-legged with userId, or 3-legged with the user's token).
+TOKEN_STANDS_FOR = "userId"  # noqa: S105 - a parameter name, not a secret
+
+_PARAMS_LOWER: Mapping[str, Param] = MappingProxyType({k.lower(): v for k, v in PARAMS.items()})
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One API action.
@@ -38,6 +220,9 @@ class Endpoint:
     repeat. ``items`` is the repeating element that paging walks.
     ``changes_state`` marks calls that must never be retried automatically;
     ``moves_money`` the ones that charge or register a payment.
+    ``description`` is one line for people (docstrings, ``py7d endpoints``);
+    ``name`` overrides the Python method name (see :attr:`method_name`);
+    ``params`` overrides entries of :data:`PARAMS` for this endpoint only.
     """
 
     path: str
@@ -53,6 +238,9 @@ class Endpoint:
     moves_money: bool = False
     unconfirmed: tuple[str, ...] = ()
     notes: str = ""
+    description: str = ""
+    name: str | None = None
+    params: tuple[Param, ...] = ()
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +256,22 @@ class Endpoint:
         """Everything after the resource (``bytag/top``), or None."""
         parts = self.path.split("/", 1)
         return parts[1] if len(parts) > 1 else None
+
+    @property
+    def method_name(self) -> str:
+        """The resource-style method: ``client.<resource>.<method_name>(...)``.
+
+        The rule: the action's segments in snake_case joined by ``_``
+        (``bytag/top`` -> ``bytag_top``, ``match/byId`` -> ``match_by_id``,
+        ``payment/card/select`` -> ``payment_card_select``); ``{id}`` segments
+        are dropped; an empty action is ``get``. ``name`` overrides the rule
+        where the API writes a compound word in lower case
+        (``addpriceditem`` -> ``add_priced_item``) or two rows would collide.
+        """
+        if self.name:
+            return self.name
+        segments = [s for s in (self.action or "").split("/") if s and not s.startswith("{")]
+        return "_".join(python_name(s).rstrip("_") for s in segments) or "get"
 
     @property
     def path_params(self) -> tuple[str, ...]:
@@ -91,10 +295,46 @@ class Endpoint:
             seen[name] = None
         return tuple(seen)
 
+    def param(self, name: str) -> Param:
+        """What the table knows of parameter ``name`` (case-insensitive) on this endpoint."""
+        lowered = name.lower()
+        for p in self.params:
+            if p.name.lower() == lowered:
+                return p
+        return _PARAMS_LOWER.get(lowered) or Param(name)
+
+    @property
+    def page_size_max(self) -> int | None:
+        """The largest ``pageSize`` this endpoint allows (None: unknown or not paged)."""
+        return self.param("pageSize").maximum if self.paged else None
+
+    def to_dict(self) -> dict[str, object]:
+        """The row as plain JSON-friendly data, for tools (``py7d endpoints --json``)."""
+        return {
+            "path": self.path,
+            "method": self.method,
+            "auth": self.auth.value,
+            "description": self.description,
+            "resource": self.resource,
+            "python": f"{self.resource}.{self.method_name}",
+            "required": list(self.path_params) + list(self.required),
+            "one_of": [list(g) for g in self.one_of],
+            "optional": list(self.optional),
+            "paged": self.paged,
+            "root": self.root,
+            "items": self.items,
+            "lists": list(self.lists),
+            "changes_state": self.changes_state,
+            "moves_money": self.moves_money,
+            "unconfirmed": list(self.unconfirmed),
+            "notes": self.notes,
+        }
+
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "release/byDate",
+        description="Releases added to the catalogue between two dates.",
         optional=("fromDate", "toDate", "page", "pageSize", "usageTypes", "imageSize"),
         root="releases",
         lists=(
@@ -109,6 +349,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/details",
+        description="One release: title, artist, label, artwork, prices and formats.",
         required=("releaseId",),
         optional=("usageTypes", "imageSize"),
         root="release",
@@ -120,12 +361,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/editorial",
+        description="Review and promotional text written for a release.",
         required=("releaseId",),
         root="editorial",
         notes='children review/text and promotionalText/text; recorded replies carry version="1.0"',
     ),
     Endpoint(
         "release/chart",
+        description="The release (album) chart for a day, week or month.",
         optional=("period", "toDate", "page", "pageSize", "usageTypes", "imageSize"),
         root="chart",
         lists=(
@@ -139,6 +382,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/recommend",
+        description="Releases recommended to buyers of a release.",
         required=("releaseId",),
         optional=("page", "pageSize", "usageTypes", "imageSize"),
         root="recommendations",
@@ -152,6 +396,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/search",
+        description="Search releases by title or artist name.",
         required=("q",),
         optional=("type", "page", "pageSize", "usageTypes", "imageSize"),
         root="searchResults",
@@ -167,6 +412,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/tracks",
+        description="The tracks of a release, in order.",
         required=("releaseId",),
         optional=("page", "pageSize", "usageTypes", "imageSize"),
         root="tracks",
@@ -180,6 +426,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/tags",
+        description="Tags (genres, decades) attached to a release.",
         required=("releaseId",),
         optional=("page", "pageSize"),
         root="tags",
@@ -188,6 +435,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/match/byId",
+        description="Map MusicBrainz ids to 7digital release ids, or back.",
         auth=AuthLevel.CONSUMER,
         one_of=(("mbIds", "sevenDigitalIds"),),
         root="matches",
@@ -196,6 +444,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/bytag/new",
+        description="The newest releases carrying the given tags.",
         required=("tags",),
         optional=("page", "pageSize", "usageTypes", "imageSize"),
         root="taggedResults",
@@ -210,6 +459,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/bytag/top",
+        description="The best-selling releases carrying the given tags.",
         required=("tags",),
         optional=("page", "pageSize", "usageTypes", "imageSize"),
         root="taggedResults",
@@ -223,6 +473,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/browse",
+        description="Artists whose name starts with the given letters.",
         required=("letter",),
         optional=("page", "pageSize", "imageSize"),
         root="artists",
@@ -232,6 +483,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/chart",
+        description="The artist chart for a day, week or month.",
         optional=("period", "toDate", "page", "pageSize", "imageSize"),
         root="chart",
         lists=("chartItem",),
@@ -239,12 +491,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/details",
+        description="One artist: name, sort name, image and biography.",
         required=("artistId",),
         optional=("imageSize",),
         root="artist",
     ),
     Endpoint(
         "artist/releases",
+        description="The releases of an artist, optionally of one type.",
         required=("artistId",),
         optional=("type", "page", "pageSize", "usageTypes", "imageSize"),
         root="releases",
@@ -259,6 +513,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/similar",
+        description="Artists similar to an artist.",
         required=("artistId",),
         optional=("page", "pageSize", "imageSize"),
         root="artists",
@@ -267,6 +522,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/search",
+        description="Search artists by name.",
         required=("q",),
         optional=("page", "pageSize", "imageSize"),
         root="searchResults",
@@ -275,6 +531,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/topTracks",
+        description="The best-selling tracks of an artist.",
         required=("artistId",),
         optional=("page", "pageSize", "usageTypes", "imageSize"),
         root="tracks",
@@ -288,6 +545,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/tags",
+        description="Tags (genres, decades) attached to an artist.",
         required=("artistId",),
         optional=("page", "pageSize"),
         root="tags",
@@ -296,6 +554,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/match/byId",
+        description="Map MusicBrainz ids to 7digital artist ids, or back.",
         auth=AuthLevel.CONSUMER,
         one_of=(("mbIds", "sevenDigitalIds"),),
         root="matches",
@@ -303,6 +562,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "artist/bytag/top",
+        description="The most popular artists carrying the given tags.",
         required=("tags",),
         optional=("page", "pageSize", "imageSize"),
         root="taggedResults",
@@ -311,6 +571,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "track/chart",
+        description="The track chart for a day, week or month.",
         optional=("period", "toDate", "page", "pageSize", "usageTypes", "imageSize"),
         root="chart",
         lists=(
@@ -323,6 +584,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "track/details",
+        description="One track: title, artist, release, duration, prices and formats.",
         required=("trackId",),
         optional=("usageTypes", "imageSize"),
         root="track",
@@ -334,6 +596,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "track/search",
+        description="Search tracks by title or artist name.",
         required=("q",),
         optional=("page", "pageSize", "usageTypes", "imageSize"),
         root="searchResults",
@@ -347,6 +610,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "track/match/byId",
+        description="Map MusicBrainz ids to 7digital track ids, or back.",
         auth=AuthLevel.CONSUMER,
         one_of=(("mbIds", "sevenDigitalIds"),),
         root="matches",
@@ -354,6 +618,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "tag",
+        description="Every tag of the catalogue, with how often it is used.",
         optional=("page", "pageSize"),
         root="tags",
         lists=("tag",),
@@ -362,6 +627,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket",
+        description="The contents and total of a basket.",
         required=("basketId",),
         root="basket",
         lists=("basketItems.basketItem",),
@@ -369,6 +635,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket/addItem",
+        description="Add a release, or one of its tracks, to a basket.",
         required=("basketId", "releaseId"),
         optional=("trackId", "packageId", "affiliatePartner"),
         root="basket",
@@ -378,6 +645,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket/removeItem",
+        description="Remove an item from a basket.",
         required=("basketId", "itemId"),
         root="basket",
         lists=("basketItems.basketItem",),
@@ -386,6 +654,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket/create",
+        description="Create an empty basket; its id is in the reply.",
         optional=("affiliatePartner",),
         root="basket",
         lists=("basketItems.basketItem",),
@@ -394,6 +663,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket/applyVoucher",
+        description="Apply a voucher code to a basket.",
         method="POST",
         auth=AuthLevel.CONSUMER,
         required=("basketId", "voucherCode"),
@@ -404,6 +674,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket/addpriceditem",
+        description="Add an item to a basket at a price the partner chooses.",
+        name="add_priced_item",
         auth=AuthLevel.CONSUMER,
         required=("basketId", "releaseId", "price"),
         optional=("trackId",),
@@ -415,12 +687,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "basket/paypalurl",
+        description="The PayPal page where the user pays for a basket.",
+        name="paypal_url",
         required=("basketId", "successUrl", "cancelUrl"),
         root="expressCheckout",
         notes="reply expressCheckout/url = PayPal redirect URL containing token=",
     ),
     Endpoint(
         "basket/completepaypalpurchase",
+        description="Complete a basket purchase the user approved on PayPal.",
+        name="complete_paypal_purchase",
         method="POST",
         auth=AuthLevel.USER,
         required=("basketId", "token"),
@@ -428,15 +704,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         changes_state=True,
         moves_money=True,
         notes='token = PayPal token; reply <purchase id=".."/>',
+        params=(Param("token", description="the PayPal token from the return URL"),),
     ),
     Endpoint(
         "user/unlimitedStreaming",
+        description="The user's unlimited-streaming subscription.",
         auth=AuthLevel.USER,
         unconfirmed=("optional_params", "reply_root", "required_params"),
         notes="subscription status for the user; parameters and reply shape unconfirmed",
     ),
     Endpoint(
         "user/unlimitedStreaming",
+        description="Change a managed user's unlimited-streaming subscription.",
+        name="update_unlimited_streaming",
         method="POST",
         auth=AuthLevel.CONSUMER,
         optional=("userId",),
@@ -446,6 +726,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/locker",
+        description="The releases and tracks the user owns, with download links.",
         auth=AuthLevel.USER,
         optional=("page", "pageSize", "sort", "releaseId", "trackId", "purchaseId", "usageTypes"),
         root="locker",
@@ -459,6 +740,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/purchase/item",
+        description="Buy a release or track at the shop price with the user's default card.",
         auth=AuthLevel.USER,
         required=("releaseId", "price"),
         optional=("trackId",),
@@ -474,6 +756,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/purchase/rrpitem",
+        description="Buy a release or track at the recommended retail price.",
+        name="purchase_rrp_item",
         auth=AuthLevel.USER,
         required=("releaseId",),
         optional=("trackId", "price"),
@@ -488,6 +772,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/purchase/basket",
+        description="Buy everything in a basket with the user's default card.",
         auth=AuthLevel.USER,
         required=("basketId",),
         root="purchase",
@@ -501,6 +786,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/purchase/priceditem",
+        description="Buy a release or track at a price the partner chooses.",
+        name="purchase_priced_item",
         auth=AuthLevel.USER,
         required=("releaseId", "price"),
         optional=("trackId",),
@@ -517,12 +804,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/payment/card",
+        description="The user's stored payment cards.",
         auth=AuthLevel.USER,
         root="cards",
         lists=("card",),
     ),
     Endpoint(
         "user/payment/card/select",
+        description="Make one of the user's cards the default.",
         method="POST",
         auth=AuthLevel.USER,
         required=("cardId",),
@@ -531,6 +820,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/payment/card/delete",
+        description="Delete one of the user's cards.",
         method="POST",
         auth=AuthLevel.USER,
         required=("cardId",),
@@ -539,6 +829,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/payment/cardregistration",
+        description="Start registering a card through the hosted card form.",
+        name="payment_card_registration",
         method="POST",
         auth=AuthLevel.USER,
         required=("redirectUrl",),
@@ -549,12 +841,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/payment/cardregistration/{id}",
+        description="The outcome of a card registration (pending, complete or error).",
+        name="payment_card_registration_status",
         auth=AuthLevel.USER,
         root="cardRegistration",
         notes="status pending|complete|error; complete -> card child, error -> error child (inside an ok response)",
+        params=(Param("id", ParamKind.ID, "card registration id (cardRegistration/@id)"),),
     ),
     Endpoint(
         "user/deliveritem",
+        description="Put a release or track into the user's locker without charging a card.",
+        name="deliver_item",
         auth=AuthLevel.USER,
         required=("releaseId",),
         optional=("trackId", "emailAddress", "transactionId", "retailPrice"),
@@ -564,6 +861,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/signup",
+        description="Create a 7digital account.",
         method="POST",
         auth=AuthLevel.CONSUMER,
         required=("emailAddress", "password"),
@@ -572,15 +870,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/create",
+        description="Create a user managed by the partner, keyed by the partner's own id.",
         auth=AuthLevel.CONSUMER,
         required=("userId", "emailAddress"),
         root="user",
         changes_state=True,
         unconfirmed=("reply_root",),
         notes="creates a 3rd-party (partner-managed) user; userId is the partner's own id; reply shape unconfirmed",
+        params=(Param("userId", ParamKind.ID, "the partner's own id for the new user"),),
     ),
     Endpoint(
         "user/details",
+        description="A user's id, type and e-mail address.",
         auth=AuthLevel.CONSUMER,
         required=("userId",),
         root="user",
@@ -588,6 +889,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "user/authenticate",
+        description="Check a user's e-mail address and password.",
         method="POST",
         auth=AuthLevel.CONSUMER,
         required=("emailAddress", "password"),
@@ -595,6 +897,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "users",
+        description="Find accounts by e-mail address.",
         auth=AuthLevel.CONSUMER,
         required=("emailAddress",),
         root="users",
@@ -603,34 +906,41 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "users/{id}/update",
+        description="Change a user's e-mail address or password.",
         method="PUT",
         auth=AuthLevel.USER,
         optional=("emailAddress", "password"),
         root="user",
         changes_state=True,
         notes=":id = 7digital user id, templated into the path; form-encoded body",
+        params=(Param("id", ParamKind.ID, "7digital user id (user/@id)"),),
     ),
     Endpoint(
         "countries",
+        description="The countries (shops) 7digital sells in, with their languages.",
         root="countries",
         lists=("country", "country.languages.language"),
     ),
     Endpoint(
         "translations",
+        description="Translated interface texts of a shop.",
         optional=("shopId", "country", "page", "pageSize"),
         root="translations",
         lists=("translation",),
         items="translation",
         notes='recorded replies carry version="1.0" and pageSize 5000',
+        params=(Param("pageSize", ParamKind.INT, "items per page (replies show 5000)", minimum=1),),
     ),
     Endpoint(
         "country/resolve",
+        description="The country an IP address is in.",
         required=("ipaddress",),
         root="GeoIpLookup",
         notes="parameter name is all lower case ipaddress",
     ),
     Endpoint(
         "editorial/list",
+        description="An editorial list (a shop's front-page selection) by its key.",
         required=("key",),
         optional=("shopId", "usageTypes", "imageSize"),
         root="list",
@@ -644,6 +954,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "catalogue/artist-byurl",
+        description="The artist id behind a 7digital.com artist URL slug.",
+        name="artist_by_url",
         required=("artistSlug",),
         root="artist",
         unconfirmed=("required_params",),
@@ -651,6 +963,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "catalogue/release-byurl",
+        description="The release id behind a 7digital.com release URL slug.",
+        name="release_by_url",
         required=("releaseSlug",),
         optional=("artistSlug",),
         root="release",
@@ -659,12 +973,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "payment/card/type",
+        description="The card types 7digital accepts.",
         root="cardTypes",
         lists=("cardType",),
         notes="cardType/@id = code, text = display name",
     ),
     Endpoint(
         "payment/voucher/details",
+        description="What a voucher code is worth and whether it is valid.",
         auth=AuthLevel.CONSUMER,
         required=("voucherCode",),
         unconfirmed=("optional_params", "reply_root", "required_params"),
@@ -672,11 +988,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "status",
+        description="Whether the service is up, and its clock.",
         root="serviceStatus",
         notes="service status and server time (not among the Node schema's 61)",
     ),
     Endpoint(
         "track/preview",
+        description="The 30-second preview clip of a track (legacy unsigned form).",
         required=("trackId",),
         optional=("redirect",),
         root="url",
@@ -684,6 +1002,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "release/details/batch",
+        description="Several releases by id in one call.",
         required=("releaseIds",),
         optional=("showErrors", "usageTypes", "imageSize"),
         root="items",
@@ -692,6 +1011,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "track/details/batch",
+        description="Several tracks by id in one call.",
         required=("trackIds",),
         optional=("showErrors", "usageTypes", "imageSize"),
         root="items",
@@ -700,6 +1020,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "tag/related",
+        description="Tags related to the given tags.",
         required=("tags",),
         optional=("page", "pageSize"),
         root="tags",
@@ -709,12 +1030,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "country/georestrictions/checkout",
+        description="Whether checkout is allowed from an IP address.",
+        name="geo_restrictions_checkout",
         required=("ipaddress",),
         root="geoRestrictions",
         notes="whether checkout is allowed from an IP address",
     ),
     Endpoint(
         "user/payment/card/add",
+        description="Register a card by posting its details directly (older API).",
         method="POST",
         auth=AuthLevel.USER,
         required=("cardNumber", "cardType", "cardHolderName", "cardExpiryDate"),
@@ -732,6 +1056,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "oauth/requestToken",
+        description="OAuth step 1: a request token for the user to authorise.",
         auth=AuthLevel.CONSUMER,
         root="oauth_request_token",
         changes_state=True,
@@ -739,13 +1064,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "oauth/requestToken/authorise",
+        description="OAuth step 2 for partners: authorise a request token with the user's credentials.",
         auth=AuthLevel.CONSUMER,
         required=("username", "password", "token"),
         changes_state=True,
         notes="OAuth step 2 for partners with user-management rights: authorise a request token with the user's credentials",
+        params=(Param("token", description="the request token to authorise (its key)"),),
     ),
     Endpoint(
         "oauth/accessToken",
+        description="OAuth step 3: trade an authorised request token for an access token.",
         auth=AuthLevel.USER,
         root="oauth_access_token",
         changes_state=True,
@@ -757,15 +1085,21 @@ _BY_KEY: dict[str, tuple[Endpoint, ...]] = {}
 for _ep in ENDPOINTS:
     _BY_KEY[_ep.key] = (*_BY_KEY.get(_ep.key, ()), _ep)
 
+# ``users/123/update`` must find ``users/{id}/update``: one pattern per templated path.
+_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(key)) + "$"), key)
+    for key in _BY_KEY
+    if "{" in key
+)
+
 
 def _template_key(path: str) -> str:
     """``users/123/update`` -> ``users/{id}/update`` for path-parameter endpoints."""
-    parts = path.lower().split("/")
-    if len(parts) == 3 and parts[0] == "users" and parts[2] == "update":
-        return "users/{id}/update"
-    if len(parts) == 4 and parts[:3] == ["user", "payment", "cardregistration"]:
-        return "user/payment/cardregistration/{id}"
-    return path.lower()
+    lowered = path.lower()
+    for pattern, key in _TEMPLATES:
+        if pattern.match(lowered):
+            return key
+    return lowered
 
 
 def find_endpoints(path: str) -> tuple[Endpoint, ...]:
@@ -784,3 +1118,15 @@ def find_endpoint(path: str, method: str | None = None) -> Endpoint | None:
                 return ep
         return None
     return candidates[0] if candidates else None
+
+
+def endpoints(resource: str | None = None) -> tuple[Endpoint, ...]:
+    """The endpoint table, or the rows of one ``resource`` (case-insensitive), in table order.
+
+    For people: ``for ep in py7D.endpoints("artist"): print(ep.path, ep.description)``;
+    for tools: ``[ep.to_dict() for ep in py7D.endpoints()]`` is plain JSON.
+    """
+    if resource is None:
+        return ENDPOINTS
+    wanted = resource.strip("/").lower()
+    return tuple(ep for ep in ENDPOINTS if ep.resource.lower() == wanted)

@@ -17,10 +17,12 @@ It is faster because the handlers are tight closures doing the minimum per event
 - the element stack holds the bare parent dict unless the parent has pending text;
 - names are not interned (``intern=None``): interning costs more than it saves here.
 
-Safety: any DOCTYPE is refused before expat reads its internal subset, so no entity is ever
-declared, expanded or fetched (billion laughs, external entities, parameter entities); undefined
-entities, bad encodings, truncated or non-XML bodies and oversized bodies raise :class:`XMLError`,
-and no expat exception escapes.
+Safety: any DOCTYPE is refused as soon as expat reaches it, and expat is never handed more than
+a few hundred bytes past that point, so no entity is fetched and none can be expanded beyond a
+trivial amount (billion laughs, quadratic blow-up, external and parameter entities); nothing is
+ever fetched because no external-entity handler is installed. Undefined entities, bad encodings,
+truncated or non-XML bodies and oversized bodies raise :class:`XMLError`, and no expat exception
+escapes.
 
 :func:`normalize` gives the "stable shapes" of the endpoint table: the repeating elements become
 lists always.
@@ -100,13 +102,15 @@ def _reject_doctype(*_args: object) -> None:
     raise _DoctypeRefusedError
 
 
-def parse(data: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
+def parse(
+    data: bytes | bytearray | memoryview | str, *, max_bytes: int | None = None
+) -> dict[str, Any]:
     """Parse an XML document into the dict ``xmltodict.parse(data)`` would return.
 
     Parameters
     ----------
     data:
-        The body. ``bytes`` are decoded as the document declares (expat's detection);
+        The body. Bytes are decoded as the document declares (expat's detection);
         a ``str`` is encoded as UTF-8 and parsed as UTF-8, like xmltodict does.
     max_bytes:
         Refuse bodies longer than this many bytes before parsing anything.
@@ -117,6 +121,7 @@ def parse(data: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
         Empty, oversized, non-XML, truncated or badly encoded body; any DOCTYPE;
         an undefined entity.
     """
+    raw: bytes | bytearray
     if isinstance(data, str):
         try:
             raw = data.encode("utf-8")
@@ -214,7 +219,7 @@ def parse(data: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
     except _DoctypeRefusedError:
         raise XMLError(
             "doctype",
-            "DOCTYPE declarations are refused (no entity is declared, expanded or fetched)"
+            "DOCTYPE declarations are not allowed (entity declarations could expand or fetch)"
             f" near {_excerpt(raw, parser.CurrentByteIndex)}",
             line=parser.CurrentLineNumber,
             column=parser.CurrentColumnNumber,

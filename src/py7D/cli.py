@@ -67,12 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.sandbox:
-            from .sandbox import Sandbox
+            from .sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, Sandbox
 
             box = Sandbox()
             client = Client(
-                box.consumer_key,
-                box.consumer_secret,
+                DEFAULT_CONSUMER_KEY,
+                DEFAULT_CONSUMER_SECRET,
                 base_url=box.base_url,
                 transport=box.transport(),
             )

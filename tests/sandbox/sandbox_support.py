@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -95,8 +95,9 @@ class Signer:
             nonce=nonce or f"nonce{self._count}x{id(self)}",
             timestamp=str(int(timestamp if timestamp is not None else self.clock())),
         )
+        verb = cast("Literal['GET', 'POST', 'PUT', 'DELETE', 'HEAD']", method.upper())
         uri, signed_headers, signed_body = client.sign(
-            full, http_method=method, body=body, headers=send_headers
+            full, http_method=verb, body=body, headers=send_headers
         )
         content = signed_body.encode() if isinstance(signed_body, str) else signed_body
         return httpx.Request(method, uri, headers=signed_headers, content=content)

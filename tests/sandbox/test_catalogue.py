@@ -31,8 +31,8 @@ def test_build_is_deterministic_and_fast() -> None:
     ][7:50]
 
 
-def test_barcodes_are_valid_ean13() -> None:
-    cat = Catalogue(seed=7)
+def test_barcodes_are_valid_ean13(sandbox: Sandbox) -> None:
+    cat = sandbox.catalogue
     for release in list(cat.releases.values())[:200]:
         digits = [int(c) for c in release.barcode]
         assert len(digits) == 13
@@ -255,3 +255,23 @@ def test_status_and_card_types(client: httpx.Client, sandbox: Sandbox) -> None:
         "VISA",
         "AMEX",
     ]
+
+
+def test_usage_types_select_licence_blocks(client: httpx.Client) -> None:
+    streaming = content(
+        get(client, "release/details", releaseId=100004, usageTypes="subscriptionstreaming")
+    )
+    assert streaming.find("download") is None
+    release_date = streaming.findtext("streamingReleaseDate")
+    assert streaming.findtext("subscriptionStreaming/releaseDate") == release_date
+    both = content(
+        get(client, "track/details", trackId=1000030, usageTypes="download,adsupportedstreaming")
+    )
+    assert both.find("download/packages") is not None
+    assert both.find("adSupportedStreaming/releaseDate") is not None
+    assert both.find("subscriptionStreaming") is None
+
+
+def test_partner_links(client: httpx.Client) -> None:
+    artist = content(get(client, "artist/similar", artistId=2, affiliatePartner=712, pageSize=1))
+    assert (artist.findtext("artist/url") or "").endswith("/?partner=712")

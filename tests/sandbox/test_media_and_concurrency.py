@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,7 +17,7 @@ ORIGIN = "http://sandbox.7digital.test"
 
 
 def media(
-    signer: Signer, path: str, params: dict[str, object] | None = None, **kw: object
+    signer: Signer, path: str, params: Mapping[str, object] | None = None, **kw: object
 ) -> httpx.Request:
     return signer.request("GET", "", params, url=f"{ORIGIN}/{path}", place="query", **kw)  # type: ignore[arg-type]
 
@@ -126,7 +127,8 @@ def test_concurrent_requests_keep_state_consistent(sandbox: Sandbox, signer: Sig
                 r = sandbox.handle(
                     httpx.Request(
                         "GET",
-                        f"{sandbox.base_url}/artist/details?artistId={1 + i}&oauth_consumer_key={KEY}",
+                        f"{sandbox.base_url}/artist/details?artistId={i + 1}"
+                        f"&oauth_consumer_key={KEY}",
                     )
                 )
             statuses.append(r.status_code)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sandbox_support import KEY, Clock, Signer, access_token, content
+from sandbox_support import ALICE, KEY, Clock, Signer, access_token, content
 
+from py7D._endpoints import AuthLevel
 from py7D.sandbox import Sandbox
 from py7D.sandbox._errors import OAuthRefusedError
 from py7D.sandbox._oauth import (
@@ -16,6 +17,7 @@ from py7D.sandbox._oauth import (
     signature_base_string,
     verify_signature,
 )
+from py7D.sandbox._state import AccessToken
 
 VECTOR_1_HEADER = (
     'OAuth realm="Photos", oauth_consumer_key="dpf43f3p2l4k3l03", '
@@ -105,33 +107,32 @@ def test_vector_2_normalised_parameters() -> None:
 
 
 def test_vector_1_through_a_sandbox(clock: Clock) -> None:
-    """The published request against a sandbox that knows that consumer and token."""
+    """The published request, verified by a sandbox that knows that consumer and token."""
     clock.now = 1191242096.0
     sandbox = Sandbox(
         clock=clock, consumer_key="dpf43f3p2l4k3l03", consumer_secret="kd94hf93k423kf44"
     )
-    with sandbox._lock:
-        token = sandbox._new_access_token("dpf43f3p2l4k3l03", 1001)
-        del sandbox._access_tokens[token.key]
-        token.key, token.secret = "nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"
-        sandbox._access_tokens[token.key] = token
-    base = "http://photos.example.net/1.2/user/locker"
-    ok = Signer(clock).request(
-        "GET",
-        "",
-        url=base,
-        key="dpf43f3p2l4k3l03",
-        secret="kd94hf93k423kf44",
-        token=("nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"),
-        nonce="kllo9940pd9333jh",
-    )
-    assert sandbox.handle(ok).status_code == 200
-    replay = sandbox.handle(ok)
-    assert replay.status_code == 401
-    assert replay.text == "OAuth authentication error: Nonce already used"
+    sandbox.issue_access_token(ALICE, token=("nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"))
+    consumer = sandbox._consumers["dpf43f3p2l4k3l03"]
+
+    def verify(request: httpx.Request) -> object:
+        return sandbox.verify_oauth(
+            request, collect_signed_params(request), consumer, AuthLevel.USER
+        )
+
+    token = verify(vector_1())
+    assert isinstance(token, AccessToken)
+    assert token.user_id == 1001
+    with pytest.raises(OAuthRefusedError, match="Invalid signature"):
+        verify(vector_1(VECTOR_1_SIGNATURE.replace("WM%3D", "WN%3D")))
+    with pytest.raises(OAuthRefusedError, match="Nonce already used"):
+        verify(vector_1())
+    clock.advance(301)
+    with pytest.raises(OAuthRefusedError, match="Timestamp out of range"):
+        verify(vector_1())
 
 
-# -- through the sandbox ---------------------------------------------------------------
+# -- through the sandbox --------------------------------------------------------------------
 def test_signed_two_legged_call_in_each_place(sandbox: Sandbox, signer: Signer) -> None:
     mbid = sandbox.catalogue.mbid("artist", 2)
     for place in ("header", "query"):
@@ -314,7 +315,7 @@ def test_base_string_uses_the_requested_host(sandbox: Sandbox, signer: Signer) -
     assert sandbox.handle(moved).text == "OAuth authentication error: Invalid signature"
 
 
-# -- three-legged ------------------------------------------------------------------------
+# -- three-legged ---------------------------------------------------------------------------
 def test_three_legged_refusals(sandbox: Sandbox, signer: Signer) -> None:
     no_token = sandbox.handle(signer.request("GET", "user/locker"))
     assert (

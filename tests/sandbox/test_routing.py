@@ -209,3 +209,36 @@ def test_handler_crash_is_a_500_envelope(sandbox: Sandbox, monkeypatch: pytest.M
     )
     assert response.status_code == 500
     assert error_code(response) == 9001
+
+
+def test_voucher_details_and_streaming_status(sandbox: Sandbox, signer: Signer) -> None:
+    voucher = content(
+        sandbox.handle(
+            signer.request("GET", "payment/voucher/details", {"voucherCode": "sandbox-half"})
+        )
+    )
+    assert (voucher.get("code"), voucher.findtext("discountPercentage")) == ("SANDBOX-HALF", "50")
+    unknown = sandbox.handle(
+        signer.request("GET", "payment/voucher/details", {"voucherCode": "nope"})
+    )
+    assert error_code(unknown) == 2001
+    token = sandbox.issue_access_token("bob@example.com")
+    streaming = content(
+        sandbox.handle(signer.request("GET", "user/unlimitedStreaming", token=token))
+    )
+    assert (streaming.findtext("userId"), streaming.findtext("status")) == ("1002", "inactive")
+
+
+def test_head_is_answered_like_get(client: httpx.Client) -> None:
+    response = client.head("artist/details", params={"artistId": 2, "oauth_consumer_key": KEY})
+    assert response.status_code == 200
+
+
+def test_server_needs_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from py7D.sandbox import running
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    with pytest.raises(RuntimeError, match=r"py7D\[sandbox\]"), running():
+        pass

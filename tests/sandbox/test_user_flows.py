@@ -37,7 +37,7 @@ class Api:
         self.key, self.secret = key, secret
 
     def call(
-        self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any
+        self, method: str, path: str, *, data: dict[str, Any] | None = None, **params: Any
     ) -> httpx.Response:
         request = self.signer.request(
             method,
@@ -51,16 +51,16 @@ class Api:
         return self.sandbox.handle(request)
 
     def ok(
-        self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any
+        self, method: str, path: str, *, data: dict[str, Any] | None = None, **params: Any
     ) -> ET.Element:
-        response = self.call(method, path, data, **params)
+        response = self.call(method, path, data=data, **params)
         assert response.status_code == 200, response.text
         return content(response)
 
     def basket(self, *items: tuple[int, int | None], **params: Any) -> str:
         basket_id = self.ok("GET", "basket/create", **params).get("id") or ""
         for release_id, track_id in items:
-            extra = {"trackId": track_id} if track_id else {}
+            extra: dict[str, Any] = {"trackId": track_id} if track_id else {}
             self.ok(
                 "GET", "basket/addItem", basketId=basket_id, releaseId=release_id, **extra, **params
             )
@@ -77,7 +77,7 @@ def bob(sandbox: Sandbox, signer: Signer) -> Api:
     return Api(sandbox, signer, access_token(sandbox, BOB))
 
 
-# -- OAuth token flow ---------------------------------------------------------------------
+# -- OAuth token flow -----------------------------------------------------------------------
 def test_full_token_flow_with_the_login_page(
     sandbox: Sandbox, signer: Signer, clock: Clock
 ) -> None:
@@ -181,7 +181,7 @@ def test_access_token_endpoint_needs_a_request_token(
     )
 
 
-# -- accounts ----------------------------------------------------------------------------------
+# -- accounts -------------------------------------------------------------------------------
 def test_accounts(sandbox: Sandbox, signer: Signer) -> None:
     consumer = Api(sandbox, signer)
     user = consumer.ok(
@@ -244,7 +244,7 @@ def test_managed_users(sandbox: Sandbox, signer: Signer) -> None:
     )
 
 
-# -- baskets and purchases -----------------------------------------------------------------------
+# -- baskets and purchases ------------------------------------------------------------------
 def test_basket_purchase_and_locker(sandbox: Sandbox, alice: Api) -> None:
     basket_id = alice.basket((100004, None), (100005, 1000037))
     basket = alice.ok("GET", "basket", basketId=basket_id)
@@ -428,7 +428,7 @@ def test_locker_sorting(alice: Api, clock: Clock) -> None:
     assert error_code(alice.call("GET", "user/locker", sort="price asc")) == 1006
 
 
-# -- cards -------------------------------------------------------------------------------------------
+# -- cards ----------------------------------------------------------------------------------
 def test_cards(sandbox: Sandbox, bob: Api, clock: Clock) -> None:
     assert bob.ok("GET", "user/payment/card").findall("card") == []
     refused = bob.call(

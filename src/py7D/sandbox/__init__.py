@@ -50,15 +50,27 @@ already delivered (409) · 3001/3002/3003/3101 card expired / no default card
 unknown voucher (400, with the live API's odd "releaseId" message) · 7001
 rate limit exceeded (429 with ``Retry-After``) · 9001 internal error (500).
 OAuth failures are plain text, HTTP 401: ``OAuth authentication error:
-<reason>`` with reasons ``Access to resource denied`` (unknown key),
-``Invalid signature``, ``Timestamp out of range`` (±300 s), ``Nonce already
-used``, ``Not authorised - no user credentials provided``, ``Invalid token``,
-``Token expired``. Unknown paths: 404 plain text ``Resource not found``; a
-known path with the wrong verb: 405 plain text with an ``Allow`` header.
+<reason>`` with reasons ``Access to resource denied`` (unknown or missing key,
+or a key without user-management rights calling ``user/create``), ``Invalid
+signature``, ``Unsupported signature method: <m>``, ``Timestamp out of
+range`` (±300 s), ``Nonce missing``, ``Nonce already used``, ``Not authorised
+- no user credentials provided``, ``Invalid token`` (unknown, revoked, other
+key's, or an already exchanged request token), ``Token expired``. Unknown
+paths: 404 plain text ``Resource not found``; a known path with the wrong
+verb: 405 plain text with an ``Allow`` header.
+
+Test helpers
+------------
+:attr:`Sandbox.purchases` is the ledger of every charge or delivery (assert
+on it to catch double purchases). :meth:`Sandbox.issue_access_token`,
+:meth:`Sandbox.authorise_request_token`, :meth:`Sandbox.revoke_token` and
+:meth:`Sandbox.complete_card_registration` skip the browser steps.
 
 Deliberate deviations from the live API
 ---------------------------------------
 * Replies are always XML; ``Accept: application/json`` is ignored.
+* Ids, names and prices are generated: they do not match 7digital's catalogue
+  (the recorded replies' ids, e.g. release 2432, are unknown here).
 * Errors carry HTTP 4xx/5xx statuses (older live servers sent 200).
 * ``oauth/requestToken`` and ``oauth/accessToken`` answer GET and POST; other
   endpoints answer only the verb in the endpoint table (HEAD counts as GET).

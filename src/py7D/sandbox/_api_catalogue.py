@@ -11,7 +11,7 @@ import httpx
 from oauthlib.oauth1 import Client
 
 from . import _render as shapes
-from ._catalogue import TAGS, Artist, Release, Track
+from ._catalogue import TAGS, Artist, ChartEntry, Release, SearchHit, Track
 from ._core import ApiRequest, route
 from ._errors import ApiError
 from ._render import Render, iso
@@ -87,7 +87,7 @@ def tag_el(r: Render, parent: Element, slug: str, count: int | None = None) -> N
     """``<tag id=..><text/><url/>[<count/>]</tag>``."""
     el = sub(parent, "tag", id=slug)
     sub(el, "text", _TAG_TEXT[slug])
-    sub(el, "url", r._link(f"tags/{slug}"))
+    sub(el, "url", r.link(f"tags/{slug}"))
     if count is not None:
         sub(el, "count", count)
 
@@ -572,10 +572,7 @@ def _search(req: ApiRequest, kind: str) -> Element:
     if kind == "release" and (wanted := _types(req)):
         hits = [h for h in hits if cat.releases[h.id].type.lower() == wanted]
 
-    def build(el: Element, hit: object) -> None:
-        from ._catalogue import SearchHit
-
-        assert isinstance(hit, SearchHit)
+    def build(el: Element, hit: SearchHit) -> None:
         result = sub(el, "searchResult")
         sub(result, "type", kind)
         sub(result, "score", hit.score)
@@ -613,10 +610,7 @@ def _chart(req: ApiRequest, kind: str, build: Callable[[Element, int], object]) 
         sub(el, "fromDate", iso(start))
         sub(el, "toDate", iso(end))
 
-    def item(el: Element, entry: object) -> None:
-        from ._catalogue import ChartEntry
-
-        assert isinstance(entry, ChartEntry)
+    def item(el: Element, entry: ChartEntry) -> None:
         ci = sub(el, "chartItem")
         sub(ci, "position", entry.position)
         sub(ci, "change", entry.change)
@@ -635,7 +629,7 @@ def _match(
         attr = {"mbId": value} if by_mbid else {"sevenDigitalId": value}
         block = sub(el, group, **attr)
         item_id = (
-            cat.from_mbid(kind, value) if by_mbid else (int(value) if value.isdigit() else None)
+            cat.from_mbid(kind, value) if by_mbid else (int(value) if value.isdecimal() else None)
         )
         if item_id is None or lookup(item_id) is None:
             sub(block, "matchError", code=2001)
@@ -656,7 +650,7 @@ def _batch(
     show_errors = (req.get("showErrors") or "").lower() == "true"
     el = Element("items")
     for value in req.ids(name):
-        item = lookup(int(value)) if value.isdigit() else None
+        item = lookup(int(value)) if value.isdecimal() else None
         if item is not None:
             build(el, item)
         elif show_errors:

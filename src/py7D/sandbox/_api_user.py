@@ -19,7 +19,7 @@ from ._api_catalogue import VOUCHERS, get_release
 from ._catalogue import PACKAGES, Release, Track
 from ._core import ApiRequest, route
 from ._errors import ApiError, OAuthRefusedError
-from ._render import LockerLine, iso
+from ._render import LockerLine, iso, price_block
 from ._shop import SHOPS, Currency
 from ._state import (
     DECLINED_ON_CHARGE,
@@ -99,9 +99,8 @@ def access_token(req: ApiRequest) -> Element | httpx.Response:
 
 # -- accounts ---------------------------------------------------------------------------
 def _login(req: ApiRequest, email: str, password: str) -> User:
-    user_id = req.sandbox._emails.get(email.lower())
-    user = req.sandbox._users.get(user_id) if user_id is not None else None
-    if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+    user = req.sandbox._check_credentials(email, password)
+    if user is None:
         raise ApiError(1002, "Invalid email address or password")
     return user
 
@@ -150,7 +149,7 @@ def update_user(req: ApiRequest) -> Element:
     """Change the signed-in user's e-mail address and/or password."""
     user = req.user()
     target = req.path_id or ""
-    if not target.isdigit():
+    if not target.isdecimal():
         raise ApiError.invalid("id", target)
     if int(target) != user.id:
         raise ApiError(2002, "Users can only update their own account")
@@ -176,10 +175,7 @@ def create_user(req: ApiRequest) -> Element:
     _require_user_management(req)
     partner_id, email = req.require("userId"), req.require("emailAddress")
     sandbox = req.sandbox
-    if any(
-        u.partner_id == partner_id and u.partner_consumer == req.consumer.key
-        for u in sandbox._users.values()
-    ):
+    if sandbox._partner_user(req.consumer, partner_id) is not None:
         raise ApiError(2003, f"User already exists: {partner_id}")
     _check_new_email(req, email)
     password = secrets.token_urlsafe(12)
@@ -245,15 +241,6 @@ def _open_basket(req: ApiRequest) -> Basket:
     return basket
 
 
-def _money(parent: Element, tag: str, cur: Currency, value: float, rrp: float) -> None:
-    el = sub(parent, tag)
-    sub(el, "currency", cur.symbol, code=cur.code)
-    sub(el, "value", f"{value:.2f}")
-    sub(el, "formattedPrice", cur.format(value))
-    sub(el, "rrp", f"{rrp:.2f}")
-    sub(el, "formattedRrp", cur.format(rrp))
-
-
 def _due(parent: Element, cur: Currency, amount: float, *, currency: bool) -> None:
     el = sub(parent, "amountDue")
     if currency:
@@ -267,7 +254,7 @@ def basket_el(req: ApiRequest, basket: Basket) -> Element:
     cat, cur = req.catalogue, SHOPS[basket.shop_id].currency
     el = Element("basket", id=basket.id)
     sub(el, "itemCount", len(basket.items))
-    _money(el, "price", cur, basket.total, basket.total_rrp)
+    price_block(el, cur, basket.total, basket.total_rrp)
     items = sub(el, "basketItems")
     for item in basket.items:
         release = cat.releases[item.release_id]
@@ -278,7 +265,7 @@ def basket_el(req: ApiRequest, basket: Basket) -> Element:
         sub(bi, "artistName", cat.artists[release.artist_id].name)
         sub(bi, "trackId", item.track_id)
         sub(bi, "releaseId", item.release_id)
-        _money(bi, "price", cur, item.price, item.rrp)
+        price_block(bi, cur, item.price, item.rrp)
         sub(bi, "package", id=item.package_id)
         if item.discount:
             sub(sub(bi, "discount"), "type", "Voucher")

@@ -85,7 +85,7 @@ TAGS: tuple[tuple[str, str], ...] = (
     ("2010s", "2010s"),
     ("2020s", "2020s"),
 )
-_GENRES = tuple(slug for slug, _ in TAGS if not slug[0].isdigit())
+_GENRES = tuple(slug for slug, _ in TAGS if not slug[0].isdecimal())
 
 LABELS: tuple[tuple[int, str], ...] = (
     (77, "EMI UK"),

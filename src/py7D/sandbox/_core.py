@@ -104,7 +104,7 @@ class ApiRequest:
         value = self.require(name) if required else self.get(name)
         if value is None or value == "":
             return default
-        if not value.isdigit() or len(value) > 12:
+        if not (value.isascii() and value.isdecimal()) or len(value) > 12:
             raise ApiError.invalid(name, value)
         return int(value)
 
@@ -262,13 +262,14 @@ def origin_of(request: httpx.Request) -> str:
 def request_params(request: httpx.Request) -> dict[str, str]:
     """API parameters (not ``oauth_*``) by lower-cased name; the first value wins.
 
-    GET: the query string. POST/PUT: the form body plus ``userId``,
-    ``country``, ``shopId`` and ``onBehalfOfPartnerId`` from the query.
+    GET: the query string. POST/PUT: the form-encoded body (only with a form
+    ``Content-Type``, as for the signature) plus ``userId``, ``country``,
+    ``shopId`` and ``onBehalfOfPartnerId`` from the query.
     """
     query = parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True)
     if request.method in ("POST", "PUT"):
         pairs = [(k, v) for k, v in query if k.lower() in _QUERY_ON_POST]
-        if is_form(request) or "content-type" not in request.headers:
+        if is_form(request):
             pairs += parse_qsl(request.content.decode("utf-8", "replace"), keep_blank_values=True)
     else:
         pairs = query
@@ -397,13 +398,26 @@ class Sandbox:
             user_id = self._emails[email.lower()]
             self._request_tokens[token].user_id = user_id
 
-    def issue_access_token(self, email: str, *, consumer_key: str | None = None) -> tuple[str, str]:
-        """Skip the OAuth dance: a fresh ``(token, secret)`` for a user (for tests)."""
+    def issue_access_token(
+        self,
+        email: str,
+        *,
+        consumer_key: str | None = None,
+        token: tuple[str, str] | None = None,
+    ) -> tuple[str, str]:
+        """Skip the OAuth dance: an access ``(token, secret)`` for a user (for tests).
+
+        ``consumer_key`` defaults to the sandbox's first key; ``token`` fixes the
+        pair instead of generating one (e.g. to replay published test vectors).
+        """
         with self._lock:
             user_id = self._emails[email.lower()]
             key = consumer_key or next(iter(self._consumers))
-            token = self._new_access_token(key, user_id)
-            return token.key, token.secret
+            if token is None:
+                issued = self._new_access_token(key, user_id)
+                return issued.key, issued.secret
+            self._access_tokens[token[0]] = AccessToken(token[0], token[1], key, user_id)
+            return token
 
     def complete_card_registration(
         self,
@@ -647,15 +661,23 @@ class Sandbox:
         self._emails[email.lower()] = user.id
         return user
 
+    def _partner_user(self, consumer: Consumer, partner_id: str) -> User | None:
+        """The user a partner created with ``user/create`` under its own ``userId``."""
+        return next(
+            (
+                u
+                for u in self._users.values()
+                if u.partner_id == partner_id and u.partner_consumer == consumer.key
+            ),
+            None,
+        )
+
     def _resolve_user_id(self, consumer: Consumer, value: str) -> User:
-        with_partner = [
-            u
-            for u in self._users.values()
-            if u.partner_id == value and u.partner_consumer == consumer.key
-        ]
-        if with_partner:
-            return with_partner[0]
-        if not value.isdigit():
+        """A ``userId`` parameter: the partner's own id first, else a 7digital user id."""
+        partner_user = self._partner_user(consumer, value)
+        if partner_user is not None:
+            return partner_user
+        if not value.isdecimal():
             raise ApiError.invalid("userId", value)
         user = self._users.get(int(value))
         if user is None:
@@ -667,7 +689,19 @@ class Sandbox:
         self._access_tokens[token.key] = token
         return token
 
+    def _check_credentials(self, email: str, password: str) -> User | None:
+        """The user with that e-mail address and password, or None."""
+        user_id = self._emails.get(email.lower())
+        user = self._users.get(user_id) if user_id is not None else None
+        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+            return None
+        return user
+
     def _new_request_token(self, consumer_key: str, callback: str | None) -> RequestToken:
+        # Forget tokens expired for a whole lifetime (recent ones still answer "Token expired").
+        horizon = self.clock() - self.request_token_ttl
+        for key in [k for k, t in self._request_tokens.items() if t.expires < horizon]:
+            del self._request_tokens[key]
         token = RequestToken(
             secrets.token_hex(16),
             secrets.token_hex(16),

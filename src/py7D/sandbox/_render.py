@@ -25,7 +25,7 @@ from ._catalogue import (
     Release,
     Track,
 )
-from ._shop import Shop
+from ._shop import Currency, Shop
 from ._xml import Element, nil, paging, sub
 
 __all__ = ["Profile", "Render"]
@@ -51,6 +51,20 @@ def image_path(kind: str, item_id: int, size: int) -> str:
     return f"{CDN}/{kind}/{digits[:2]}/{digits[2:5]}/{digits[5:8]}/{digits}_{size}.jpg"
 
 
+def price_block(
+    parent: Element, cur: Currency, value: float, rrp: float, *, on_sale: bool | None = None
+) -> None:
+    """``price`` with currency, value, formattedPrice, rrp, formattedRrp (and ``onSale``)."""
+    el = sub(parent, "price")
+    sub(el, "currency", cur.symbol, code=cur.code)
+    sub(el, "value", f"{value:.2f}")
+    sub(el, "formattedPrice", cur.format(value))
+    sub(el, "rrp", f"{rrp:.2f}")
+    sub(el, "formattedRrp", cur.format(rrp))
+    if on_sale is not None:
+        sub(el, "onSale", on_sale)
+
+
 @dataclass(frozen=True)
 class Render:
     """What a reply is rendered for: catalogue, shop, image size, licence blocks, origin."""
@@ -63,21 +77,16 @@ class Render:
     partner: str | None = None
 
     # -- small pieces ---------------------------------------------------------
-    def _link(self, path: str) -> str:
+    def link(self, path: str) -> str:
+        """A 7digital.com web link, with ``?partner=`` when the request named one."""
         query = f"?partner={self.partner}" if self.partner else ""
         return f"{WEB}/{path}/{query}"
 
-    def price(self, parent: Element, gbp: float, gbp_rrp: float, *, tag: str = "price") -> None:
-        """The flat (older) price block."""
+    def price(self, parent: Element, gbp: float, gbp_rrp: float) -> None:
+        """The flat (older) price block of a catalogue item, in the shop's currency."""
         cur = self.shop.currency
         value, rrp = cur.convert(gbp), cur.convert(gbp_rrp)
-        el = sub(parent, tag)
-        sub(el, "currency", cur.symbol, code=cur.code)
-        sub(el, "value", f"{value:.2f}")
-        sub(el, "formattedPrice", cur.format(value))
-        sub(el, "rrp", f"{rrp:.2f}")
-        sub(el, "formattedRrp", cur.format(rrp))
-        sub(el, "onSale", value < rrp)
+        price_block(parent, cur, value, rrp, on_sale=value < rrp)
 
     def packages(
         self,
@@ -111,7 +120,7 @@ class Render:
         self, parent: Element, packages: Sequence[int], *, search: bool = False
     ) -> None:
         """The older ``formats`` block (``availableDrmFree``; search replies add ``priority``)."""
-        ids = [f for p in packages if p == 2 for f in PACKAGES[p][1]]
+        ids = PACKAGES[2][1] if 2 in packages else ()
         el = sub(parent, "formats") if search else sub(parent, "formats", availableDrmFree=True)
         for priority, format_id in enumerate(ids, 11):
             _, file_format, bitrate = FORMATS[format_id]
@@ -125,8 +134,10 @@ class Render:
                 sub(fmt, "bitRate", bitrate)
                 sub(fmt, "drmFree", True)
 
-    def streaming(self, parent: Element, day: dt.date) -> None:
-        """Licence blocks for streaming usage types, when asked for."""
+    def streaming(self, parent: Element, day: dt.date | None) -> None:
+        """Licence blocks for streaming usage types, when asked for (and licensed)."""
+        if day is None:
+            return
         if "subscriptionstreaming" in self.usage_types:
             sub(sub(parent, "subscriptionStreaming"), "releaseDate", iso(day))
         if "adsupportedstreaming" in self.usage_types:
@@ -253,7 +264,7 @@ _ARTIST_FIELDS: dict[str, Callable[[Render, Element, Artist, Profile], object]] 
     "sortname": lambda r, el, a, _: sub(el, "sortname", a.sort_name),
     "appearsAs": lambda r, el, a, _: sub(el, "appearsAs", a.appears_as or a.name),
     "slug": lambda r, el, a, _: sub(el, "slug", a.slug),
-    "url": lambda r, el, a, _: sub(el, "url", r._link(f"artist/{a.slug}")),
+    "url": lambda r, el, a, _: sub(el, "url", r.link(f"artist/{a.slug}")),
     "image": _artist_image,
     "popularity": lambda r, el, a, _: sub(el, "popularity", a.popularity),
     "bio": lambda r, el, a, _: sub(sub(el, "bio"), "text", a.bio),
@@ -269,7 +280,7 @@ def _release_download(r: Render, el: Element, rel: Release, _: Profile) -> None:
         dl = sub(el, "download")
         sub(dl, "releaseDate", iso(rel.release_date))
         r.packages(dl, rel.packages, rel.price, rel.rrp)
-    r.streaming(el, rel.release_date)
+    r.streaming(el, rel.streaming_date)
 
 
 def _release_label(r: Render, el: Element, rel: Release, _: Profile) -> None:
@@ -289,7 +300,7 @@ def _streaming_date(el: Element, rel: Release) -> None:
 
 def _release_url(r: Render, el: Element, rel: Release, _: Profile) -> None:
     artist = r.cat.artists[rel.artist_id]
-    sub(el, "url", r._link(f"artist/{artist.slug}/release/{rel.slug}"))
+    sub(el, "url", r.link(f"artist/{artist.slug}/release/{rel.slug}"))
 
 
 _RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], object]] = {
@@ -341,13 +352,13 @@ def _track_download(
             sub(dl, "releaseDate", iso(rel.release_date))
         packages = tuple(p for p in rel.packages if p in (2, 9))
         r.packages(dl, packages, t.price, t.rrp, per_track=True, bare_format=details)
-    r.streaming(el, rel.release_date)
+    r.streaming(el, rel.streaming_date)
 
 
 def _track_url(r: Render, el: Element, t: Track, _: Profile) -> None:
     rel = _release_of(r, t)
     artist = r.cat.artists[t.artist_id]
-    link = r._link(f"artist/{artist.slug}/release/{rel.slug}")
+    link = r.link(f"artist/{artist.slug}/release/{rel.slug}")
     sub(el, "url", f"{link}{'&' if '?' in link else '?'}h={t.number:02d}")
 
 

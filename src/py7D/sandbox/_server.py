@@ -52,11 +52,15 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
                 return
             if not message.get("more_body"):
                 break
-        request = _to_httpx(scope, bytes(body))
+        try:
+            request = _to_httpx(scope, bytes(body))
+        except httpx.InvalidURL:
+            await _send(send, httpx.Response(400, text="Bad request"))
+            return
         loop = asyncio.get_running_loop()
         # handle() is synchronous and takes the sandbox lock; keep the event loop free.
         response = await loop.run_in_executor(None, sandbox.handle, request)
-        await _send(send, response)
+        await _send(send, response, head=scope["method"] == "HEAD")
 
     return app
 
@@ -75,7 +79,7 @@ def _to_httpx(scope: Scope, body: bytes) -> httpx.Request:
     return httpx.Request(scope["method"], url, headers=headers, content=body)
 
 
-async def _send(send: Send, response: httpx.Response) -> None:
+async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
     content = response.content
     headers = [
         (k.encode("latin-1"), v.encode("latin-1"))
@@ -84,7 +88,8 @@ async def _send(send: Send, response: httpx.Response) -> None:
     ]
     headers.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": content})
+    # A reply to HEAD announces the length of the body it leaves out.
+    await send({"type": "http.response.body", "body": b"" if head else content})
 
 
 def _uvicorn() -> Any:
@@ -165,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
-    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY)
-    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET)
+    parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY, help="API key to accept")
+    parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET, help="its secret")
     parser.add_argument("--seed", type=int, default=7, help="catalogue seed")
     parser.add_argument(
         "--user",

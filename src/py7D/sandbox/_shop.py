@@ -158,7 +158,7 @@ _IP_COUNTRIES = ("GB", "US", "DE", "FR", "US", "GB", "NL", "SE", "ES", "IT", "CA
 def resolve_ip(ip: str) -> str | None:
     """A deterministic country code for an IPv4 address; None if it is not one."""
     parts = ip.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+    if len(parts) != 4 or not all(p.isdecimal() and int(p) < 256 for p in parts):
         return None
     first = int(parts[0])
     if first in (10, 127, 192, 172, 62):

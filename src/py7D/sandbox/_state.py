@@ -33,7 +33,7 @@ DECLINED_ON_CHARGE = "4000000000000002"
 
 def luhn_ok(number: str) -> bool:
     """Whether ``number`` is 12-19 digits with a valid Luhn check digit."""
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not number.isdecimal() or not 12 <= len(number) <= 19:
         return False
     total = 0
     for i, ch in enumerate(reversed(number)):
@@ -48,7 +48,7 @@ def card_problem(number: str, expiry: str, now: float) -> str | None:
     """Why a card cannot be stored (an error message), or None."""
     if not luhn_ok(number) or number in DECLINED_CARDS:
         return "Value of parameter CardNumber is not valid"
-    if len(expiry) != 6 or not expiry.isdigit() or not 1 <= int(expiry[4:]) <= 12:
+    if len(expiry) != 6 or not expiry.isdecimal() or not 1 <= int(expiry[4:]) <= 12:
         return "Value of parameter CardExpiryDate is not valid"
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     if int(expiry) < today.year * 100 + today.month:

@@ -15,7 +15,7 @@ from ._catalogue import FORMATS, Track
 from ._core import HTML_TYPE, Sandbox, text_response, web_route
 from ._errors import OAuthRefusedError
 from ._oauth import collect_signed_params
-from ._state import AccessToken, RequestToken, User
+from ._state import AccessToken, RequestToken
 
 __all__ = ["fake_audio"]
 
@@ -79,7 +79,7 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
         callback = form.get("oauth_callback") or token.callback or ""
         if request.method != "POST":
             return _login_form(key, callback, error="")
-        user = _check_password(sandbox, form.get("email", ""), form.get("password", ""))
+        user = sandbox._check_credentials(form.get("email", ""), form.get("password", ""))
         if user is None:
             return _login_form(key, callback, error="Wrong e-mail address or password.")
         token.user_id = user.id
@@ -90,12 +90,6 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
         "Access granted",
         "<p>The application may now use your 7digital account. You can close this window.</p>",
     )
-
-
-def _check_password(sandbox: Sandbox, email: str, password: str) -> User | None:
-    user_id = sandbox._emails.get(email.lower())
-    user = sandbox._users.get(user_id) if user_id is not None else None
-    return user if user is not None and user.password == password else None
 
 
 def _login_form(token: str, callback: str, *, error: str) -> httpx.Response:
@@ -210,9 +204,9 @@ def _media_track(
     # CONSUMER/USER levels refuse a request without a signature.
     token = sandbox.verify_oauth(request, signed, consumer, level)
     assert token is None or isinstance(token, AccessToken)
-    if not track_id or not track_id.isdigit():
+    if not track_id or not track_id.isdecimal():
         return text_response(400, "Missing or invalid trackId")
-    if format_id is not None and (not format_id.isdigit() or int(format_id) not in FORMATS):
+    if format_id is not None and (not format_id.isdecimal() or int(format_id) not in FORMATS):
         return text_response(400, "Missing or invalid formatId")
     track = sandbox.catalogue.track(int(track_id))
     if track is None:

@@ -1,0 +1,266 @@
+"""The generated resource-style methods: names, snake->camel mapping, docs, freshness."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import py7D
+from py7D import _resources
+from py7D._endpoints import ENDPOINTS, PARAMS, Endpoint, python_name
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "gen_resources.py"
+
+
+@functools.cache
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("gen_resources", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen_resources", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_module_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _generator().main(["--check"]) == 0, capsys.readouterr().err
+
+
+def test_check_mode_notices_drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gen = _generator()
+    stale = tmp_path / "_resources.py"
+    stale.write_text("# stale\n", encoding="utf-8")
+    monkeypatch.setattr(gen, "TARGET", stale)  # the module is cached: undo after the test
+    assert gen.main(["--check"]) == 1
+    assert gen.main([]) == 0
+    assert gen.main(["--check"]) == 0
+
+
+# --------------------------------------------------------------------------- naming
+
+
+@pytest.mark.parametrize(
+    ("api", "python"),
+    [
+        ("artistId", "artist_id"),
+        ("pageSize", "page_size"),
+        ("sevenDigitalIds", "seven_digital_ids"),
+        ("mbIds", "mb_ids"),
+        ("ipaddress", "ipaddress"),
+        ("cardHolderName", "card_holder_name"),
+        ("type", "type_"),
+        ("id", "id_"),
+        ("artist-byurl", "artist_byurl"),
+    ],
+)
+def test_python_names(api: str, python: str) -> None:
+    assert python_name(api) == python
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "python"),
+    [
+        ("artist/search", "GET", "artist.search"),
+        ("artist/topTracks", "GET", "artist.top_tracks"),
+        ("release/bytag/top", "GET", "release.bytag_top"),
+        ("release/match/byId", "GET", "release.match_by_id"),
+        ("user/payment/card/select", "POST", "user.payment_card_select"),
+        ("basket/addItem", "GET", "basket.add_item"),
+        ("basket/addpriceditem", "GET", "basket.add_priced_item"),
+        ("tag", "GET", "tag.get"),
+        ("users/{id}/update", "PUT", "users.update"),
+        ("user/payment/cardregistration/{id}", "GET", "user.payment_card_registration_status"),
+        ("user/unlimitedStreaming", "GET", "user.unlimited_streaming"),
+        ("user/unlimitedStreaming", "POST", "user.update_unlimited_streaming"),
+        ("oauth/requestToken", "GET", "oauth.request_token"),
+    ],
+)
+def test_method_names(path: str, method: str, python: str) -> None:
+    ep = py7D._endpoints.find_endpoint(path, method)
+    assert ep is not None
+    assert f"{ep.resource}.{ep.method_name}" == python
+
+
+@pytest.mark.parametrize("cls", [py7D.Client, py7D.AsyncClient])
+def test_every_endpoint_has_a_method_with_a_docstring(cls: type) -> None:
+    client = cls("key", "secret")
+    for ep in ENDPOINTS:
+        resource = getattr(client, ep.resource)
+        method = getattr(resource, ep.method_name)
+        doc = inspect.getdoc(method)
+        assert doc is not None
+        assert doc.startswith(ep.description), ep.path
+        assert f"{ep.method} /1.2/{ep.path}" in doc
+        for name in ep.parameters:
+            assert f"\n{PARAMS.get(name, py7D.Param(name)).python_name}:" in "\n" + doc, name
+        assert inspect.getdoc(type(resource))
+        if ep.paged:
+            assert inspect.getdoc(getattr(resource, ep.method_name + "_pages"))
+            assert inspect.getdoc(getattr(resource, ep.method_name + "_items"))
+        else:
+            assert not hasattr(resource, ep.method_name + "_pages")
+
+
+def _method(ep: Endpoint, is_async: bool) -> Any:
+    cls = getattr(_resources, _generator().class_name(ep.resource, is_async))
+    return getattr(cls, ep.method_name)
+
+
+def test_async_methods_are_coroutines_and_sync_ones_are_not() -> None:
+    for ep in ENDPOINTS:
+        assert inspect.iscoroutinefunction(_method(ep, True))
+        assert not inspect.iscoroutinefunction(_method(ep, False))
+
+
+def test_signatures_are_keyword_only_and_required_where_the_table_says() -> None:
+    for ep in ENDPOINTS:
+        params = dict(inspect.signature(_method(ep, False)).parameters)
+        assert inspect.signature(_method(ep, True)).parameters.keys() == params.keys()
+        del params["self"]
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
+        required = {n for n, p in params.items() if p.default is inspect.Parameter.empty}
+        expected = {
+            python_name(n)
+            for n in (*ep.path_params, *ep.required)
+            if not (n == "userId" and "access_token" in params)
+        }
+        assert required == expected, ep.path
+
+
+# --------------------------------------------------------------------------- calls
+
+
+class Recorder:
+    def __init__(self, body: str = '<response status="ok" version="1.2"/>') -> None:
+        self.body = body
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(200, text=self.body)
+
+    def params(self, n: int = -1) -> dict[str, str]:
+        request = self.requests[n]
+        if request.method in ("GET", "DELETE"):
+            return dict(request.url.params)
+        return dict(httpx.QueryParams(request.content.decode()))
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def mock_client(rec: Recorder) -> py7D.Client:
+    return py7D.Client("key", "secret", transport=httpx.MockTransport(rec), environ={})
+
+
+def test_snake_case_maps_to_camel_case(rec: Recorder, mock_client: py7D.Client) -> None:
+    mock_client.release.search(
+        q="wall", type_="album", page_size=3, usage_types=["download"], image_size=350
+    )
+    assert rec.params() == {
+        "oauth_consumer_key": "key",
+        "country": "GB",
+        "q": "wall",
+        "type": "album",
+        "pageSize": "3",
+        "usageTypes": "download",
+        "imageSize": "350",
+    }
+    mock_client.release.match_by_id(seven_digital_ids=[1, 2])
+    assert rec.params()["sevenDigitalIds"] == "1,2"
+    assert "authorization" in rec.requests[-1].headers  # 2-legged from the table
+
+
+def test_none_is_not_sent_and_params_pass_extras(rec: Recorder, mock_client: py7D.Client) -> None:
+    mock_client.artist.details(artist_id=1, image_size=None, params={"tag_x": "y"}, country="US")
+    assert rec.params() == {
+        "oauth_consumer_key": "key",
+        "artistId": "1",
+        "country": "US",
+        "tag_x": "y",
+    }
+
+
+def test_verbs_path_params_and_tokens(rec: Recorder, mock_client: py7D.Client) -> None:
+    token = py7D.Token("tok", "sec")
+    mock_client.users.update(id_=42, email_address="a@b.c", access_token=token)
+    request = rec.requests[-1]
+    assert (request.method, request.url.path) == ("PUT", "/1.2/users/42/update")
+    assert rec.params() == {"country": "GB", "emailAddress": "a@b.c"}
+    assert 'oauth_token="tok"' in request.headers["authorization"]
+
+    mock_client.user.payment_card_registration_status(id_="abc", access_token=token)
+    assert rec.requests[-1].url.path == "/1.2/user/payment/cardregistration/abc"
+
+    mock_client.user.update_unlimited_streaming(user_id=7)
+    assert rec.requests[-1].method == "POST"
+    mock_client.user.unlimited_streaming(access_token=token)
+    assert rec.requests[-1].method == "GET"
+
+    mock_client.basket.apply_voucher(basket_id="b", voucher_code="V")
+    assert rec.requests[-1].method == "POST"
+    assert rec.params() == {"country": "GB", "basketId": "b", "voucherCode": "V"}
+
+
+def test_managed_user_id_signs_two_legged(rec: Recorder, mock_client: py7D.Client) -> None:
+    mock_client.user.locker(user_id=5, page_size=2)
+    request = rec.requests[-1]
+    assert "oauth_token" not in request.headers["authorization"]
+    assert rec.params()["userId"] == "5"
+
+
+def test_result_is_the_same_object_as_request(rec: Recorder, mock_client: py7D.Client) -> None:
+    result = mock_client.status.get()
+    assert isinstance(result, py7D.Result)
+    assert result.endpoint is py7D._endpoints.find_endpoint("status")
+
+
+async def test_async_resource_calls(rec: Recorder) -> None:
+    async with py7D.AsyncClient("key", "secret", transport=httpx.MockTransport(rec)) as client:
+        result = await client.artist.browse(letter="p", page_size=2)
+        assert isinstance(result, py7D.Result)
+    assert rec.params()["letter"] == "p"
+    assert rec.params()["pageSize"] == "2"
+
+
+def test_against_the_sandbox(client: py7D.Client, alice: py7D.Token) -> None:
+    hits = client.artist.search(q="pink", page_size=3)
+    assert hits.page_info is not None
+    assert hits.page_info.page_size == 3
+    basket = client.basket.create().data["@id"]
+    tracks = client.release.tracks(release_id=100007, page_size=2, normalize=True).data["track"]
+    client.basket.add_item(basket_id=basket, release_id=100007, track_id=tracks[0]["@id"])
+    items = client.basket.get(basket_id=basket, normalize=True).data["basketItems"]["basketItem"]
+    assert [item["trackId"] for item in items] == [tracks[0]["@id"]]
+    me = client.user.details(access_token=alice).data
+    assert me["emailAddress"] == "alice@example.com"
+
+
+# --------------------------------------------------------------------------- the listing
+
+
+def test_endpoints_listing_for_people_and_tools() -> None:
+    assert py7D.endpoints() == py7D.ENDPOINTS
+    assert len(py7D.ENDPOINTS) == 71
+    artist = py7D.endpoints("ARTIST")
+    assert artist
+    assert all(ep.resource == "artist" for ep in artist)
+    rows = json.loads(json.dumps([ep.to_dict() for ep in py7D.endpoints()]))
+    search = next(r for r in rows if r["path"] == "artist/search")
+    assert search["python"] == "artist.search"
+    assert search["paged"] is True
+    assert search["description"]
+    assert py7D.endpoints("nothing") == ()
