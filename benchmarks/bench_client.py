@@ -336,39 +336,44 @@ def _paged_handler(total: int, key: str) -> Callable[[httpx.Request], httpx.Resp
 
 
 def items_memory(report: Report) -> None:
-    """Iterating 100,000 items keeps memory flat: peak against iterating 1,000."""
+    """Iterating 100,000 items keeps memory flat: peak over all of them against the first 1,000.
+
+    One walk: the first page is fetched before tracing starts (imports, regex and
+    parser caches are one-time costs), then the traced peak of the next 1,000 items is
+    the baseline and the peak over all 100,000 is ours. A walk that kept its items (or
+    pages) would grow with the count; one page at a time stays where it started.
+    """
     if not hasattr(py7D.Client, "items"):
         report.notes.append("6: n/a: items() not yet available (row skipped)")
         return
+    total = 100_000
     key, secret = "bench-key", "bench-secret"
-
-    def peak(total: int) -> tuple[float, int]:
-        transport = httpx.MockTransport(_paged_handler(total, key))
-        with py7D.Client(
-            key, secret, base_url="http://bench.invalid/1.2", environ={}, transport=transport
-        ) as c:
-            gc.collect()
-            tracemalloc.start()
-            count = 0
-            items: Any = c.items("release", "byDate", pageSize=50)  # type: ignore[attr-defined]
-            for _ in items:
-                count += 1
-            _, top = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-        return float(top), count
-
-    small, small_count = peak(1_000)
-    large, large_count = peak(100_000)
-    assert (small_count, large_count) == (1_000, 100_000), (small_count, large_count)
+    transport = httpx.MockTransport(_paged_handler(total, key))
+    url = "http://bench.invalid/1.2"
+    with py7D.Client(key, secret, base_url=url, environ={}, transport=transport) as client:
+        items: Iterator[Any] = client.items("release", "byDate", pageSize=50)
+        count = 1
+        next(items)
+        gc.collect()
+        tracemalloc.start()
+        for _ in range(1_000):
+            next(items)
+        count += 1_000
+        _, first = tracemalloc.get_traced_memory()
+        for _ in items:
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert count == total, count
     report.rows.append(
         Row(
-            target="6. items(): peak memory iterating 100,000 items",
-            baseline_name="same for 1,000 items",
-            baseline=small,
-            value=large,
+            target=f"6. items(): peak memory over {total:,} items (50 a page)",
+            baseline_name="peak over the first 1,000",
+            baseline=float(first),
+            value=float(peak),
             unit="B",
             goal="ours <= 1.5x baseline (flat)",
-            passed=large <= 1.5 * small,
+            passed=peak <= 1.5 * first,
         )
     )
 

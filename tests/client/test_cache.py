@@ -181,7 +181,7 @@ def test_signed_calls_are_never_cached(clock: Clock) -> None:
         for _ in range(2):
             client.oauth_2legged_request("artist", "details", artistId=1)
             client.oauth_3legged_request("user", "locker", TOKEN)
-            client.request("artist", "match/byId", artistId=1)  # 2-legged by the table
+            client.request("artist", "match/byId", sevenDigitalIds=1)  # 2-legged by the table
 
     assert len(handler.requests) == 6
     assert len(cache) == 0
