@@ -43,9 +43,17 @@ def machine() -> str:
     )
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def main() -> int:
     started = time.perf_counter()
-    print(f"machine: {machine()}\n")
+    print(f"machine: {machine()}")
+    print(f"load average before: {_load()}  (other jobs on the machine skew wall-time rows)\n")
     report = bench_client.run_report()
     xml_rows = bench_xml.run()
     rows = report.rows
@@ -66,6 +74,7 @@ def main() -> int:
             print(f"  {name.ljust(width)}  {text}")
     for note in report.notes:
         print(f"note {note}")
+    print(f"load average after: {_load()}")
     failed = [row.target.strip() for row in ordered if not row.passed]
     print(
         f"\n{len(ordered) - len(failed)} passed, {len(failed)} failed "
