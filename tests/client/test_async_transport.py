@@ -244,3 +244,16 @@ async def test_a_post_is_not_resent() -> None:
     await transport.aclose()
 
     assert len(seen) == 2
+
+
+def test_under_trio_the_client_falls_back_to_httpcore(local_server: LocalServer) -> None:
+    trio = pytest.importorskip("trio")
+
+    async def main() -> list[str]:
+        async with make_client(local_server.url) as client:
+            results = await client.map("artist", "details", "artistId", [1, 2, 3], concurrency=2)
+            assert isinstance(client._transport, Py7DAsyncTransport)
+            assert client._transport._fallback is not None
+        return [r.data["@id"] for r in results]
+
+    assert trio.run(main) == ["1", "2", "3"]
