@@ -139,7 +139,11 @@ class FileCache(BaseCache):
     One file per reply: a JSON header line, then the body. Files are written
     atomically (temporary file + rename), so concurrent clients never read a
     half-written entry; unreadable files count as misses. Nothing executable
-    is stored (no pickle), so a shared directory cannot inject code.
+    is stored (no pickle), so a shared directory cannot inject code. Reads and
+    writes are small and synchronous, also under :class:`py7D.AsyncClient`
+    (a local file costs tens of microseconds; a network filesystem would block
+    the event loop, so keep the directory local). Expired entries are replaced
+    when fetched again, not swept: :meth:`clear` empties the directory.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, clock: Clock = time.time) -> None:
