@@ -160,7 +160,14 @@ def cpu_per_call(report: Report) -> None:
 
 
 def tls_keepalive(report: Report) -> None:
-    """200 sequential calls over TLS: one keep-alive client against a new connection per call."""
+    """200 sequential calls over TLS: one keep-alive client against a new connection per call.
+
+    The seed made a new ``httplib2.Http()`` per call, and each one loads httplib2's default CA
+    bundle to verify the server: that per-call cost is part of "the seed's way". Both sides here
+    trust the same file, the default bundle plus the benchmark's own CA; py7D loads it once
+    per client. A second figure (reference) trusts only the one-certificate CA file, which
+    leaves just the TCP and TLS handshakes as the difference.
+    """
     import httplib2
 
     key, secret = _server.credentials()
@@ -170,31 +177,34 @@ def tls_keepalive(report: Report) -> None:
         tls as (ca_file, cert_file, key_file),
         _server.serve(certfile=cert_file, keyfile=key_file) as base,
     ):
+        bundle = os.path.join(os.path.dirname(ca_file), "bundle.pem")
+        with open(bundle, "wb") as out:
+            for source in (httplib2.CA_CERTS, ca_file):
+                with open(source, "rb") as fh:
+                    out.write(fh.read().rstrip(b"\n") + b"\n")
         full = f"{base}/artist/details?oauth_consumer_key={key}&country=GB&artistId=1"
 
-        def seed_way() -> None:
+        def seed_way(trust: str) -> None:
             for _ in range(calls):
-                http = httplib2.Http(ca_certs=ca_file)
+                http = httplib2.Http(ca_certs=trust)
                 xmltodict.parse(http.request(full)[1])
 
-        context = ssl.create_default_context(cafile=ca_file)
-
-        def ours() -> None:
+        def ours(trust: str) -> None:
+            context = ssl.create_default_context(cafile=trust)
             with py7D.Client(key, secret, base_url=base, environ={}, verify=context) as c:
                 for _ in range(calls):
                     c.request("artist", "details", artistId=1)
 
-        seed_way()  # warm-up (and proves the certificate is trusted)
-        baseline = value = float("inf")
-        for _ in range(3):
-            for fn, which in ((seed_way, "baseline"), (ours, "ours")):
-                started = time.perf_counter()
-                fn()
-                elapsed = time.perf_counter() - started
-                if which == "baseline":
-                    baseline = min(baseline, elapsed)
-                else:
-                    value = min(value, elapsed)
+        best: dict[tuple[str, str], float] = {}
+        seed_way(ca_file)  # warm-up (and proves the certificate is trusted)
+        for _ in range(3):  # interleaved, best of three each
+            for trust in (bundle, ca_file):
+                for name, fn in (("seed", seed_way), ("ours", ours)):
+                    started = time.perf_counter()
+                    fn(trust)
+                    elapsed = time.perf_counter() - started
+                    best[name, trust] = min(best.get((name, trust), float("inf")), elapsed)
+    baseline, value = best["seed", bundle], best["ours", bundle]
     report.rows.append(
         Row(
             target=f"3. {calls} sequential calls over TLS (wall)",
@@ -205,6 +215,18 @@ def tls_keepalive(report: Report) -> None:
             goal=f">= {TLS_GOAL:g}x faster",
             passed=baseline / value >= TLS_GOAL,
         )
+    )
+    narrow_seed, narrow_ours = best["seed", ca_file], best["ours", ca_file]
+    report.references.append(
+        (
+            "TLS, trusting only the test CA",
+            f"seed's way {narrow_seed * 1000:.0f} ms, py7D {narrow_ours * 1000:.0f} ms = "
+            f"{narrow_seed / narrow_ours:.2f}x (handshakes only)",
+        )
+    )
+    report.notes.append(
+        "3: both trust httplib2's default CA bundle plus the test CA; the seed's way loads "
+        "it for every new Http(), py7D once per client"
     )
 
 

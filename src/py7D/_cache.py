@@ -148,7 +148,7 @@ class FileCache(BaseCache):
 
     def __init__(self, path: str | os.PathLike[str], *, clock: Clock = time.time) -> None:
         super().__init__(clock=clock)
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
 
     def _file(self, key: str, scope: str) -> Path:
         return self.path / _digest(scope) / (_digest(key) + ".entry")
