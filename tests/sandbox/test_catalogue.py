@@ -275,3 +275,12 @@ def test_usage_types_select_licence_blocks(client: httpx.Client) -> None:
 def test_partner_links(client: httpx.Client) -> None:
     artist = content(get(client, "artist/similar", artistId=2, affiliatePartner=712, pageSize=1))
     assert (artist.findtext("artist/url") or "").endswith("/?partner=712")
+
+
+def test_sandbox_exposes_its_consumer_but_not_in_the_repr() -> None:
+    from py7D.sandbox import Sandbox
+
+    box = Sandbox(consumer_key="k1", consumer_secret="s3cr3t")
+    assert (box.consumer_key, box.consumer_secret) == ("k1", "s3cr3t")
+    assert "s3cr3t" not in repr(box)
+    assert "k1" in repr(box)

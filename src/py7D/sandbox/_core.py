@@ -345,6 +345,7 @@ class Sandbox:
         self._purchases: list[PurchaseRecord] = []
         self._next_id = {"user": 1003, "card": 1, "item": 1, "purchase": 1}
         self.add_consumer(consumer_key, consumer_secret, user_management=user_management)
+        self._default_consumer = (consumer_key, consumer_secret)
         for email, password, user_id in SEEDED_USERS:
             self._users[user_id] = User(user_id, email, password)
             self._emails[email.lower()] = user_id
@@ -353,6 +354,22 @@ class Sandbox:
             self.add_user(email, password)
 
     # -- public API -----------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"Sandbox(consumer_key={self._default_consumer[0]!r}, seed={self.seed!r}, "
+            f"base_url={self._base_url!r})"
+        )
+
+    @property
+    def consumer_key(self) -> str:
+        """The key of the consumer the sandbox was created with."""
+        return self._default_consumer[0]
+
+    @property
+    def consumer_secret(self) -> str:
+        """That consumer's secret (a test credential; not shown in the repr)."""
+        return self._default_consumer[1]
+
     @property
     def base_url(self) -> str:
         """The in-process base URL (``http://sandbox.7digital.test/1.2``)."""

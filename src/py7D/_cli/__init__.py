@@ -1,0 +1,1 @@
+"""The pieces of the ``py7d`` command (see :mod:`py7D.cli`); imported only when needed."""

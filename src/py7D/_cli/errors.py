@@ -1,0 +1,59 @@
+"""One line per failure: what happened, what to do, and the exit status."""
+
+from __future__ import annotations
+
+from ..cli import ExitCode
+
+__all__ = ["describe"]
+
+_FAMILY_HINTS: tuple[tuple[int, int, str], ...] = (
+    (1000, 1999, "check the parameters ('py7d endpoints RESOURCE' lists them)"),
+    (2000, 2999, "check the id, and the country (--country) it is sold in"),
+    (3000, 3999, "a card or payment problem: check the user's card"),
+    (7000, 9999, "7digital could not complete it: try again later"),
+)
+
+
+def _api_hint(code: int) -> str:
+    for first, last, hint in _FAMILY_HINTS:
+        if first <= code <= last:
+            return hint
+    return "see the 7digital error code list"
+
+
+def describe(exc: BaseException) -> tuple[int, str] | None:
+    """The exit status and message for a py7D error, or None for anything else (a bug)."""
+    from .._exceptions import (
+        APIClientException,
+        APIServiceException,
+        ConfigurationError,
+        OAuthError,
+        Py7DError,
+        RateLimitedError,
+        ResponseParseError,
+        TransportError,
+    )
+
+    if isinstance(exc, ConfigurationError):
+        return ExitCode.CONFIG, f"{exc} ('py7d whoami' shows the settings in use)"
+    if isinstance(exc, APIClientException):
+        return ExitCode.USAGE, str(exc).replace("pass validate=False", "add --no-validate")
+    if isinstance(exc, RateLimitedError):
+        wait = f"wait {exc.retry_after:.0f} s" if exc.retry_after is not None else "wait"
+        return ExitCode.API, f"rate limited: {exc}; {wait} and try again"
+    if isinstance(exc, APIServiceException):
+        where = f" ({exc.request})" if exc.request else ""
+        return ExitCode.API, f"API error {exc.code}: {exc.message}{where}; {_api_hint(exc.code)}"
+    if isinstance(exc, OAuthError):
+        return ExitCode.AUTH, (
+            f"7digital refused the OAuth credentials: {exc}. Check the consumer key and secret "
+            "('py7d whoami'); for user calls run 'py7d login' again; "
+            "'py7d sign URL --explain' shows how a signature is built"
+        )
+    if isinstance(exc, TransportError):
+        return ExitCode.NETWORK, f"{exc}. Check the network and the API URL ('py7d whoami')"
+    if isinstance(exc, ResponseParseError):
+        return ExitCode.REPLY, f"{exc}. Is the API URL right ('py7d whoami')?"
+    if isinstance(exc, Py7DError):
+        return ExitCode.API, str(exc)
+    return None
