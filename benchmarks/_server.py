@@ -97,9 +97,14 @@ def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) 
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode()
         request = httpx.Request(scope["method"], url, headers=scope["headers"], content=body)
+        # Network latency is a round trip: half of it before the request reaches the
+        # handler, half before the reply leaves. (All of it before the handler would
+        # queue every reply of a burst behind the handler at once, which no network does.)
         if latency:
-            await asyncio.sleep(latency)
+            await asyncio.sleep(latency / 2)
         response = handle(request)
+        if latency:
+            await asyncio.sleep(latency / 2)
         await send(
             {
                 "type": "http.response.start",

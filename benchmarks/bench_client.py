@@ -302,9 +302,9 @@ def async_concurrency(report: Report) -> None:
         )
     )
     report.notes.append(
-        "4: latency is injected by wrapping the served app (asyncio.sleep before each reply); "
-        "the sandbox has no latency option yet. The client is warm (50 connections "
-        "open), as the bare client's are."
+        "4: latency is injected by wrapping the served app (the sandbox has no latency "
+        "option yet): 25 ms before the handler and 25 ms after it, like a network round "
+        "trip. The client is warm (50 connections open), as the bare client's are."
     )
 
 
