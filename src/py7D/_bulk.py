@@ -5,7 +5,8 @@ workers, so at most ``concurrency`` calls are in flight and the work is never
 materialised up front (a generator of 10,000 calls creates each one only when a
 worker is free). Results come back in input order. On the first error the
 runner stops handing out work and raises it, unless ``return_exceptions`` is
-set, in which case the error takes the item's place in the result list.
+set, in which case the error takes the item's place in the result list. An
+error raised by the iterable itself always stops the run and is raised.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def gather_threads(
                     index, call = next(source)
                 except StopIteration:
                     return
+                except Exception as exc:  # the caller's iterable failed: nothing to place it in
+                    failure.append(exc)
+                    return
             try:
                 results[index] = call()
             except Exception as exc:
@@ -80,7 +84,15 @@ async def gather_async(
     failure: list[BaseException] = []
 
     async def worker(cancel: anyio.CancelScope) -> None:
-        for index, awaitable in source:
+        while True:
+            try:
+                index, awaitable = next(source)
+            except StopIteration:
+                return
+            except Exception as exc:  # the caller's iterable failed: nothing to place it in
+                failure.append(exc)
+                cancel.cancel()
+                return
             try:
                 results[index] = await awaitable
             except Exception as exc:

@@ -167,3 +167,20 @@ async def test_empty_input_gives_an_empty_list() -> None:
         assert await client.map("artist", "details", "artistId", []) == []
     with sync_client(InFlight()) as client:
         assert client.map("artist", "details", "artistId", []) == []
+
+
+def broken_ids():
+    yield 1
+    yield 2
+    raise RuntimeError("the id source failed")
+
+
+def test_sync_an_iterable_that_fails_is_raised_even_with_return_exceptions() -> None:
+    with sync_client(InFlight()) as client, pytest.raises(RuntimeError, match="id source"):
+        client.map("artist", "details", "artistId", broken_ids(), return_exceptions=True)
+
+
+async def test_async_an_iterable_that_fails_is_raised_even_with_return_exceptions() -> None:
+    async with async_client(InFlight()) as client:
+        with pytest.raises(RuntimeError, match="id source"):
+            await client.map("artist", "details", "artistId", broken_ids(), return_exceptions=True)
