@@ -30,7 +30,7 @@ from typing import TypeVar, cast
 
 import httpx
 
-from ._transport import parse_header_lines
+from ._transport import parse_header_lines, wire_headers
 
 __all__ = ["Py7DAsyncTransport"]
 
@@ -272,7 +272,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout") or {}
         body = await request.aread()
         head = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), url.raw_path)]
-        head += [name + b": " + value + b"\r\n" for name, value in request.headers.raw]
+        head += [name + b": " + value + b"\r\n" for name, value in wire_headers(request, body)]
         head.append(b"\r\n")
         payload = b"".join(head) + body
         connection = self._take_idle(key)

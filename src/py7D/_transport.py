@@ -94,6 +94,19 @@ class _Headers:
         return isinstance(name, str) and name.lower() in self._first
 
 
+def wire_headers(request: httpx.Request, body: bytes) -> list[tuple[bytes, bytes]]:
+    """The request's headers as sent: a streamed (chunked) body goes out with its length.
+
+    Both transports gather the body before sending, so ``Transfer-Encoding:
+    chunked`` (what httpx sets for a generator body) becomes ``Content-Length``.
+    """
+    raw = request.headers.raw
+    if not any(name.lower() == b"transfer-encoding" for name, _ in raw):
+        return raw
+    kept = [(n, v) for n, v in raw if n.lower() not in (b"transfer-encoding", b"content-length")]
+    return [*kept, (b"Content-Length", str(len(body)).encode("ascii"))]
+
+
 def _read_header_lines(fp: Any) -> list[tuple[bytes, bytes]]:
     lines: list[bytes] = []
     while True:
@@ -341,7 +354,7 @@ class Py7DTransport(httpx.BaseTransport):
         if scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
         key = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
-        body = request.content if request.stream is not None else b""
+        body = request.read()  # a streamed body is gathered first: requests here are small
         timeouts = request.extensions.get("timeout") or {}
         method = request.method
         pooled, reused = self._acquire(key)
@@ -385,7 +398,7 @@ class Py7DTransport(httpx.BaseTransport):
                 skip_host=True,
                 skip_accept_encoding=True,
             )
-            for name, value in request.headers.raw:
+            for name, value in wire_headers(request, body):
                 conn.putheader(name, value)
             conn.endheaders(body or None)
         with _map_errors(pooled, read=True):

@@ -257,3 +257,17 @@ def test_under_trio_the_client_falls_back_to_httpcore(local_server: LocalServer)
         return [r.data["@id"] for r in results]
 
     assert trio.run(main) == ["1", "2", "3"]
+
+
+async def test_a_streamed_request_body_is_sent_with_its_length(local_server: LocalServer) -> None:
+    async def body():
+        yield b"a="
+        yield b"1"
+
+    transport = Py7DAsyncTransport()
+    request = httpx.Request("POST", f"{local_server.url}/x", content=body())
+    response = await transport.handle_async_request(request)
+    await transport.aclose()
+
+    assert response.status_code == 200
+    assert local_server.requests[-1][2] == b"a=1"

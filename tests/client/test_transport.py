@@ -209,3 +209,16 @@ def test_environment_proxies_switch_to_a_full_httpx_client(
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     with py7D.Client(KEY, SECRET, environ={}) as client:
         assert isinstance(client._http, httpx.Client)
+
+
+def test_a_streamed_request_body_is_sent_with_its_length(local_server: LocalServer) -> None:
+    transport = Py7DTransport()
+    request = httpx.Request("POST", f"{local_server.url}/x", content=iter([b"a=", b"1"]))
+    assert request.headers["transfer-encoding"] == "chunked"
+
+    response = transport.handle_request(request)
+    response.read()
+    transport.close()
+
+    assert response.status_code == 200
+    assert local_server.requests[-1][2] == b"a=1"
