@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 import threading
 
@@ -222,3 +224,67 @@ def test_a_streamed_request_body_is_sent_with_its_length(local_server: LocalServ
 
     assert response.status_code == 200
     assert local_server.requests[-1][2] == b"a=1"
+
+
+class HangUpServer:
+    """Each connection answers its first request, then reads the next one and hangs up."""
+
+    OK = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n<response/>"
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/x"
+        self.requests = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                with conn:
+                    for reply in (self.OK, b""):
+                        data = b""
+                        while b"\r\n\r\n" not in data:
+                            chunk = conn.recv(65536)
+                            if not chunk:
+                                break
+                            data += chunk
+                        if not data:
+                            break
+                        self.requests += 1
+                        if reply:
+                            conn.sendall(reply)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_get_is_resent_once_when_a_kept_connection_dies_unanswered() -> None:
+    server = HangUpServer()
+    transport = Py7DTransport()
+    try:
+        transport.handle_request(httpx.Request("GET", server.url)).read()
+        second = transport.handle_request(httpx.Request("GET", server.url))
+        second.read()
+    finally:
+        transport.close()
+        server.close()
+
+    assert second.status_code == 200
+    assert transport.connections_opened == 2
+    assert server.requests == 3  # first, the unanswered one, the resent one
+
+
+def test_a_post_is_not_resent() -> None:
+    server = HangUpServer()
+    transport = Py7DTransport()
+    try:
+        transport.handle_request(httpx.Request("POST", server.url, content=b"a=1")).read()
+        with pytest.raises(httpx.RemoteProtocolError):
+            transport.handle_request(httpx.Request("POST", server.url, content=b"a=1"))
+    finally:
+        transport.close()
+        server.close()
+
+    assert server.requests == 2
