@@ -47,6 +47,7 @@ if _typing.TYPE_CHECKING:
         request,
         set_default_client,
     )
+    from ._limits import Throttle
     from ._models import (
         AmountDue,
         Artist,
@@ -81,6 +82,7 @@ if _typing.TYPE_CHECKING:
         exchange_access_token,
         get_request_token,
     )
+    from ._retry import RetryPolicy
     from ._tokens import default_token_file, load_token, save_token
     from ._transport import Py7DTransport
     from ._validation import Py7DWarning, UnknownEndpointWarning
@@ -139,10 +141,12 @@ _LAZY: dict[str, str] = {
     "ResourceNotFoundError": "._exceptions",
     "ResponseParseError": "._exceptions",
     "Result": "._core",
+    "RetryPolicy": "._retry",
     "SearchResult": "._models",
     "Settings": "._config",
     "Tag": "._models",
     "TaggedItem": "._models",
+    "Throttle": "._limits",
     "Token": "._auth",
     "Track": "._models",
     "Translation": "._models",
@@ -220,10 +224,12 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseParseError",
     "Result",
+    "RetryPolicy",
     "SearchResult",
     "Settings",
     "Tag",
     "TaggedItem",
+    "Throttle",
     "Token",
     "Track",
     "Translation",

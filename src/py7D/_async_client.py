@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -13,11 +13,12 @@ import httpx
 from ._async_transport import Py7DAsyncTransport
 from ._auth import TokenLike
 from ._bulk import gather_async
-from ._client import BaseClient, apply_client_defaults
+from ._client import BaseClient, TimeoutLike
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import map_transport_errors
+from ._exceptions import Py7DError, map_transport_errors
 from ._resources import AsyncResources
+from ._retry import RetryState
 
 __all__ = ["AsyncClient"]
 
@@ -34,9 +35,12 @@ class AsyncClient(BaseClient, AsyncResources):
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
     ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`, whose
     CPU per call stays flat however many calls are in flight, unlike httpcore's
-    pool), ``event_hooks`` are async functions and
-    ``http_client`` an ``httpx.AsyncClient``. Everything but the sending is
-    shared with :class:`py7D.Client` through :class:`py7D._client.BaseClient`.
+    pool), ``event_hooks`` are async functions and ``http_client`` an
+    ``httpx.AsyncClient``. Everything but the sending is shared with
+    :class:`py7D.Client` through :class:`py7D._client.BaseClient`. Concurrent
+    calls (:meth:`map`, ``asyncio.gather``) share the pool, the cache and the
+    throttle; retry and throttle waits are ``asyncio.sleep``, so they never
+    block the loop.
 
     >>> async with py7D.AsyncClient() as client:                   # doctest: +SKIP
     ...     result = await client.request("artist", "search", q="pink")
@@ -49,27 +53,28 @@ class AsyncClient(BaseClient, AsyncResources):
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
-        verify: ssl.SSLContext | bool = True,
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and timeout is None:
+            self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
         self._closed = False
         self._http: httpx.AsyncClient | None = http_client
         if self._needs_proxy_client(transport, http_client):
             self._http = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.settings.timeout),
+                timeout=self.timeout,
                 headers=self._headers,
                 event_hooks={"request": self._request_hooks, "response": self._response_hooks},
-                verify=verify,
+                verify=self.verify,
                 trust_env=True,
             )
         self._transport: httpx.AsyncBaseTransport = transport or Py7DAsyncTransport(
-            verify=verify, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
+            verify=self.verify, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
         )
 
     async def request(
@@ -83,6 +88,7 @@ class AsyncClient(BaseClient, AsyncResources):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        timeout: TimeoutLike = None,
         validate: bool = True,
         **kwargs: Any,
     ) -> Result:
@@ -99,7 +105,15 @@ class AsyncClient(BaseClient, AsyncResources):
         cached = self._cached(call, normalize)
         if cached is not None:
             return cached
-        return self._finish(call, await self._send(call), normalize)
+        state = self._begin(call)
+        while True:
+            try:
+                return self._finish(call, await self._send(call, state, timeout), normalize)
+            except Py7DError as exc:
+                wait = self._retry_wait(call, state, exc)
+                if wait is None:
+                    raise
+                await self.retries.async_sleep(wait)
 
     async def pages(
         self,
@@ -160,25 +174,37 @@ class AsyncClient(BaseClient, AsyncResources):
             for item in walk.feed(await send(params=page)):
                 yield item
 
-    async def _send(self, call: PreparedCall) -> httpx.Response:
-        request = call.request
+    async def _send(
+        self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
+    ) -> httpx.Response:
+        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        state = state or self._begin(call)
+        delay = self._throttle_delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
             if self._http is not None:
-                request = apply_client_defaults(request, self._http)
-                return await self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
-            if call.auth is not None:
-                call.auth.sign_request(request)
-            for hook in self._request_hooks:
-                await hook(request)
-            response = await self._transport.handle_async_request(request)
-            response.request = request
+                auth = call.auth or httpx.USE_CLIENT_DEFAULT
+                response = await self._http.send(request, auth=auth, stream=True)
+            else:  # see Client._send
+                if call.auth is not None:
+                    call.auth.sign_request(request)
+                for hook in self._request_hooks:
+                    await hook(request)
+                response = await self._transport.handle_async_request(request)
+                response.request = request
+                self._log_exchange(request, response)
             try:
-                for hook in self._response_hooks:
-                    await hook(response)
-                await response.aread()
+                if self._http is None:
+                    for hook in self._response_hooks:
+                        await hook(response)
+                reader = self._reader(response, state)
+                async for chunk in response.aiter_bytes():
+                    reader.feed(chunk)
+                return reader.finish()
             finally:
                 await response.aclose()
-            return response
 
     async def gather(
         self,
@@ -211,7 +237,8 @@ class AsyncClient(BaseClient, AsyncResources):
         """Call ``resource/action`` once per value of ``param_name``, ``concurrency`` at a time.
 
         ``await client.map("release", "details", "releaseId", ids, concurrency=50)``
-        returns one :class:`Result` per id, in the order of ``ids``.
+        returns one :class:`Result` per id, in the order of ``ids``. A
+        ``rate_limit`` on the client holds the whole run under it.
         """
         request = functools.partial(self.request, resource, action)
         return await gather_async(

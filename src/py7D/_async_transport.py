@@ -30,18 +30,17 @@ from typing import TypeVar, cast
 
 import httpx
 
-from ._transport import parse_header_lines, wire_headers
+from ._transport import parse_header_lines, ssl_context, wire_headers
 
 __all__ = ["Py7DAsyncTransport"]
 
 T = TypeVar("T")
 _Key = tuple[str, str, int]
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _HEAD_LIMIT = 64 * 1024  # status line + headers
 
 
-class _StaleConnectionError(Exception):
-    """A reused connection died before the server answered: send again on a new one."""
+class _ClosedUnansweredError(Exception):
+    """The connection closed before a byte of the reply arrived."""
 
 
 async def _within(awaitable: Awaitable[T], seconds: float | None) -> T:
@@ -129,7 +128,7 @@ class _Connection(asyncio.Protocol):
             waiter.set_result((status, headers, bytes(self._buffer[start:]), version, False))
             return
         if not self._received_any:
-            waiter.set_exception(_StaleConnectionError())
+            waiter.set_exception(_ClosedUnansweredError())
         else:
             waiter.set_exception(httpx.RemoteProtocolError("server closed the connection early"))
 
@@ -225,8 +224,8 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
     ----------
     verify:
         ``True`` (default) verifies TLS certificates against httpx's default
-        trust store; an ``ssl.SSLContext`` is used as given; ``False`` turns
-        verification off (local testing only).
+        trust store; an ``ssl.SSLContext`` is used as given, a path names a CA
+        bundle; ``False`` turns verification off (local testing only).
     max_keepalive_connections:
         Idle connections kept per host. The number open at once is bounded by
         the caller (``AsyncClient.map(concurrency=...)``), not here.
@@ -237,7 +236,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | str | bool = True,
         max_keepalive_connections: int = 100,
         keepalive_expiry: float = 5.0,
     ) -> None:
@@ -252,9 +251,11 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         #: Connections opened so far (tests use it to check keep-alive reuse).
         self.connections_opened = 0
 
-    def _context(self) -> ssl.SSLContext:
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS context https connections use (built on first use)."""
         if self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context(verify=bool(self._verify))
+            self._ssl_context = ssl_context(self._verify)
         return self._ssl_context
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -275,14 +276,11 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         head += [name + b": " + value + b"\r\n" for name, value in wire_headers(request, body)]
         head.append(b"\r\n")
         payload = b"".join(head) + body
-        connection = self._take_idle(key)
-        if connection is not None:
-            try:
-                return await self._exchange(connection, request, payload, timeouts, reused=True)
-            except _StaleConnectionError:
-                pass
-        connection = await self._connect(key, timeouts.get("connect"))
-        return await self._exchange(connection, request, payload, timeouts, reused=False)
+        # Never sent again here, even when a kept connection turns out dead: on
+        # 7digital a GET can be a purchase. The client's RetryPolicy, which knows
+        # the endpoint table, retries the reads.
+        connection = self._take_idle(key) or await self._connect(key, timeouts.get("connect"))
+        return await self._exchange(connection, request, payload, timeouts)
 
     def _take_idle(self, key: _Key) -> _Connection | None:
         idle = self._idle.get(key)
@@ -305,7 +303,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
     async def _connect(self, key: _Key, timeout: float | None) -> _Connection:
         scheme, host, port = key
         loop = asyncio.get_running_loop()
-        context = self._context() if scheme == "https" else None
+        context = self.ssl_context if scheme == "https" else None
         try:
             _, connection = await _within(
                 loop.create_connection(lambda: _Connection(key), host, port, ssl=context),
@@ -324,8 +322,6 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         payload: bytes,
         timeouts: dict[str, float | None],
-        *,
-        reused: bool,
     ) -> httpx.Response:
         try:
             try:
@@ -333,10 +329,10 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
                 status, headers, content, version, keep = await _within(
                     waiter, timeouts.get("read")
                 )
-            except _StaleConnectionError:
-                if reused and request.method in _IDEMPOTENT:
-                    raise
-                raise httpx.RemoteProtocolError("server closed the connection") from None
+            except _ClosedUnansweredError:
+                raise httpx.RemoteProtocolError(
+                    "the server closed the connection without replying"
+                ) from None
             except (TimeoutError, asyncio.TimeoutError) as exc:
                 raise httpx.ReadTimeout("waiting for the reply timed out") from exc
             except OSError as exc:

@@ -28,21 +28,33 @@ from ._core import (
 from ._endpoints import AuthLevel
 from ._exceptions import (
     ConfigurationError,
+    Py7DError,
     ValidationError,
     describe_request,
+    install_log_redaction,
     map_transport_errors,
 )
+from ._limits import BodyReader, Throttle, ThrottleLike
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
+from ._retry import RetriesLike, RetryPolicy, RetryState
 from ._transport import Py7DTransport
 from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
 
 logger = logging.getLogger("py7D")
+# httpx.Client logs every exchange at INFO on this logger; the direct path does too, so
+# logging set up for httpx (and py7D's redaction filter on it) sees the same lines.
+httpx_logger = logging.getLogger("httpx")
 
 PREVIEW_CLIP_URL = "http://previews.7digital.com/clip"
 
+# Connecting should be quick; a slow reply (a big locker page) may take longer.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+TimeoutLike = float | httpx.Timeout | None
+VerifyLike = bool | str | ssl.SSLContext
 T = TypeVar("T")
 #: What ``cache=`` accepts: True (a MemoryCache), None/False (off), or a cache.
 CacheOption = bool | BaseCache | None
@@ -52,8 +64,9 @@ class BaseClient:
     """Everything a client does that does not wait on the network.
 
     Holds the resolved :class:`Settings`, builds and signs requests through
-    the sans-I/O core, consults the cache and parses replies. :class:`Client`
-    and ``AsyncClient`` add only the sending (a few thin methods each).
+    the sans-I/O core, consults the cache, parses replies, and holds the
+    reliability settings (timeouts, :class:`RetryPolicy`, :class:`Throttle`,
+    the body cap). :class:`Client` and ``AsyncClient`` add only the sending.
     """
 
     def __init__(
@@ -62,7 +75,7 @@ class BaseClient:
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         profile: str | None = None,
         config_file: str | os.PathLike[str] | None = None,
@@ -71,6 +84,9 @@ class BaseClient:
         clock: Callable[[], float] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
+        retries: RetriesLike = RetryPolicy(),  # noqa: B008 - immutable
+        rate_limit: ThrottleLike = None,
+        verify: VerifyLike = True,
         cache: CacheOption = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
     ) -> None:
@@ -79,7 +95,7 @@ class BaseClient:
             consumer_secret=consumer_secret,
             country=country,
             api_url=base_url,
-            timeout=timeout,
+            timeout=None if isinstance(timeout, httpx.Timeout) else timeout,
             profile=profile,
             config_file=config_file,
             environ=environ,
@@ -88,6 +104,21 @@ class BaseClient:
         # The clock signs oauth_timestamp; injectable for tests and skewed hosts.
         self._clock: Callable[[], float] = clock or time.time
         self.max_response_bytes = max_response_bytes
+        self.timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout)
+            else _default_timeout(self.settings.timeout)
+        )
+        self.retries = RetryPolicy.coerce(retries)
+        self.throttle = Throttle.coerce(rate_limit)
+        self.verify = verify
+        if verify is False:
+            logger.warning(
+                "py7D: TLS certificate verification is OFF (verify=False); replies over https "
+                "may come from anyone. Use this only against a local test server."
+            )
+        # httpx logs each request's URL at INFO; keep secret parameters out of it.
+        install_log_redaction()
         self.cache: BaseCache | None = _make_cache(cache)
         hooks = dict(event_hooks or {})
         unknown = set(hooks) - {"request", "response"}
@@ -97,9 +128,9 @@ class BaseClient:
             )
         self._request_hooks = list(hooks.get("request", ()))
         self._response_hooks = list(hooks.get("response", ()))
-        # Resolved once: per-call work is what the benchmark's CPU target counts.
-        self._headers = httpx.Headers(default_headers())  # copied cheaply into each request
-        self._timeout = httpx.Timeout(self.settings.timeout).as_dict()
+        # Built once and copied cheaply into each request: per-call work is what
+        # the benchmark's CPU target counts.
+        self._headers = httpx.Headers(default_headers())
 
     def __repr__(self) -> str:
         s = self.settings
@@ -139,12 +170,56 @@ class BaseClient:
             check_call(
                 resolve_path(resource, action), call.endpoint, params, has_token=token is not None
             )
-        # httpx.Client.build_request would set this; requests built by the
-        # core are sent as they are, so the client's timeout goes on here.
-        call.request.extensions["timeout"] = self._timeout
-        if logger.isEnabledFor(logging.DEBUG):
+        if logger.isEnabledFor(logging.DEBUG):  # describing a request redacts its URL: not free
             logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
+
+    def _attempt(
+        self,
+        call: PreparedCall,
+        state: RetryState,
+        timeout: TimeoutLike,
+        http: httpx.Client | httpx.AsyncClient | None,
+    ) -> httpx.Request:
+        """Ready ``call`` for one more attempt: client headers, timeouts clipped to the deadline.
+
+        httpx takes a request's timeouts from its extensions; they are set
+        anew each attempt, as the time left shrinks. Without an httpx client
+        (the default transports) the core already put the headers on.
+        """
+        if timeout is None:
+            configured = self.timeout
+        elif isinstance(timeout, httpx.Timeout):
+            configured = timeout
+        else:
+            configured = _default_timeout(float(timeout))
+        request = call.request if http is None else apply_client_defaults(call.request, http)
+        request.extensions["timeout"] = state.timeout(configured).as_dict()
+        return request
+
+    def _throttle_delay(self) -> float:
+        """Seconds to wait before the next attempt (0 without a throttle)."""
+        return self.throttle.reserve() if self.throttle is not None else 0.0
+
+    def _reader(self, response: httpx.Response, state: RetryState) -> BodyReader:
+        """Collects a streamed body up to ``max_response_bytes`` and the call's deadline."""
+        return BodyReader(
+            response,
+            max_bytes=self.max_response_bytes,
+            deadline=state.deadline_at(),
+            clock=self.retries.clock,
+        )
+
+    def _begin(self, call: PreparedCall) -> RetryState:
+        # The description only appears in retry log lines: _retry_wait fills it in.
+        return self.retries.begin(call.endpoint, None)
+
+    @staticmethod
+    def _retry_wait(call: PreparedCall, state: RetryState, exc: Py7DError) -> float | None:
+        """Seconds before the next attempt after ``exc``, or None to give up."""
+        if state.description is None:
+            state.description = describe_request(call.request)
+        return state.next_wait(exc)
 
     def _finish(
         self, call: PreparedCall, response: httpx.Response, normalize: bool | None
@@ -174,6 +249,19 @@ class BaseClient:
         return http_client is None and transport is None and _env_proxies(self.settings.api_url)
 
     # ------------------------------------------------------------------ cache
+
+    @staticmethod
+    def _log_exchange(request: httpx.Request, response: httpx.Response) -> None:
+        """httpx.Client's INFO line for one exchange, for requests that skip it."""
+        if httpx_logger.isEnabledFor(logging.INFO):
+            httpx_logger.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
 
     def _cache_key(self, call: PreparedCall) -> str | None:
         """The cache key of a call, or None when it must not be cached.
@@ -335,24 +423,36 @@ class Client(BaseClient, Resources):
 
     Parameters
     ----------
-    consumer_key, consumer_secret, country, base_url, timeout:
+    consumer_key, consumer_secret, country, base_url:
         Override the settings resolved from the environment, the config file
         and ``api_settings`` (see :func:`py7D.resolve_settings`).
+    timeout:
+        Seconds (connect capped at 10 s) or an ``httpx.Timeout``; default 30 s.
+        ``request(..., timeout=...)`` overrides it for one call.
     profile:
         Config-file profile to read.
     normalize:
         Make every repeating element a list (see "Stable shapes" in the README).
+    retries:
+        A :class:`py7D.RetryPolicy`, a number of retries, or None. Only reads
+        (endpoints of the table that do not change state) are ever retried;
+        default: up to 3 retries within 60 s on network errors, timeouts,
+        429/502/503/504 and broken replies.
+    rate_limit:
+        Calls per second (or a :class:`py7D.Throttle`) this client stays under.
+    max_response_bytes:
+        Largest reply body read (32 MiB); a bigger one is refused while streaming.
+    verify:
+        TLS verification (default True): ``False`` works but logs a warning; a
+        CA bundle path or an ``ssl.SSLContext`` (e.g. trusting a private CA).
     transport:
         An ``httpx.BaseTransport``: ``httpx.MockTransport(handler)``,
         ``py7D.sandbox.Sandbox().transport()``, or ``httpx.HTTPTransport(...)``
         for proxies/HTTP/2. The default is :class:`py7D.Py7DTransport`, a lean
         keep-alive pool over ``http.client`` (TLS verified).
-    verify:
-        TLS verification for the default transport: ``True`` (default), an
-        ``ssl.SSLContext`` (e.g. trusting a private CA) or ``False``.
     event_hooks:
         ``{"request": [f, ...], "response": [g, ...]}``, called as httpx calls
-        them: with each ``httpx.Request`` before sending, each
+        them: with each ``httpx.Request`` (signed) before it is sent, with each
         ``httpx.Response`` before its body is read.
     cache:
         ``True`` (an in-memory :class:`py7D.MemoryCache`), a
@@ -360,8 +460,9 @@ class Client(BaseClient, Resources):
         no caching). Only unsigned GETs are cached, as the reply's
         ``Cache-Control``/``Expires`` allow; hits have ``result.from_cache``.
     http_client:
-        Bring your own ``httpx.Client`` (its base URL is ignored); requests
-        then go through its ``send`` (cookies, redirects, its hooks).
+        Bring your own ``httpx.Client`` (its base URL is ignored; its timeouts
+        apply unless ``timeout`` is given); requests then go through its
+        ``send`` (cookies, redirects, its own hooks).
 
     Why requests skip ``httpx.Client.send`` by default: profiling showed
     ``send`` (auth generator, redirect loop, cookie jar, stream wrappers)
@@ -370,6 +471,10 @@ class Client(BaseClient, Resources):
     OAuth signature, the client's timeout and headers, event hooks and the
     transport call. Proxies from the environment (``HTTPS_PROXY`` …) switch
     to a full ``httpx.Client`` so they keep working.
+
+    Threads: one client may serve many threads (see :meth:`map`). They share
+    the connection pool (locked), the throttle (locked), the cache (locked)
+    and the retry policy (immutable); each call keeps its own retry state.
 
     Example
     -------
@@ -384,26 +489,27 @@ class Client(BaseClient, Resources):
         consumer_secret: str | None = None,
         country: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutLike = None,
         *,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
-        verify: ssl.SSLContext | bool = True,
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        if http_client is not None and timeout is None:
+            self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
         self._closed = False
         self._http: httpx.Client | None = http_client
         if self._needs_proxy_client(transport, http_client):
             self._http = httpx.Client(
-                timeout=httpx.Timeout(self.settings.timeout),
+                timeout=self.timeout,
                 headers=self._headers,
                 event_hooks={"request": self._request_hooks, "response": self._response_hooks},
-                verify=verify,
+                verify=self.verify,
                 trust_env=True,
             )
-        self._transport: httpx.BaseTransport = transport or Py7DTransport(verify=verify)
+        self._transport: httpx.BaseTransport = transport or Py7DTransport(verify=self.verify)
 
     def request(
         self,
@@ -416,6 +522,7 @@ class Client(BaseClient, Resources):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        timeout: TimeoutLike = None,
         validate: bool = True,
         **kwargs: Any,
     ) -> Result:
@@ -425,7 +532,10 @@ class Client(BaseClient, Resources):
         ``http_method`` override it. ``params`` takes parameters whose names
         clash with these options. The call is checked against the table
         before it is sent (``ValidationError``); ``validate=False`` sends a
-        path that looks like a typo of a known one as given.
+        path that looks like a typo of a known one as given. ``timeout``
+        (seconds or an ``httpx.Timeout``) replaces the client's timeouts for
+        this call. Reads are retried as the client's :class:`RetryPolicy` says;
+        calls that change state never are.
         """
         call = self._prepare(
             resource,
@@ -439,7 +549,15 @@ class Client(BaseClient, Resources):
         cached = self._cached(call, normalize)
         if cached is not None:
             return cached
-        return self._finish(call, self._send(call), normalize)
+        state = self._begin(call)
+        while True:
+            try:
+                return self._finish(call, self._send(call, state, timeout), normalize)
+            except Py7DError as exc:
+                wait = self._retry_wait(call, state, exc)
+                if wait is None:
+                    raise
+                self.retries.sleep(wait)
 
     def pages(
         self,
@@ -509,25 +627,37 @@ class Client(BaseClient, Resources):
         while (page := walk.next_params()) is not None:
             yield from walk.feed(send(params=page))
 
-    def _send(self, call: PreparedCall) -> httpx.Response:
-        request = call.request
+    def _send(
+        self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
+    ) -> httpx.Response:
+        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        state = state or self._begin(call)
+        delay = self._throttle_delay()
+        if delay > 0:
+            time.sleep(delay)
+        request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
             if self._http is not None:
-                request = apply_client_defaults(request, self._http)
-                return self._http.send(request, auth=call.auth or httpx.USE_CLIENT_DEFAULT)
-            if call.auth is not None:
-                call.auth.sign_request(request)
-            for hook in self._request_hooks:
-                hook(request)
-            response = self._transport.handle_request(request)
-            response.request = request
+                auth = call.auth or httpx.USE_CLIENT_DEFAULT
+                response = self._http.send(request, auth=auth, stream=True)
+            else:  # what httpx.Client.send would do for this request, minus its overhead
+                if call.auth is not None:
+                    call.auth.sign_request(request)  # each attempt: a fresh nonce
+                for hook in self._request_hooks:
+                    hook(request)
+                response = self._transport.handle_request(request)
+                response.request = request
+                self._log_exchange(request, response)
             try:
-                for hook in self._response_hooks:
-                    hook(response)
-                response.read()
+                if self._http is None:
+                    for hook in self._response_hooks:
+                        hook(response)
+                reader = self._reader(response, state)
+                for chunk in response.iter_bytes():
+                    reader.feed(chunk)
+                return reader.finish()
             finally:
                 response.close()
-            return response
 
     def gather(
         self,
@@ -559,7 +689,8 @@ class Client(BaseClient, Resources):
 
         ``client.map("release", "details", "releaseId", ids, concurrency=16, imageSize=50)``
         returns one :class:`Result` per id, in the order of ``ids``. Threads
-        share this client's connection pool (and cache).
+        share this client's connection pool, cache and throttle (a
+        ``rate_limit`` holds the whole run under it).
         """
         return gather_threads(
             (
@@ -631,6 +762,10 @@ def _env_proxies(api_url: str) -> bool:
         return False
     host = httpx.URL(api_url).host
     return not urllib.request.proxy_bypass(host)
+
+
+def _default_timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
 
 
 def apply_client_defaults(

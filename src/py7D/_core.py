@@ -25,6 +25,7 @@ from ._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
 from ._exceptions import (
     APIClientException,
     OAuthError,
+    Py7DError,
     RateLimitedError,
     ResponseParseError,
     ValidationError,
@@ -553,8 +554,31 @@ def parse_response(
 
     Error or ok is decided by the envelope's ``status`` attribute whatever the
     HTTP status; non-XML bodies raise OAuthError (401 / ``OAuth ...`` text),
-    RateLimitedError (429) or ResponseParseError.
+    RateLimitedError (429) or ResponseParseError. An error raised from a reply
+    with ``Retry-After`` (429, 503) carries it as ``retry_after``.
     """
+    try:
+        return _parse_response(
+            response,
+            endpoint=endpoint,
+            normalize=normalize,
+            max_bytes=max_bytes,
+            from_cache=from_cache,
+        )
+    except Py7DError as exc:
+        if exc.retry_after is None:
+            exc.retry_after = _retry_after(response.headers)
+        raise
+
+
+def _parse_response(
+    response: httpx.Response,
+    *,
+    endpoint: Endpoint | None,
+    normalize: bool,
+    max_bytes: int | None,
+    from_cache: bool,
+) -> Result:
     request = response.request if _has_request(response) else None
     status = response.status_code
     content = response.content
@@ -574,11 +598,16 @@ def parse_response(
             raise OAuthError(
                 text or "access to resource denied", request=request, status_code=status
             ) from None
+        why = exc.reason
+        content_type = response.headers.get("content-type", "")
+        if content_type and "xml" not in content_type.lower():
+            why += f"; content-type {content_type.split(';')[0].strip()[:60]}"
         raise ResponseParseError(
-            f"the reply is not a 7digital XML envelope ({exc.reason})",
+            f"the reply is not a 7digital XML envelope ({why})",
             request=request,
             status_code=status,
             excerpt=text,
+            reason=exc.reason,
         ) from None
 
     envelope = tree.get("response") if len(tree) == 1 else None
@@ -607,10 +636,14 @@ def parse_response(
             request=request,
             status_code=status,
             excerpt=excerpt(content),
+            reason="envelope",
         )
     if status >= 400:
         raise ResponseParseError(
-            f"HTTP {status} with an ok envelope", request=request, status_code=status
+            f"HTTP {status} with an ok envelope",
+            request=request,
+            status_code=status,
+            reason="status",
         )
     assert isinstance(envelope, dict)
     if normalize and endpoint is not None and endpoint.root and endpoint.lists:

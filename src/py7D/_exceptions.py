@@ -27,8 +27,10 @@ Errors carry the HTTP status and a *redacted* description of the request
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
     import httpx
@@ -87,6 +89,60 @@ def redact_url(url: str | httpx.URL) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=query))
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts secret query parameters in the arguments of log records.
+
+    httpx logs every request's full URL at INFO (``HTTP Request: GET https://...``).
+    py7D signs in the ``Authorization`` header, but some calls carry secrets in
+    the query (``oauth/requestToken/authorise`` sends the user's password).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(_looks_like_url(a) for a in args):
+            record.args = tuple(redact_url(a) if _looks_like_url(a) else a for a in args)
+        return True
+
+
+def _looks_like_url(value: object) -> TypeGuard[str | httpx.URL]:
+    import httpx
+
+    if isinstance(value, httpx.URL):
+        return True
+    return isinstance(value, str) and "://" in value and "?" in value
+
+
+class SigningDebugFilter(logging.Filter):
+    """Drops oauthlib's DEBUG/INFO records about signing.
+
+    oauthlib logs, at DEBUG, every signed request's collected parameters (a
+    password sent in a query or form among them), its signature base string
+    and the signature itself. Nothing else in those records is worth the leak.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+# logger name -> the filter py7D attaches to it. (A filter only sees records
+# logged on its own logger, not on its children, hence the exact names.)
+_LOG_FILTERS: dict[str, type[logging.Filter]] = {
+    "httpx": RedactingFilter,
+    "oauthlib.oauth1.rfc5849": SigningDebugFilter,
+    "oauthlib.oauth1.rfc5849.signature": SigningDebugFilter,
+}
+_redaction_lock = threading.Lock()
+
+
+def install_log_redaction() -> None:
+    """Attach py7D's log filters to httpx's and oauthlib's loggers (once; then a no-op)."""
+    with _redaction_lock:
+        for name, kind in _LOG_FILTERS.items():
+            target = logging.getLogger(name)
+            if not any(isinstance(f, kind) for f in target.filters):
+                target.addFilter(kind())
+
+
 def describe_request(request: httpx.Request | None) -> str | None:
     """``'GET https://host/1.2/artist/search?q=pink'`` with secrets redacted."""
     if request is None:
@@ -95,7 +151,20 @@ def describe_request(request: httpx.Request | None) -> str | None:
 
 
 class Py7DError(Exception):
-    """Base class of every error raised by py7D."""
+    """Base class of every error raised by py7D.
+
+    Besides ``message``, ``status_code`` and ``request`` (redacted), every error
+    has ``attempts`` (how many times the call was sent; 0 when it was not),
+    ``retry_after`` (from a ``Retry-After`` header, else None) and, for calls
+    that change state, ``may_have_acted`` (True/False; None for reads) and a
+    ``hint`` saying what that means for the caller.
+    """
+
+    attempts: int = 0
+    may_have_acted: bool | None = None
+    hint: str | None = None
+    retry_after: float | None = None
+    """Seconds the server asked to wait (``Retry-After``), on errors built from a reply."""
 
     def __init__(
         self,
@@ -120,7 +189,14 @@ class Py7DError(Exception):
             extra.append(f"HTTP {self.status_code}")
         if self.request:
             extra.append(self.request)
-        return f"{text} ({'; '.join(extra)})" if extra else text
+        if self.attempts > 1:
+            extra.append(f"after {self.attempts} attempts")
+        text = f"{text} ({'; '.join(extra)})" if extra else text
+        text += self._tail()
+        return f"{text}. {self.hint}" if self.hint else text
+
+    def _tail(self) -> str:
+        return ""
 
     def __repr__(self) -> str:
         return (
@@ -156,7 +232,7 @@ class TransportError(Py7DError):
         may_have_acted: bool = True,
     ) -> None:
         super().__init__(message, request=request)
-        self.may_have_acted = may_have_acted
+        self.may_have_acted: bool = may_have_acted
 
 
 class RequestTimeoutError(TransportError):
@@ -166,7 +242,9 @@ class RequestTimeoutError(TransportError):
 class ResponseParseError(Py7DError):
     """The reply could not be read as a 7digital XML envelope.
 
-    ``excerpt`` holds a short, printable start of the body.
+    ``excerpt`` holds a short, printable start of the body; ``reason`` a short
+    code (``syntax``, ``empty``, ``doctype``, ``too-large``, ``envelope``...)
+    when known.
     """
 
     def __init__(
@@ -176,13 +254,14 @@ class ResponseParseError(Py7DError):
         request: httpx.Request | None = None,
         status_code: int | None = None,
         excerpt: str = "",
+        reason: str | None = None,
     ) -> None:
         super().__init__(message, request=request, status_code=status_code)
         self.excerpt = excerpt
+        self.reason = reason
 
-    def __str__(self) -> str:
-        base = super().__str__()
-        return f"{base}; body starts: {self.excerpt!r}" if self.excerpt else base
+    def _tail(self) -> str:
+        return f"; body starts: {self.excerpt!r}" if self.excerpt else ""
 
 
 class OAuthError(Py7DError):

@@ -22,6 +22,7 @@ default context, i.e. the certifi bundle); ``verify`` also takes an
 from __future__ import annotations
 
 import http.client
+import os
 import select
 import socket
 import ssl
@@ -38,9 +39,22 @@ __all__ = ["Py7DTransport"]
 #: connection goes back to the pool before the response is handed out.
 EAGER_READ_LIMIT = 1024 * 1024
 _CHUNK = 64 * 1024
-# Methods that may be re-sent when a pooled connection turns out to be dead.
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _Key = tuple[str, str, int]
+
+
+def ssl_context(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext:
+    """The TLS context for ``verify``: a context as is, a CA file or directory, or on/off.
+
+    ``True`` is httpx's default context (its CA bundle, hostname checks on),
+    so certificates are judged exactly as ``httpx.HTTPTransport`` would.
+    """
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if isinstance(verify, str):
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=verify)
 
 
 def _is_readable(sock: socket.socket | None) -> bool:
@@ -266,8 +280,9 @@ class Py7DTransport(httpx.BaseTransport):
     ----------
     verify:
         ``True`` (default) verifies TLS certificates against httpx's default
-        trust store; an ``ssl.SSLContext`` is used as given. ``False`` turns
-        verification off (only for local testing).
+        trust store; an ``ssl.SSLContext`` is used as given, a path names a CA
+        bundle (file) or directory. ``False`` turns verification off (only for
+        local testing).
     max_keepalive_connections:
         Idle connections kept per host (more may be open while busy).
     keepalive_expiry:
@@ -280,7 +295,7 @@ class Py7DTransport(httpx.BaseTransport):
     def __init__(
         self,
         *,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | str | bool = True,
         max_keepalive_connections: int = 20,
         keepalive_expiry: float = 5.0,
     ) -> None:
@@ -298,13 +313,14 @@ class Py7DTransport(httpx.BaseTransport):
 
     # ------------------------------------------------------------------ pool
 
-    def _context(self) -> ssl.SSLContext:
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS context https connections use (built on first use)."""
         if self._ssl_context is None:
-            # httpx's default context: certifi's CA bundle, hostname checks on.
-            self._ssl_context = httpx.create_ssl_context(verify=bool(self._verify))
+            self._ssl_context = ssl_context(self._verify)
         return self._ssl_context
 
-    def _acquire(self, key: _Key) -> tuple[_Connection, bool]:
+    def _acquire(self, key: _Key) -> _Connection:
         now = time.monotonic()
         with self._lock:
             if self._closed:
@@ -313,15 +329,15 @@ class Py7DTransport(httpx.BaseTransport):
             while idle:
                 pooled = idle.pop()
                 if now - pooled.idle_since < self._expiry and not _is_readable(pooled.conn.sock):
-                    return pooled, True
+                    return pooled
                 pooled.conn.close()
-        return self._new(key), False
+        return self._new(key)
 
     def _new(self, key: _Key) -> _Connection:
         scheme, host, port = key
         conn: http.client.HTTPConnection
         if scheme == "https":
-            conn = _HTTPSConnection(host, port, context=self._context())
+            conn = _HTTPSConnection(host, port, context=self.ssl_context)
         else:
             conn = _HTTPConnection(host, port)
         with self._lock:
@@ -356,19 +372,11 @@ class Py7DTransport(httpx.BaseTransport):
         key = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
         body = request.read()  # a streamed body is gathered first: requests here are small
         timeouts = request.extensions.get("timeout") or {}
-        method = request.method
-        pooled, reused = self._acquire(key)
-        try:
-            response = self._exchange(pooled, request, body, timeouts)
-        except (httpx.RemoteProtocolError, httpx.WriteError) as exc:
-            # A reused keep-alive connection the server had just closed: the
-            # request never reached it, so sending it again on a new
-            # connection is safe for idempotent methods (urllib3 does the same).
-            if not reused or method not in _IDEMPOTENT or not _nothing_received(exc):
-                raise
-            pooled = self._new(key)
-            response = self._exchange(pooled, request, body, timeouts)
-        return response
+        # Never sent again here, even when a kept connection turns out dead: on
+        # 7digital a GET can be a purchase. The client's RetryPolicy, which knows
+        # the endpoint table, retries the reads.
+        pooled = self._acquire(key)
+        return self._exchange(pooled, request, body, timeouts)
 
     def _exchange(
         self,
@@ -426,14 +434,3 @@ class Py7DTransport(httpx.BaseTransport):
             stream=_ResponseStream(self, pooled, raw),
             extensions=extensions,
         )
-
-
-def _nothing_received(exc: BaseException) -> bool:
-    cause = exc.__cause__
-    return isinstance(
-        cause,
-        http.client.RemoteDisconnected
-        | BrokenPipeError
-        | ConnectionResetError
-        | ConnectionAbortedError,
-    )

@@ -33,12 +33,14 @@ class Recorder:
 
 
 def sync_client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> py7D.Client:
+    kw.setdefault("retries", None)  # one attempt each: parity of what one exchange gives
     return py7D.Client(
         KEY, SECRET, base_url=API, environ={}, transport=httpx.MockTransport(handler), **kw
     )
 
 
 def async_client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> py7D.AsyncClient:
+    kw.setdefault("retries", None)
     return py7D.AsyncClient(
         KEY, SECRET, base_url=API, environ={}, transport=httpx.MockTransport(handler), **kw
     )

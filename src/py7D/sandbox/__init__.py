@@ -113,6 +113,7 @@ from ._core import (
     SEEDED_USERS,
     Sandbox,
 )
+from ._faults import FaultInjector, Faults
 from ._server import main, running, serve
 from ._state import PurchaseRecord
 
@@ -121,6 +122,8 @@ __all__ = [
     "DEFAULT_CONSUMER_KEY",
     "DEFAULT_CONSUMER_SECRET",
     "SEEDED_USERS",
+    "FaultInjector",
+    "Faults",
     "PurchaseRecord",
     "Sandbox",
     "default_sandbox",

@@ -17,6 +17,7 @@ import httpx
 from .._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
 from ._catalogue import Catalogue
 from ._errors import ApiError, OAuthRefusedError
+from ._faults import FaultsLike, as_injector
 from ._oauth import NonceStore, SignedParams, check_request, collect_signed_params, is_form
 from ._render import USAGE_TYPES, Render
 from ._shop import Shop, shop_for
@@ -305,6 +306,10 @@ class Sandbox:
         Seconds a request token stays valid.
     artists:
         Number of artists in the generated catalogue.
+    faults:
+        A :class:`~py7D.sandbox.Faults` plan (or a ``FaultInjector``) to
+        misbehave by: applied by :meth:`transport` and by the served sandbox
+        (:func:`running`/:func:`serve`), never by :meth:`handle` itself.
     """
 
     def __init__(
@@ -320,7 +325,9 @@ class Sandbox:
         request_token_ttl: float = 900.0,
         artists: int = 3000,
         base_url: str = DEFAULT_BASE_URL,
+        faults: FaultsLike = None,
     ) -> None:
+        self.faults = as_injector(faults)
         self.seed = seed
         self.clock = clock
         self.rate_limit = rate_limit
@@ -391,6 +398,8 @@ class Sandbox:
 
     def transport(self) -> httpx.MockTransport:
         """An ``httpx.MockTransport`` serving this sandbox (sync and async clients)."""
+        if self.faults is not None:
+            return httpx.MockTransport(self.faults.wrap(self.handle))
         return httpx.MockTransport(self.handle)
 
     def add_consumer(self, key: str, secret: str, *, user_management: bool = False) -> None:

@@ -15,6 +15,14 @@ from typing import Any
 import httpx
 
 from ._core import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SEEDED_USERS, Sandbox
+from ._faults import (
+    FaultInjector,
+    FaultsLike,
+    add_fault_arguments,
+    as_injector,
+    faults_from_args,
+    with_faults,
+)
 
 __all__ = ["asgi_app", "main", "running", "serve"]
 
@@ -92,6 +100,11 @@ async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> 
     await send({"type": "http.response.body", "body": b"" if head else content})
 
 
+def _own_faults(sandbox: object) -> FaultInjector | None:
+    """The fault plan a :class:`Sandbox` was built with (stand-ins have none)."""
+    return sandbox.faults if isinstance(sandbox, Sandbox) else None
+
+
 def _uvicorn() -> Any:
     try:
         import uvicorn
@@ -122,11 +135,17 @@ def serve(
     *,
     sandbox: Sandbox | None = None,
     log_level: str = "warning",
+    faults: FaultsLike = None,
 ) -> None:
-    """Serve ``sandbox`` (a new one by default) in the foreground until interrupted."""
+    """Serve ``sandbox`` (a new one by default) in the foreground until interrupted.
+
+    ``faults`` (default: the sandbox's own) makes it misbehave on purpose.
+    """
     uvicorn = _uvicorn()
     sock = _bind(host, port)
-    config = uvicorn.Config(asgi_app(sandbox or Sandbox()), log_level=log_level, lifespan="off")
+    sandbox = sandbox or Sandbox()
+    app = with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox))
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -137,15 +156,19 @@ def running(
     port: int = 0,
     *,
     log_level: str = "warning",
+    faults: FaultsLike = None,
 ) -> Iterator[str]:
     """Run ``sandbox`` on a real port in a background thread; yield its base URL.
 
     ``port=0`` picks a free port. The server stops (and the port is closed)
-    when the ``with`` block ends.
+    when the ``with`` block ends. ``faults`` (default: the sandbox's own)
+    makes it misbehave on purpose.
     """
     uvicorn = _uvicorn()
     sock = _bind(host, port)
-    config = uvicorn.Config(asgi_app(sandbox or Sandbox()), log_level=log_level, lifespan="off")
+    sandbox = sandbox or Sandbox()
+    app = with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox))
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="py7D-sandbox"
@@ -180,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="EMAIL:PASSWORD",
         help="add an account (repeatable)",
     )
+    add_fault_arguments(parser)
     args = parser.parse_args(argv)
     users: list[tuple[str, str]] = []
     for spec in args.user:
@@ -192,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         consumer_secret=args.consumer_secret,
         seed=args.seed,
         users=users,
+        faults=faults_from_args(args),
     )
     stop = threading.Event()
     previous = {
