@@ -140,6 +140,7 @@ def serve(
     keyfile: str | None = None,
     kind: str | None = None,
     workers: int = 1,
+    app: str = "inline",
 ) -> Iterator[str]:
     """Run the server in a subprocess; yield its base URL (``http://127.0.0.1:N/1.2``)."""
     kind = kind or ("sandbox" if sandbox_available() else "stand-in")
@@ -149,6 +150,7 @@ def serve(
     if certfile and keyfile:
         cmd += ["--certfile", certfile, "--keyfile", keyfile]
     env = dict(os.environ)
+    env["BENCH_APP"] = app
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -181,10 +183,23 @@ def credentials(kind: str | None = None) -> tuple[str, str]:
 
 
 def app_from_env() -> Any:
-    """The app for one uvicorn worker process, configured by ``BENCH_KIND``/``BENCH_LATENCY``."""
+    """The app for one uvicorn worker process, configured by ``BENCH_*`` variables.
+
+    ``BENCH_APP=sandbox`` serves exactly what ``py7D.sandbox.running()`` serves: the
+    sandbox's own ASGI app, with its ``latency`` fault on every request when
+    ``BENCH_LATENCY`` is set. Otherwise :func:`asgi_app` calls the handler inline.
+    """
     kind = os.environ.get("BENCH_KIND", "stand-in")
     latency = float(os.environ.get("BENCH_LATENCY", "0"))
     handle, _, _ = handler(kind)
+    if os.environ.get("BENCH_APP") == "sandbox" and kind == "sandbox":
+        from py7D import sandbox
+        from py7D.sandbox import _faults, _server
+
+        box = getattr(handle, "__self__", None)
+        assert isinstance(box, sandbox.Sandbox)
+        plan = sandbox.Faults(rate=1.0, kinds=("latency",), latency=latency) if latency else None
+        return _faults.with_faults(_server.asgi_app(box), plan)
     return asgi_app(handle, latency)
 
 
