@@ -30,7 +30,7 @@ from typing import TypeVar, cast
 
 import httpx
 
-from ._transport import parse_header_lines, ssl_context, wire_headers
+from ._transport import parse_header_lines, read_response, ssl_context, wire_headers
 
 __all__ = ["Py7DAsyncTransport"]
 
@@ -344,12 +344,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
             self._put_idle(connection)
         else:
             connection.close()
-        return httpx.Response(
-            status,
-            headers=headers,
-            stream=httpx.ByteStream(content),
-            extensions={"http_version": version},
-        )
+        return read_response(status, headers, content, {"http_version": version})
 
     async def aclose(self) -> None:
         pools, self._idle = self._idle, {}

@@ -299,3 +299,17 @@ def test_the_client_retries_a_read_on_a_new_connection_but_not_a_purchase() -> N
     assert again.status_code == 200
     assert server.requests == 4
     assert info.value.may_have_acted is True
+
+
+def test_a_compressed_reply_is_decoded(local_server: LocalServer) -> None:
+    import gzip
+
+    from py7D._transport import read_response
+
+    body = b"<response/>"
+    plain = read_response(200, [(b"Content-Length", b"11")], body, {})
+    packed = gzip.compress(body)
+    encoded = read_response(200, [(b"Content-Encoding", b"gzip")], packed, {})
+
+    assert plain.content == body
+    assert encoded.read() == body
