@@ -301,7 +301,7 @@ def test_the_client_retries_a_read_on_a_new_connection_but_not_a_purchase() -> N
     assert info.value.may_have_acted is True
 
 
-def test_a_compressed_reply_is_decoded(local_server: LocalServer) -> None:
+def test_a_compressed_reply_is_decoded() -> None:
     import gzip
 
     from py7D._transport import read_response
