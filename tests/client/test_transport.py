@@ -6,6 +6,7 @@ import contextlib
 import socket
 import ssl
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -313,3 +314,10 @@ def test_a_compressed_reply_is_decoded() -> None:
 
     assert plain.content == body
     assert encoded.read() == body
+
+
+def test_verify_takes_a_ca_bundle_path(tls_server: LocalServer, ca: Any, tmp_path: Any) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    with make_client(tls_server.url, verify=str(bundle)) as client:
+        assert client.request("artist", "details", artistId=1).status_code == 200
