@@ -66,13 +66,7 @@ class AsyncClient(BaseClient, AsyncResources):
         self._closed = False
         self._http: httpx.AsyncClient | None = http_client
         if self._needs_proxy_client(transport, http_client):
-            self._http = httpx.AsyncClient(
-                timeout=self.timeout,
-                headers=self._headers,
-                event_hooks={"request": self._request_hooks, "response": self._response_hooks},
-                verify=self.verify,
-                trust_env=True,
-            )
+            self._http = httpx.AsyncClient(**self._proxy_client_options())
         self._transport: httpx.AsyncBaseTransport = transport or Py7DAsyncTransport(
             verify=self.verify, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
         )

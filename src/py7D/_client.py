@@ -248,6 +248,16 @@ class BaseClient:
             )
         return http_client is None and transport is None and _env_proxies(self.settings.api_url)
 
+    def _proxy_client_options(self) -> dict[str, Any]:
+        """Settings for the full ``httpx`` client used when environment proxies apply."""
+        return {
+            "timeout": self.timeout,
+            "headers": self._headers,
+            "event_hooks": {"request": self._request_hooks, "response": self._response_hooks},
+            "verify": self.verify,
+            "trust_env": True,
+        }
+
     # ------------------------------------------------------------------ cache
 
     @staticmethod
@@ -502,13 +512,7 @@ class Client(BaseClient, Resources):
         self._closed = False
         self._http: httpx.Client | None = http_client
         if self._needs_proxy_client(transport, http_client):
-            self._http = httpx.Client(
-                timeout=self.timeout,
-                headers=self._headers,
-                event_hooks={"request": self._request_hooks, "response": self._response_hooks},
-                verify=self.verify,
-                trust_env=True,
-            )
+            self._http = httpx.Client(**self._proxy_client_options())
         self._transport: httpx.BaseTransport = transport or Py7DTransport(verify=self.verify)
 
     def request(
