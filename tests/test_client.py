@@ -86,10 +86,9 @@ def query(request: httpx.Request) -> list[tuple[str, str]]:
 def test_context_manager_closes_the_pool(recorder: Recorder) -> None:
     with make_client(recorder) as client:
         client.request("artist", "search", q="pink")
-        http = client._http
-        assert not http.is_closed
+        assert not client.is_closed
 
-    assert http.is_closed
+    assert client.is_closed
 
 
 def test_a_borrowed_http_client_is_left_open(recorder: Recorder) -> None:

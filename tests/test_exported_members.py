@@ -14,7 +14,9 @@ def public_members() -> set[str]:
     """Names a user can see: no _private names, no submodules, no ``from __future__`` flags."""
     return {
         name
-        for name, value in vars(py7D).items()
+        # dir(), not vars(): public names load lazily (PEP 562), so vars() lists
+        # only those used so far; py7D.__dir__ lists them all.
+        for name, value in ((n, getattr(py7D, n)) for n in dir(py7D))
         if not name.startswith("_")
         and not isinstance(value, types.ModuleType)
         and not isinstance(value, __future__._Feature)

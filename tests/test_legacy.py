@@ -121,7 +121,7 @@ def test_set_default_client_returns_the_previous_one_unclosed(recorder: Recorder
     previous = py7D.set_default_client(second)
 
     assert previous is first
-    assert not first._http.is_closed
+    assert not first.is_closed
     assert py7D.default_client() is second
     first.close()
 
@@ -138,6 +138,7 @@ def network(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         return recorder(request)
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
+    monkeypatch.setattr(py7D.Py7DTransport, "handle_request", handle_request)
     return recorder
 
 

@@ -4,33 +4,47 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+from ._async_transport import Py7DAsyncTransport
 from ._auth import TokenLike
-from ._client import BaseClient, TimeoutLike, default_headers
+from ._bulk import gather_async
+from ._client import BaseClient, TimeoutLike
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
-from ._exceptions import Py7DError, ValidationError, map_transport_errors
+from ._exceptions import Py7DError, map_transport_errors
 from ._resources import AsyncResources
 from ._retry import RetryState
 
 __all__ = ["AsyncClient"]
 
+T = TypeVar("T")
+
+#: Idle connections kept by the default transport: enough for ``map``'s
+#: usual concurrency, so bulk runs reuse connections instead of reconnecting.
+DEFAULT_ASYNC_KEEPALIVE = 100
+
 
 class AsyncClient(BaseClient, AsyncResources):
-    """A 7digital API client over one pooled ``httpx.AsyncClient``; ``async with`` it.
+    """A 7digital API client for asyncio (and trio); ``async with`` it.
 
-    Takes the same arguments as :class:`py7D.Client` (``transport`` is an
-    ``httpx.AsyncBaseTransport``, e.g. ``py7D.sandbox.Sandbox().transport()``).
-    Concurrent calls (``asyncio.gather``) share the pool and the throttle; retry
-    waits and throttle waits are ``asyncio.sleep``, so they never block the loop.
+    Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
+    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`, whose
+    CPU per call stays flat however many calls are in flight, unlike httpcore's
+    pool), ``event_hooks`` are async functions and ``http_client`` an
+    ``httpx.AsyncClient``. Everything but the sending is shared with
+    :class:`py7D.Client` through :class:`py7D._client.BaseClient`. Concurrent
+    calls (:meth:`map`, ``asyncio.gather``) share the pool, the cache and the
+    throttle; retry and throttle waits are ``asyncio.sleep``, so they never
+    block the loop.
 
     >>> async with py7D.AsyncClient() as client:                   # doctest: +SKIP
     ...     result = await client.request("artist", "search", q="pink")
+    ...     details = await client.map("release", "details", "releaseId", ids, concurrency=20)
     """
 
     def __init__(
@@ -46,19 +60,15 @@ class AsyncClient(BaseClient, AsyncResources):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
-        if http_client is not None and transport is not None:
-            raise ValidationError(
-                "pass either transport= or http_client=, not both (give the transport to "
-                "your own client instead)"
-            )
         if http_client is not None and timeout is None:
             self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport,
-            timeout=self.timeout,
-            headers=default_headers(),
-            verify=self.verify,
+        self._closed = False
+        self._http: httpx.AsyncClient | None = http_client
+        if self._needs_proxy_client(transport, http_client):
+            self._http = httpx.AsyncClient(**self._proxy_client_options())
+        self._transport: httpx.AsyncBaseTransport = transport or Py7DAsyncTransport(
+            verify=self.verify, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
         )
 
     async def request(
@@ -86,12 +96,15 @@ class AsyncClient(BaseClient, AsyncResources):
             http_method=http_method,
             validate=validate,
         )
+        cached = self._cached(call, normalize)
+        if cached is not None:
+            return cached
         state = self._begin(call)
         while True:
             try:
                 return self._finish(call, await self._send(call, state, timeout), normalize)
             except Py7DError as exc:
-                wait = state.next_wait(exc)
+                wait = self._retry_wait(call, state, exc)
                 if wait is None:
                     raise
                 await self.retries.async_sleep(wait)
@@ -165,15 +178,68 @@ class AsyncClient(BaseClient, AsyncResources):
             await asyncio.sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            auth = call.auth or httpx.USE_CLIENT_DEFAULT
-            response = await self._http.send(request, auth=auth, stream=True)
+            if self._http is not None:
+                auth = call.auth or httpx.USE_CLIENT_DEFAULT
+                response = await self._http.send(request, auth=auth, stream=True)
+            else:  # see Client._send
+                if call.auth is not None:
+                    call.auth.sign_request(request)
+                for hook in self._request_hooks:
+                    await hook(request)
+                response = await self._transport.handle_async_request(request)
+                response.request = request
+                self._log_exchange(request, response)
             try:
+                if self._http is None:
+                    for hook in self._response_hooks:
+                        await hook(response)
                 reader = self._reader(response, state)
                 async for chunk in response.aiter_bytes():
                     reader.feed(chunk)
                 return reader.finish()
             finally:
                 await response.aclose()
+
+    async def gather(
+        self,
+        calls: Iterable[Awaitable[T]],
+        *,
+        concurrency: int = 10,
+        return_exceptions: bool = False,
+    ) -> list[Any]:
+        """Await ``calls`` with at most ``concurrency`` in flight; results in input order.
+
+        Pass a generator to create the calls lazily:
+        ``await client.gather((client.request("artist", "details", artistId=i) for i in ids),
+        concurrency=20)``. With ``return_exceptions=True`` a failed call's
+        exception takes its place; otherwise the first failure cancels the
+        calls in flight and is raised.
+        """
+        return await gather_async(calls, concurrency, return_exceptions)
+
+    async def map(
+        self,
+        resource: str,
+        action: str | None,
+        param_name: str,
+        values: Iterable[Any],
+        *,
+        concurrency: int = 10,
+        return_exceptions: bool = False,
+        **common: Any,
+    ) -> list[Any]:
+        """Call ``resource/action`` once per value of ``param_name``, ``concurrency`` at a time.
+
+        ``await client.map("release", "details", "releaseId", ids, concurrency=50)``
+        returns one :class:`Result` per id, in the order of ``ids``. A
+        ``rate_limit`` on the client holds the whole run under it.
+        """
+        request = functools.partial(self.request, resource, action)
+        return await gather_async(
+            (request(params=p) for p in self._map_params(param_name, values, common)),
+            concurrency,
+            return_exceptions,
+        )
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -189,10 +255,18 @@ class AsyncClient(BaseClient, AsyncResources):
             resource, action, auth=AuthLevel.USER, access_token=access_token, **kwargs
         )
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._closed
+
     async def aclose(self) -> None:
         """Close the connection pool (if this client created it)."""
+        self._closed = True
         if self._owns_http:
-            await self._http.aclose()
+            if self._http is not None:
+                await self._http.aclose()
+            await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -7,13 +7,15 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from ._auth import OAuth1Auth, Token, TokenLike
+from ._bulk import gather_threads
+from ._cache import BaseCache, CacheEntry, MemoryCache, current_age, freshness_lifetime
 from ._config import DEFAULT_API_URL, Settings, resolve_settings
 from ._core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -25,6 +27,7 @@ from ._core import (
 )
 from ._endpoints import AuthLevel
 from ._exceptions import (
+    ConfigurationError,
     Py7DError,
     ValidationError,
     describe_request,
@@ -35,11 +38,15 @@ from ._limits import BodyReader, Throttle, ThrottleLike
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
 from ._retry import RetriesLike, RetryPolicy, RetryState
+from ._transport import Py7DTransport
 from ._validation import check_call
 
 __all__ = ["BaseClient", "Client"]
 
 logger = logging.getLogger("py7D")
+# httpx.Client logs every exchange at INFO on this logger; the direct path does too, so
+# logging set up for httpx (and py7D's redaction filter on it) sees the same lines.
+httpx_logger = logging.getLogger("httpx")
 
 PREVIEW_CLIP_URL = "http://previews.7digital.com/clip"
 
@@ -48,15 +55,18 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 
 TimeoutLike = float | httpx.Timeout | None
 VerifyLike = bool | str | ssl.SSLContext
+T = TypeVar("T")
+#: What ``cache=`` accepts: True (a MemoryCache), None/False (off), or a cache.
+CacheOption = bool | BaseCache | None
 
 
 class BaseClient:
     """Everything a client does that does not wait on the network.
 
     Holds the resolved :class:`Settings`, builds and signs requests through
-    the sans-I/O core, parses replies, and holds the reliability settings
-    (timeouts, :class:`RetryPolicy`, :class:`Throttle`, the body cap).
-    :class:`Client` and ``AsyncClient`` add only the sending.
+    the sans-I/O core, consults the cache, parses replies, and holds the
+    reliability settings (timeouts, :class:`RetryPolicy`, :class:`Throttle`,
+    the body cap). :class:`Client` and ``AsyncClient`` add only the sending.
     """
 
     def __init__(
@@ -77,6 +87,8 @@ class BaseClient:
         retries: RetriesLike = RetryPolicy(),  # noqa: B008 - immutable
         rate_limit: ThrottleLike = None,
         verify: VerifyLike = True,
+        cache: CacheOption = None,
+        event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
     ) -> None:
         self.settings = settings or resolve_settings(
             consumer_key=consumer_key,
@@ -107,6 +119,18 @@ class BaseClient:
             )
         # httpx logs each request's URL at INFO; keep secret parameters out of it.
         install_log_redaction()
+        self.cache: BaseCache | None = _make_cache(cache)
+        hooks = dict(event_hooks or {})
+        unknown = set(hooks) - {"request", "response"}
+        if unknown:
+            raise ConfigurationError(
+                f"event_hooks takes 'request' and 'response' lists, not {sorted(unknown)}"
+            )
+        self._request_hooks = list(hooks.get("request", ()))
+        self._response_hooks = list(hooks.get("response", ()))
+        # Built once and copied cheaply into each request: per-call work is what
+        # the benchmark's CPU target counts.
+        self._headers = httpx.Headers(default_headers())
 
     def __repr__(self) -> str:
         s = self.settings
@@ -140,12 +164,14 @@ class BaseClient:
             auth=auth,
             http_method=http_method,
             signer=self._make_signer,
+            headers=self._headers,
         )
         if validate:  # the table's checks (sans-I/O, shared by both clients); nothing sent yet
             check_call(
                 resolve_path(resource, action), call.endpoint, params, has_token=token is not None
             )
-        logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
+        if logger.isEnabledFor(logging.DEBUG):  # describing a request redacts its URL: not free
+            logger.debug("py7D %s (%s)", describe_request(call.request), call.auth_level.value)
         return call
 
     def _attempt(
@@ -153,12 +179,13 @@ class BaseClient:
         call: PreparedCall,
         state: RetryState,
         timeout: TimeoutLike,
-        http: httpx.Client | httpx.AsyncClient,
+        http: httpx.Client | httpx.AsyncClient | None,
     ) -> httpx.Request:
         """Ready ``call`` for one more attempt: client headers, timeouts clipped to the deadline.
 
         httpx takes a request's timeouts from its extensions; they are set
-        anew each attempt, as the time left shrinks.
+        anew each attempt, as the time left shrinks. Without an httpx client
+        (the default transports) the core already put the headers on.
         """
         if timeout is None:
             configured = self.timeout
@@ -166,7 +193,7 @@ class BaseClient:
             configured = timeout
         else:
             configured = _default_timeout(float(timeout))
-        request = apply_client_defaults(call.request, http)
+        request = call.request if http is None else apply_client_defaults(call.request, http)
         request.extensions["timeout"] = state.timeout(configured).as_dict()
         return request
 
@@ -184,17 +211,155 @@ class BaseClient:
         )
 
     def _begin(self, call: PreparedCall) -> RetryState:
-        return self.retries.begin(call.endpoint, describe_request(call.request))
+        # The description only appears in retry log lines: _retry_wait fills it in.
+        return self.retries.begin(call.endpoint, None)
+
+    @staticmethod
+    def _retry_wait(call: PreparedCall, state: RetryState, exc: Py7DError) -> float | None:
+        """Seconds before the next attempt after ``exc``, or None to give up."""
+        if state.description is None:
+            state.description = describe_request(call.request)
+        return state.next_wait(exc)
 
     def _finish(
         self, call: PreparedCall, response: httpx.Response, normalize: bool | None
     ) -> Result:
-        return parse_response(
+        result = parse_response(
             response,
             endpoint=call.endpoint,
             normalize=self.normalize if normalize is None else normalize,
             max_bytes=self.max_response_bytes,
         )
+        if self.cache is not None:
+            self._store(call, response)
+        return result
+
+    def _needs_proxy_client(self, transport: object, http_client: object) -> bool:
+        """Check the transport options; True when env proxies need a full httpx client.
+
+        The default transports ignore ``HTTPS_PROXY`` and friends, so when
+        they apply to the API's host the client sends through an
+        ``httpx.Client(trust_env=True)`` instead, as plain httpx would.
+        """
+        if http_client is not None and transport is not None:
+            raise ValidationError(
+                "pass either transport= or http_client=, not both (give the transport to "
+                "your own client instead)"
+            )
+        return http_client is None and transport is None and _env_proxies(self.settings.api_url)
+
+    def _proxy_client_options(self) -> dict[str, Any]:
+        """Settings for the full ``httpx`` client used when environment proxies apply."""
+        return {
+            "timeout": self.timeout,
+            "headers": self._headers,
+            "event_hooks": {"request": self._request_hooks, "response": self._response_hooks},
+            "verify": self.verify,
+            "trust_env": True,
+        }
+
+    # ------------------------------------------------------------------ cache
+
+    @staticmethod
+    def _log_exchange(request: httpx.Request, response: httpx.Response) -> None:
+        """httpx.Client's INFO line for one exchange, for requests that skip it."""
+        if httpx_logger.isEnabledFor(logging.INFO):
+            httpx_logger.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+
+    def _cache_key(self, call: PreparedCall) -> str | None:
+        """The cache key of a call, or None when it must not be cached.
+
+        Only unsigned GETs of endpoints that do not change state qualify; the
+        key is method + full URL (an unsigned URL has no nonce or timestamp).
+        """
+        request = call.request
+        if (
+            call.auth is not None
+            or call.auth_level is not AuthLevel.NONE
+            or request.method != "GET"
+            or (call.endpoint is not None and call.endpoint.changes_state)
+            or "authorization" in request.headers
+        ):
+            return None
+        return f"GET {request.url}"
+
+    def _cache_scope(self, call: PreparedCall) -> str:
+        path = call.request.url.path
+        prefix = httpx.URL(self.settings.api_url).path.rstrip("/")
+        resource = path[len(prefix) :].strip("/").split("/", 1)[0]
+        return f"{self.settings.api_url}/{resource.lower()}"
+
+    def _cached(self, call: PreparedCall, normalize: bool | None) -> Result | None:
+        """A fresh cached reply for ``call`` (parsed anew), or None.
+
+        A state-changing call instead invalidates its resource's entries.
+        """
+        cache = self.cache
+        if cache is None:
+            return None
+        key = self._cache_key(call)
+        if key is None:
+            if call.endpoint is not None and call.endpoint.changes_state:
+                cache.invalidate(self._cache_scope(call))
+            return None
+        entry = cache.get(key)
+        now = cache.clock()
+        if entry is None or not entry.is_fresh(now):
+            return None
+        headers = [(n, v) for n, v in entry.headers if n.lower() != "age"]
+        headers.append(("age", str(int(entry.age(now)))))
+        response = httpx.Response(
+            entry.status_code, headers=headers, content=entry.content, request=call.request
+        )
+        return parse_response(
+            response,
+            endpoint=call.endpoint,
+            normalize=self.normalize if normalize is None else normalize,
+            max_bytes=self.max_response_bytes,
+            from_cache=True,
+        )
+
+    def _store(self, call: PreparedCall, response: httpx.Response) -> None:
+        cache = self.cache
+        key = self._cache_key(call)
+        if cache is None or key is None or response.status_code != 200:
+            return
+        headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers.raw]
+        lifetime = freshness_lifetime(headers)
+        if lifetime is None or lifetime <= 0:
+            return
+        now = cache.clock()
+        entry = CacheEntry(
+            status_code=response.status_code,
+            headers=headers,
+            content=response.content,
+            stored_at=now,
+            lifetime=lifetime,
+            initial_age=current_age(headers, now),
+        )
+        cache.set(key, self._cache_scope(call), entry)
+
+    # ------------------------------------------------------------------ bulk
+
+    @staticmethod
+    def _map_params(
+        param_name: str, values: Iterable[Any], common: Mapping[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Each call's parameters for ``map``: ``common`` plus ``{param_name: value}``."""
+        if not isinstance(param_name, str) or not param_name:
+            raise ValidationError(
+                "param_name must name the parameter that varies, e.g. 'releaseId'"
+            )
+        if param_name in common:
+            raise ValidationError(f"{param_name!r} is both the varying and a common parameter")
+        return ({**common, param_name: value} for value in values)
 
     def _walk(
         self,
@@ -264,7 +429,7 @@ class BaseClient:
 
 
 class Client(BaseClient, Resources):
-    """A 7digital API client over one pooled ``httpx.Client``; use it as a context manager.
+    """A 7digital API client with a keep-alive connection pool; use it as a context manager.
 
     Parameters
     ----------
@@ -288,16 +453,38 @@ class Client(BaseClient, Resources):
     max_response_bytes:
         Largest reply body read (32 MiB); a bigger one is refused while streaming.
     verify:
-        TLS verification (default True). ``False`` works but logs a warning.
+        TLS verification (default True): ``False`` works but logs a warning; a
+        CA bundle path or an ``ssl.SSLContext`` (e.g. trusting a private CA).
     transport:
-        An ``httpx`` transport, e.g. ``py7D.sandbox.Sandbox().transport()``.
+        An ``httpx.BaseTransport``: ``httpx.MockTransport(handler)``,
+        ``py7D.sandbox.Sandbox().transport()``, or ``httpx.HTTPTransport(...)``
+        for proxies/HTTP/2. The default is :class:`py7D.Py7DTransport`, a lean
+        keep-alive pool over ``http.client`` (TLS verified).
+    event_hooks:
+        ``{"request": [f, ...], "response": [g, ...]}``, called as httpx calls
+        them: with each ``httpx.Request`` (signed) before it is sent, with each
+        ``httpx.Response`` before its body is read.
+    cache:
+        ``True`` (an in-memory :class:`py7D.MemoryCache`), a
+        :class:`py7D.MemoryCache`/:class:`py7D.FileCache`, or None (default,
+        no caching). Only unsigned GETs are cached, as the reply's
+        ``Cache-Control``/``Expires`` allow; hits have ``result.from_cache``.
     http_client:
         Bring your own ``httpx.Client`` (its base URL is ignored; its timeouts
-        apply unless ``timeout`` is given).
+        apply unless ``timeout`` is given); requests then go through its
+        ``send`` (cookies, redirects, its own hooks).
 
-    Threads: one client may serve many threads. They share the httpx
-    connection pool (thread-safe), the throttle (locked) and the retry policy
-    (immutable); each call keeps its own retry state.
+    Why requests skip ``httpx.Client.send`` by default: profiling showed
+    ``send`` (auth generator, redirect loop, cookie jar, stream wrappers)
+    costing about as much CPU as the whole exchange on the wire for a small
+    reply. Everything py7D needs from it is done here in a few lines: the
+    OAuth signature, the client's timeout and headers, event hooks and the
+    transport call. Proxies from the environment (``HTTPS_PROXY`` …) switch
+    to a full ``httpx.Client`` so they keep working.
+
+    Threads: one client may serve many threads (see :meth:`map`). They share
+    the connection pool (locked), the throttle (locked), the cache (locked)
+    and the retry policy (immutable); each call keeps its own retry state.
 
     Example
     -------
@@ -319,20 +506,14 @@ class Client(BaseClient, Resources):
         **options: Any,
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
-        if http_client is not None and transport is not None:
-            raise ValidationError(
-                "pass either transport= or http_client=, not both (give the transport to "
-                "your own client instead)"
-            )
         if http_client is not None and timeout is None:
             self.timeout = http_client.timeout  # your client, your timeouts
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport,
-            timeout=self.timeout,
-            headers=default_headers(),
-            verify=self.verify,
-        )
+        self._closed = False
+        self._http: httpx.Client | None = http_client
+        if self._needs_proxy_client(transport, http_client):
+            self._http = httpx.Client(**self._proxy_client_options())
+        self._transport: httpx.BaseTransport = transport or Py7DTransport(verify=self.verify)
 
     def request(
         self,
@@ -369,12 +550,15 @@ class Client(BaseClient, Resources):
             http_method=http_method,
             validate=validate,
         )
+        cached = self._cached(call, normalize)
+        if cached is not None:
+            return cached
         state = self._begin(call)
         while True:
             try:
                 return self._finish(call, self._send(call, state, timeout), normalize)
             except Py7DError as exc:
-                wait = state.next_wait(exc)
+                wait = self._retry_wait(call, state, exc)
                 if wait is None:
                     raise
                 self.retries.sleep(wait)
@@ -457,15 +641,69 @@ class Client(BaseClient, Resources):
             time.sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            auth = call.auth or httpx.USE_CLIENT_DEFAULT
-            response = self._http.send(request, auth=auth, stream=True)
+            if self._http is not None:
+                auth = call.auth or httpx.USE_CLIENT_DEFAULT
+                response = self._http.send(request, auth=auth, stream=True)
+            else:  # what httpx.Client.send would do for this request, minus its overhead
+                if call.auth is not None:
+                    call.auth.sign_request(request)  # each attempt: a fresh nonce
+                for hook in self._request_hooks:
+                    hook(request)
+                response = self._transport.handle_request(request)
+                response.request = request
+                self._log_exchange(request, response)
             try:
+                if self._http is None:
+                    for hook in self._response_hooks:
+                        hook(response)
                 reader = self._reader(response, state)
                 for chunk in response.iter_bytes():
                     reader.feed(chunk)
                 return reader.finish()
             finally:
                 response.close()
+
+    def gather(
+        self,
+        calls: Iterable[Callable[[], T]],
+        *,
+        concurrency: int = 8,
+        return_exceptions: bool = False,
+    ) -> list[Any]:
+        """Run zero-argument callables on ``concurrency`` threads; results in input order.
+
+        ``client.gather([lambda: client.request("artist", "details", artistId=i) for i in ids])``.
+        With ``return_exceptions=True`` a failed call's exception takes its
+        place in the list; otherwise the first failure stops the run and is raised.
+        """
+        return gather_threads(calls, concurrency, return_exceptions)
+
+    def map(
+        self,
+        resource: str,
+        action: str | None,
+        param_name: str,
+        values: Iterable[Any],
+        *,
+        concurrency: int = 8,
+        return_exceptions: bool = False,
+        **common: Any,
+    ) -> list[Any]:
+        """Call ``resource/action`` once per value of ``param_name``, ``concurrency`` at a time.
+
+        ``client.map("release", "details", "releaseId", ids, concurrency=16, imageSize=50)``
+        returns one :class:`Result` per id, in the order of ``ids``. Threads
+        share this client's connection pool, cache and throttle (a
+        ``rate_limit`` holds the whole run under it).
+        """
+        return gather_threads(
+            (
+                functools.partial(self.request, resource, action, params=p)
+                for p in self._map_params(param_name, values, common)
+            ),
+            concurrency,
+            return_exceptions,
+        )
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -481,10 +719,18 @@ class Client(BaseClient, Resources):
             resource, action, auth=AuthLevel.USER, access_token=access_token, **kwargs
         )
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
     def close(self) -> None:
         """Close the connection pool (if this client created it)."""
+        self._closed = True
         if self._owns_http:
-            self._http.close()
+            if self._http is not None:
+                self._http.close()
+            self._transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -496,6 +742,30 @@ class Client(BaseClient, Resources):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _make_cache(cache: CacheOption) -> BaseCache | None:
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        return MemoryCache()
+    if isinstance(cache, BaseCache):
+        return cache
+    raise ConfigurationError(
+        "cache must be True, None, py7D.MemoryCache(...) or py7D.FileCache(path), "
+        f"not {type(cache).__name__}"
+    )
+
+
+def _env_proxies(api_url: str) -> bool:
+    """Whether the environment asks for a proxy for the API's host (httpx's trust_env)."""
+    import urllib.request
+
+    proxies = urllib.request.getproxies()
+    if not any(k in proxies for k in ("http", "https", "all")):
+        return False
+    host = httpx.URL(api_url).host
+    return not urllib.request.proxy_bypass(host)
 
 
 def _default_timeout(seconds: float) -> httpx.Timeout:

@@ -1,0 +1,114 @@
+"""Bounded-concurrency runners behind ``Client.gather``/``map`` and their async twins.
+
+Both runners pull work from one shared iterator with a fixed number of
+workers, so at most ``concurrency`` calls are in flight and the work is never
+materialised up front (a generator of 10,000 calls creates each one only when a
+worker is free). Results come back in input order. On the first error the
+runner stops handing out work and raises it, unless ``return_exceptions`` is
+set, in which case the error takes the item's place in the result list. An
+error raised by the iterable itself always stops the run and is raised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+__all__ = ["check_concurrency", "gather_async", "gather_threads"]
+
+T = TypeVar("T")
+
+
+def check_concurrency(concurrency: int) -> int:
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
+    return concurrency
+
+
+def gather_threads(
+    calls: Iterable[Callable[[], T]], concurrency: int, return_exceptions: bool
+) -> list[Any]:
+    """Run zero-argument callables on ``concurrency`` threads; results in input order."""
+    check_concurrency(concurrency)
+    source = enumerate(calls)
+    lock = threading.Lock()
+    results: dict[int, Any] = {}
+    failure: list[BaseException] = []
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if failure:
+                    return
+                try:
+                    index, call = next(source)
+                except StopIteration:
+                    return
+                except Exception as exc:  # the caller's iterable failed: nothing to place it in
+                    failure.append(exc)
+                    return
+            try:
+                results[index] = call()
+            except Exception as exc:
+                if not return_exceptions:
+                    with lock:
+                        failure.append(exc)
+                    return
+                results[index] = exc
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failure:
+        raise failure[0]
+    return [results[i] for i in range(len(results))]
+
+
+async def gather_async(
+    calls: Iterable[Awaitable[T]], concurrency: int, return_exceptions: bool
+) -> list[Any]:
+    """Await ``calls`` with at most ``concurrency`` in flight; results in input order.
+
+    Uses anyio (httpx's own async layer), so it runs under asyncio and trio.
+    Awaitables that were never started because of an error are closed, so no
+    "coroutine was never awaited" warnings follow a failure.
+    """
+    import anyio
+
+    check_concurrency(concurrency)
+    source = enumerate(calls)
+    results: dict[int, Any] = {}
+    failure: list[BaseException] = []
+
+    async def worker(cancel: anyio.CancelScope) -> None:
+        while True:
+            try:
+                index, awaitable = next(source)
+            except StopIteration:
+                return
+            except Exception as exc:  # the caller's iterable failed: nothing to place it in
+                failure.append(exc)
+                cancel.cancel()
+                return
+            try:
+                results[index] = await awaitable
+            except Exception as exc:
+                if not return_exceptions:
+                    failure.append(exc)
+                    cancel.cancel()
+                    return
+                results[index] = exc
+
+    async with anyio.create_task_group() as group:
+        for _ in range(concurrency):
+            group.start_soon(worker, group.cancel_scope)
+    if failure:
+        for _, leftover in source:
+            close = getattr(leftover, "close", None)
+            if close is not None:
+                close()
+        raise failure[0]
+    return [results[i] for i in range(len(results))]
