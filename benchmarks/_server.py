@@ -77,10 +77,8 @@ def handler(kind: str) -> tuple[Callable[[httpx.Request], httpx.Response], str, 
 def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) -> Any:
     """A minimal ASGI app over ``handle(httpx.Request) -> httpx.Response``.
 
-    Not ``py7D.sandbox``'s own app: that one runs each ``handle`` call in a thread
-    pool (``run_in_executor``) to keep its event loop free, and with 50 replies
-    due at once the thread hops and GIL hand-offs cost the server more than the
-    0.4 ms the handler itself takes. Called inline, the sandbox answers the same.
+    Not ``py7D.sandbox``'s own app (which also calls ``handle`` inline, behind its
+    fault middleware): this one splits the latency as a network round trip.
     """
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

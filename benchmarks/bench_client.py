@@ -315,8 +315,8 @@ def async_concurrency(report: Report) -> None:
         )
     report.notes.append(
         "4: the row uses the sandbox's own `latency` fault on every request, served as "
-        "py7D.sandbox.running() serves it: 50 ms before the app, which runs each call in a "
-        "thread pool, so a burst of replies due at once queues behind it. The inline "
+        "py7D.sandbox.running() serves it: 50 ms before the app, so the replies of a burst "
+        "fall due together and queue behind the handler, one at a time. The inline "
         "reference calls the sandbox's handler in the event loop, with 25 ms of latency "
         "before it and 25 ms after (a round trip). Clients are warm (50 connections open)."
     )

@@ -7,35 +7,40 @@ grows with the concurrency: profiling 500 calls at 50 in flight measured
 about 5 ms of client CPU per call, most of it in ``is_idle``/``has_expired``
 checks. Bulk work (``AsyncClient.map``) is exactly that case. This transport
 keeps one idle list per host, and each connection is an ``asyncio.Protocol``
-that parses the reply as bytes arrive and wakes the caller once, when the
-reply is complete (no stream-reader coroutine per read). Its cost per call
-does not depend on how many calls are in flight.
+that feeds the reply's bytes to an ``h11.Connection`` as they arrive and wakes
+the caller once, when h11 reports the end of the reply (no stream-reader
+coroutine per read). Its cost per call does not depend on how many calls are
+in flight. HTTP/1.1 itself (serialising requests, parsing and framing
+replies, deciding keep-alive) is entirely h11's; this module only pools
+connections.
 
 Under an event loop other than asyncio (trio), it hands every request to an
 ``httpx.AsyncHTTPTransport``, so the client still works there. TLS is verified
 by default, as in :class:`py7D.Py7DTransport`. Replies are read whole before
 they are returned (7digital replies are small); a reply without a length is
-read to the end of the connection.
+read to the end of the connection (h11 decides). h11's protocol errors become
+``httpx.RemoteProtocolError``/``httpx.LocalProtocolError``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import http.client
 import ssl
 import sys
 import time
 from collections.abc import Awaitable
 from typing import TypeVar, cast
 
+import h11
 import httpx
 
-from ._transport import parse_header_lines, read_response, ssl_context, wire_headers
+from ._transport import read_response, ssl_context, wire_headers
 
 __all__ = ["Py7DAsyncTransport"]
 
 T = TypeVar("T")
 _Key = tuple[str, str, int]
+_Headers = list[tuple[bytes, bytes]]
 _HEAD_LIMIT = 64 * 1024  # status line + headers
 
 
@@ -52,16 +57,17 @@ async def _within(awaitable: Awaitable[T], seconds: float | None) -> T:
     return await asyncio.wait_for(awaitable, seconds)
 
 
-_Reply = tuple[
-    int, list[tuple[bytes, bytes]], bytes, bytes, bool
-]  # status, headers, body, ver, keep
+_Reply = tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, bytes], bool]
+# status, headers, body, extensions, reusable
 
 
 class _Connection(asyncio.Protocol):
-    """One keep-alive connection; parses each reply as its bytes arrive.
+    """One keep-alive connection: an ``h11.Connection`` fed as the reply's bytes arrive.
 
-    ``send`` writes a request and returns a future that completes with the
-    whole reply (or an exception) from inside ``data_received``.
+    ``send`` writes a request (serialised by h11) and returns a future that
+    completes with the whole reply (or an exception) from inside
+    ``data_received``. All HTTP/1.1 framing (status line, headers, lengths,
+    chunks, interim replies, bodies delimited by closing, keep-alive) is h11's.
     """
 
     def __init__(self, key: _Key) -> None:
@@ -69,14 +75,12 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.transport: asyncio.Transport | None = None
         self.closed = False
-        self._buffer = bytearray()
+        self._h11 = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=_HEAD_LIMIT)
         self._waiter: asyncio.Future[_Reply] | None = None
-        self._method = "GET"
         self._received_any = False
-        self._head: tuple[int, list[tuple[bytes, bytes]], bytes, bool, int, str] | None = None
+        self._stray = False  # bytes arrived with no request waiting: unusable
+        self._response: h11.Response | None = None
         self._chunks: list[bytes] = []
-        self._cursor = 0
-        self._length = 0
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -84,10 +88,13 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        self._buffer += data
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            self._stray = True
+            return
         self._received_any = True
-        if self._waiter is not None and not self._waiter.done():
-            self._advance()
+        self._h11.receive_data(data)  # h11 reports broken replies from next_event()
+        self._advance(waiter)
 
     def eof_received(self) -> bool:
         self._finish_at_eof()
@@ -99,122 +106,82 @@ class _Connection(asyncio.Protocol):
 
     # -- use
     def usable(self, now: float, expiry: float) -> bool:
-        return not self.closed and not self._buffer and now - self.idle_since < expiry
+        return not self.closed and not self._stray and now - self.idle_since < expiry
 
     def close(self) -> None:
         self.closed = True
         if self.transport is not None:
             self.transport.close()
 
-    def send(self, payload: bytes, method: str) -> asyncio.Future[_Reply]:
+    def send(
+        self, method: bytes, target: bytes, headers: _Headers, body: bytes
+    ) -> asyncio.Future[_Reply]:
         assert self.transport is not None
+        conn = self._h11
+        try:
+            parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
+            if body:
+                parts.append(conn.send(h11.Data(data=body)))
+            parts.append(conn.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc)) from exc
+        payload = b"".join(part for part in parts if part)
         self._waiter = asyncio.get_running_loop().create_future()
-        self._method = method
         self._received_any = False
-        self._head = None
+        self._response = None
         self._chunks = []
-        self._cursor = 0
         self.transport.write(payload)
         return self._waiter
 
-    # -- parsing
+    # -- replies
     def _finish_at_eof(self) -> None:
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
-        head = self._head
-        if head is not None and head[5] == "eof":  # a reply delimited by closing
-            status, headers, version, _, start, _ = head
-            waiter.set_result((status, headers, bytes(self._buffer[start:]), version, False))
-            return
         if not self._received_any:
             waiter.set_exception(_ClosedUnansweredError())
-        else:
+            return
+        self._h11.receive_data(b"")
+        self._advance(waiter)
+        if not waiter.done():
             waiter.set_exception(httpx.RemoteProtocolError("server closed the connection early"))
 
-    def _advance(self) -> None:
-        waiter = self._waiter
-        assert waiter is not None
+    def _advance(self, waiter: asyncio.Future[_Reply]) -> None:
+        """Drain h11's events; complete ``waiter`` at the end of the reply."""
+        conn = self._h11
         try:
-            reply = self._parse()
-        except (ValueError, http.client.HTTPException) as exc:
-            waiter.set_exception(httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}"))
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA or event is h11.PAUSED:
+                    return
+                if isinstance(event, h11.Data):
+                    self._chunks.append(event.data)
+                elif isinstance(event, h11.Response):
+                    self._response = event
+                elif isinstance(event, h11.EndOfMessage):
+                    break
+                elif isinstance(event, h11.ConnectionClosed):
+                    return  # the caller reports the early close
+                # h11.InformationalResponse (1xx): skipped, the real reply follows
+        except h11.RemoteProtocolError as exc:
+            waiter.set_exception(httpx.RemoteProtocolError(str(exc)))
             return
-        if reply is not None:
-            waiter.set_result(reply)
-
-    def _parse(self) -> _Reply | None:
-        buffer = self._buffer
-        if self._head is None:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buffer) > _HEAD_LIMIT:
-                    raise ValueError("reply headers larger than 64 KiB")
-                return None
-            lines = bytes(buffer[:end]).split(b"\r\n")
-            version, _, rest = lines[0].partition(b" ")
-            status_text = rest[:3]
-            if not version.startswith(b"HTTP/1.") or not status_text.isdigit():
-                raise ValueError(f"bad status line {lines[0][:100]!r}")
-            status = int(status_text)
-            if 100 <= status < 200:  # interim reply: drop it and wait for the real one
-                del buffer[: end + 4]
-                return self._parse()
-            headers = parse_header_lines(lines[1:])
-            fields = {name.lower(): value for name, value in headers}
-            connection = fields.get(b"connection", b"").lower()
-            keep = b"close" not in connection and (
-                version != b"HTTP/1.0" or b"keep-alive" in connection
-            )
-            start = end + 4
-            if self._method == "HEAD" or status in (204, 304):
-                framing, length = "length", 0
-            elif b"chunked" in fields.get(b"transfer-encoding", b"").lower():
-                framing, length = "chunked", 0
-            elif b"content-length" in fields:
-                framing, length = "length", int(fields[b"content-length"])
-                if length < 0:
-                    raise ValueError("negative Content-Length")
-            else:
-                framing, length = "eof", 0
-            self._head = (status, headers, version, keep, start, framing)
-            self._cursor = start
-            self._length = length
-        status, headers, version, keep, start, framing = self._head
-        if framing == "length":
-            stop = start + self._length
-            if len(buffer) < stop:
-                return None
-            body = bytes(buffer[start:stop])
-            del buffer[:stop]
-            return status, headers, body, version, keep
-        if framing == "chunked":
-            return self._parse_chunks(status, headers, version, keep)
-        return None  # "eof": completed by _finish_at_eof
-
-    def _parse_chunks(
-        self, status: int, headers: list[tuple[bytes, bytes]], version: bytes, keep: bool
-    ) -> _Reply | None:
-        buffer = self._buffer
-        while True:
-            line_end = buffer.find(b"\r\n", self._cursor)
-            if line_end < 0:
-                return None
-            size = int(bytes(buffer[self._cursor : line_end]).split(b";", 1)[0].strip(), 16)
-            if size == 0:
-                trailer_end = buffer.find(b"\r\n\r\n", line_end)
-                if trailer_end < 0:
-                    return None
-                del buffer[: trailer_end + 4]
-                return status, headers, b"".join(self._chunks), version, keep
-            data_start = line_end + 2
-            data_end = data_start + size
-            if len(buffer) < data_end + 2:
-                return None
-            if buffer[data_end : data_end + 2] != b"\r\n":
-                raise ValueError("chunk without its CRLF")
-            self._chunks.append(bytes(buffer[data_start:data_end]))
-            self._cursor = data_end + 2
+        response = self._response
+        assert response is not None
+        reusable = conn.our_state is h11.DONE and conn.their_state is h11.DONE
+        if reusable:
+            conn.start_next_cycle()
+            data, closed = conn.trailing_data
+            reusable = not data and not closed
+        extensions = {
+            "http_version": b"HTTP/" + response.http_version,
+            "reason_phrase": response.reason,
+        }
+        body = b"".join(self._chunks)
+        self._chunks = []
+        waiter.set_result(
+            (response.status_code, response.headers.raw_items(), body, extensions, reusable)
+        )
 
 
 class Py7DAsyncTransport(httpx.AsyncBaseTransport):
@@ -272,15 +239,12 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         key = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
         timeouts = request.extensions.get("timeout") or {}
         body = await request.aread()
-        head = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), url.raw_path)]
-        head += [name + b": " + value + b"\r\n" for name, value in wire_headers(request, body)]
-        head.append(b"\r\n")
-        payload = b"".join(head) + body
+        headers = wire_headers(request, body)
         # Never sent again here, even when a kept connection turns out dead: on
         # 7digital a GET can be a purchase. The client's RetryPolicy, which knows
         # the endpoint table, retries the reads.
         connection = self._take_idle(key) or await self._connect(key, timeouts.get("connect"))
-        return await self._exchange(connection, request, payload, timeouts)
+        return await self._exchange(connection, request, headers, body, timeouts)
 
     def _take_idle(self, key: _Key) -> _Connection | None:
         idle = self._idle.get(key)
@@ -320,13 +284,16 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         self,
         connection: _Connection,
         request: httpx.Request,
-        payload: bytes,
+        headers: _Headers,
+        body: bytes,
         timeouts: dict[str, float | None],
     ) -> httpx.Response:
         try:
             try:
-                waiter = connection.send(payload, request.method)
-                status, headers, content, version, keep = await _within(
+                waiter = connection.send(
+                    request.method.encode("ascii"), request.url.raw_path, headers, body
+                )
+                status, reply_headers, content, extensions, keep = await _within(
                     waiter, timeouts.get("read")
                 )
             except _ClosedUnansweredError:
@@ -344,7 +311,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
             self._put_idle(connection)
         else:
             connection.close()
-        return read_response(status, headers, content, {"http_version": version})
+        return read_response(status, reply_headers, content, extensions)
 
     async def aclose(self) -> None:
         pools, self._idle = self._idle, {}

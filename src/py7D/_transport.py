@@ -28,8 +28,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 
@@ -71,43 +71,6 @@ def _is_readable(sock: socket.socket | None) -> bool:
         return True
 
 
-_MAX_LINE = 65536
-_MAX_HEADERS = 100
-
-
-class _Headers:
-    """The part of ``email.message.Message`` that ``http.client.HTTPResponse`` uses.
-
-    ``http.client`` parses reply headers with the ``email`` package, about a
-    fifth of the CPU of a whole small keep-alive exchange; splitting the lines
-    here costs a tenth of that and keeps the raw bytes that ``httpx.Headers``
-    takes without re-encoding.
-    """
-
-    __slots__ = ("_first", "raw")
-
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        self.raw = raw
-        first: dict[str, str] = {}
-        for name, value in raw:
-            first.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        self._first = first
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return self._first.get(name.lower(), default)
-
-    def get_all(self, name: str, failobj: Any = None) -> Any:
-        wanted = name.lower().encode("latin-1")
-        found = [v.decode("latin-1") for n, v in self.raw if n.lower() == wanted]
-        return found or failobj
-
-    def items(self) -> list[tuple[str, str]]:
-        return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self.raw]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._first
-
-
 def wire_headers(request: httpx.Request, body: bytes) -> list[tuple[bytes, bytes]]:
     """The request's headers as sent: a streamed (chunked) body goes out with its length.
 
@@ -140,92 +103,6 @@ def read_response(
     if not any(name.lower() == b"content-encoding" for name, _ in headers):
         response._content = content  # what Response.read() stores
     return response
-
-
-def _read_header_lines(fp: Any) -> list[tuple[bytes, bytes]]:
-    lines: list[bytes] = []
-    while True:
-        line = fp.readline(_MAX_LINE + 1)
-        if len(line) > _MAX_LINE:
-            raise http.client.LineTooLong("header line")
-        if line in (b"\r\n", b"\n", b""):
-            return parse_header_lines(lines)
-        lines.append(line)
-        if len(lines) > _MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
-
-
-def parse_header_lines(lines: Iterable[bytes]) -> list[tuple[bytes, bytes]]:
-    """``[b"Name: value\\r\\n", ...]`` -> ``[(b"Name", b"value"), ...]`` (shared with async)."""
-    headers: list[tuple[bytes, bytes]] = []
-    for line in lines:
-        if line[:1] in (b" ", b"\t") and headers:  # obsolete line folding
-            name, value = headers[-1]
-            headers[-1] = (name, value + b" " + line.strip())
-            continue
-        name, colon, value = line.partition(b":")
-        if not colon or not name.strip() or name != name.strip():
-            raise http.client.HTTPException(f"malformed header line {line[:100]!r}")
-        headers.append((name, value.strip()))
-    if len(headers) > _MAX_HEADERS:
-        raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
-    return headers
-
-
-class _Response(http.client.HTTPResponse):
-    """``HTTPResponse`` with :class:`_Headers` instead of the ``email`` parser.
-
-    ``begin`` is the standard library's, with only the header parsing swapped.
-    """
-
-    raw_headers: list[tuple[bytes, bytes]]
-
-    def begin(self) -> None:
-        this: Any = self  # typeshed declares what begin() sets as always set
-        if this.headers is not None:
-            return
-        while True:
-            version, status, reason = this._read_status()
-            if status != http.client.CONTINUE:
-                break
-            _read_header_lines(self.fp)
-        self.code = self.status = status
-        self.reason = reason.strip()
-        if version in ("HTTP/1.0", "HTTP/0.9"):
-            self.version = 10
-        elif version.startswith("HTTP/1."):
-            self.version = 11
-        else:
-            raise http.client.UnknownProtocol(version)
-        self.raw_headers = _read_header_lines(self.fp)
-        headers = _Headers(self.raw_headers)
-        this.headers = this.msg = headers
-        encoding = headers.get("transfer-encoding")
-        self.chunked = bool(encoding and encoding.lower() == "chunked")
-        self.chunk_left = None
-        self.will_close = this._check_close()
-        self.length = None
-        length = headers.get("content-length")
-        if length and not self.chunked:
-            try:
-                self.length = int(length)
-            except ValueError:
-                self.length = None
-            else:
-                if self.length < 0:
-                    self.length = None
-        if status in (204, 304) or 100 <= status < 200 or this._method == "HEAD":
-            self.length = 0
-        if not self.will_close and not self.chunked and self.length is None:
-            self.will_close = True
-
-
-class _HTTPConnection(http.client.HTTPConnection):
-    response_class = _Response
-
-
-class _HTTPSConnection(http.client.HTTPSConnection):
-    response_class = _Response
 
 
 class _Connection:
@@ -358,9 +235,9 @@ class Py7DTransport(httpx.BaseTransport):
         scheme, host, port = key
         conn: http.client.HTTPConnection
         if scheme == "https":
-            conn = _HTTPSConnection(host, port, context=self.ssl_context)
+            conn = http.client.HTTPSConnection(host, port, context=self.ssl_context)
         else:
-            conn = _HTTPConnection(host, port)
+            conn = http.client.HTTPConnection(host, port)
         with self._lock:
             self.connections_opened += 1
         return _Connection(key, conn)
@@ -432,8 +309,9 @@ class Py7DTransport(httpx.BaseTransport):
             conn.endheaders(body or None)
         with _map_errors(pooled, read=True):
             sock.settimeout(timeouts.get("read"))
-            raw = cast(_Response, conn.getresponse())
-            headers = raw.raw_headers
+            raw = conn.getresponse()
+            # http.client decoded the header lines as latin-1: encoding them back is exact.
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw.msg.items()]
             version = "HTTP/1.1" if raw.version == 11 else "HTTP/1.0"
             extensions = {"http_version": version.encode("ascii")}
             if request.method == "HEAD" or (
