@@ -150,3 +150,47 @@ def test_normalize_release_packages(name: str, count: int) -> None:
     assert isinstance(packages, list)
     assert len(packages) == count
     assert all("@id" in package for package in packages)
+
+
+def _served(path: Path) -> Any:
+    """The recorded body as a reply to a request for it, with the stub's HTTP status."""
+    import json
+
+    import httpx
+
+    status = 200
+    meta = path.with_name(path.stem + ".metadata.json")
+    if meta.is_file():
+        status = int(json.loads(meta.read_text(encoding="utf-8")).get("statusCode", 200))
+    request = httpx.Request("GET", "https://api.7digital.com/1.2/" + _rel(path))
+    return httpx.Response(status, content=path.read_bytes(), request=request)
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=_rel)
+def test_client_reads_every_recorded_reply(path: Path) -> None:
+    """Through the client's reply parser: ok replies are the xmltodict tree, errors raise."""
+    from py7D import APIServiceException, ResponseParseError
+    from py7D._core import parse_response
+    from py7D._exceptions import error_class_for_code
+
+    reply = _served(path)
+    expected = xmltodict.parse(path.read_bytes())
+    status = expected["response"].get("@status") if "response" in expected else None
+    if status == "ok":
+        result = parse_response(reply)
+        assert_identical(result["response"], expected["response"])
+        assert result["http_headers"]["status"] == str(reply.status_code)
+    elif status == "error":
+        raw = expected["response"]["error"]["@code"]
+        code = int(raw) if raw.isdigit() else -1
+        with pytest.raises(APIServiceException) as info:
+            parse_response(reply)
+        assert info.value.code == code
+        assert type(info.value) is error_class_for_code(code)
+        assert info.value.status_code == reply.status_code
+        message = expected["response"]["error"].get("errorMessage") or ""
+        assert info.value.message == message
+        assert str(info.value).startswith(f"Error code {code}: ")
+    else:  # the stub's deliberate oddities (status="unrecognised", other roots)
+        with pytest.raises(ResponseParseError):
+            parse_response(reply)
