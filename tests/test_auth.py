@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849 import signature
 
 from oauth_check import FORM, as_dict, collect, parse_auth_header, verify, verify_url
-from py7D import APIClientException, OAuth1Auth, Token, sign_url
+from py7D import APIClientException, OAuth1Auth, Token
+from py7D._auth import sign_url
 
 # OAuth Core 1.0, Appendix A (oauth-vectors.md, vector 1).
 V1_KEY, V1_SECRET = "dpf43f3p2l4k3l03", "kd94hf93k423kf44"

@@ -402,3 +402,28 @@ def test_authorize_url_with_a_callback_on_another_host() -> None:
         "oauth_callback": "http://app.example/cb?x=1",
     }
     client.close()
+
+
+def test_module_level_sign_url_uses_the_default_client() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    import py7D
+
+    client = py7D.Client("key-1", "secret-1")
+    py7D.set_default_client(client)
+    try:
+        url = py7D.sign_url(
+            "https://stream.svc.7digital.net/stream/catalogue", trackId=5, formatId=17
+        )
+        locker = py7D.sign_url(
+            "https://stream.svc.7digital.net/stream/locker", token=("t", "ts"), trackId=5
+        )
+    finally:
+        py7D.set_default_client(None)
+        client.close()
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["oauth_consumer_key"] == "key-1"
+    assert (query["trackId"], query["formatId"]) == ("5", "17")
+    assert "oauth_signature" in query
+    assert "oauth_token" not in query
+    assert dict(parse_qsl(urlsplit(locker).query))["oauth_token"] == "t"

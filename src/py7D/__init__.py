@@ -17,7 +17,7 @@ if _typing.TYPE_CHECKING:
 
     from ._async_client import AsyncClient
     from ._async_transport import Py7DAsyncTransport
-    from ._auth import OAuth1Auth, Token, sign_url
+    from ._auth import OAuth1Auth, Token
     from ._cache import BaseCache, FileCache, MemoryCache
     from ._client import Client
     from ._config import DEFAULT_API_URL, Settings, resolve_settings
@@ -46,6 +46,7 @@ if _typing.TYPE_CHECKING:
         preview_url,
         request,
         set_default_client,
+        sign_url,
     )
     from ._limits import Throttle
     from ._models import (
@@ -170,7 +171,7 @@ _LAZY: dict[str, str] = {
     "resolve_settings": "._config",
     "save_token": "._tokens",
     "set_default_client": "._legacy",
-    "sign_url": "._auth",
+    "sign_url": "._legacy",
 }
 
 __all__ = [

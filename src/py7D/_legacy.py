@@ -22,6 +22,7 @@ __all__ = [
     "preview_url",
     "request",
     "set_default_client",
+    "sign_url",
 ]
 
 _lock = threading.Lock()
@@ -75,3 +76,12 @@ def oauth_3legged_request(
 def preview_url(track_id: int | str) -> str:
     """A signed preview-clip URL for ``track_id`` (see :meth:`Client.preview_url`)."""
     return default_client().preview_url(track_id)
+
+
+def sign_url(url: str, *, token: TokenLike | None = None, **params: Any) -> str:
+    """Sign a media URL with the default client's consumer (``token=`` for 3-legged).
+
+    ``py7D.sign_url('https://stream.svc.7digital.net/stream/catalogue', trackId=1,
+    formatId=17)``; see :meth:`Client.sign_url`.
+    """
+    return default_client().sign_url(url, token=token, **params)
