@@ -69,12 +69,13 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: httpx.Headers | Mapping[str, str]) -> RateLimit | None:
         """From ``httpx.Headers`` or a dict with lower-case names (``http_headers``)."""
-        values = [
-            _int_or_none(headers.get(f"x-ratelimit-{n}")) for n in ("limit", "current", "reset")
-        ]
+        values = [_int_or_none(headers.get(n)) for n in _RATE_LIMIT_HEADERS]
         if all(v is None for v in values):
             return None
         return cls(*values)
+
+
+_RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-current", "x-ratelimit-reset")
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -563,9 +564,12 @@ def _has(params: Mapping[str, Any], name: str) -> bool:
 
 def http_headers_of(response: httpx.Response) -> dict[str, str]:
     """The seed's ``http_headers``: lower-case names (repeats joined by ``, ``) plus ``status``."""
+    headers = response.headers
+    encoding = headers.encoding  # what multi_items() decodes with, found once
     out: dict[str, str] = {}
-    for name, value in response.headers.multi_items():
-        name = name.lower()
+    for raw_name, raw_value in headers.raw:
+        name = raw_name.lower().decode(encoding).lower()
+        value = raw_value.decode(encoding)
         out[name] = f"{out[name]}, {value}" if name in out else value
     out["status"] = str(response.status_code)
     return out
