@@ -69,12 +69,13 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: httpx.Headers | Mapping[str, str]) -> RateLimit | None:
         """From ``httpx.Headers`` or a dict with lower-case names (``http_headers``)."""
-        values = [
-            _int_or_none(headers.get(f"x-ratelimit-{n}")) for n in ("limit", "current", "reset")
-        ]
+        values = [_int_or_none(headers.get(n)) for n in _RATE_LIMIT_HEADERS]
         if all(v is None for v in values):
             return None
         return cls(*values)
+
+
+_RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-current", "x-ratelimit-reset")
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -249,8 +250,23 @@ def encode_value(name: str, value: Any) -> str | None:
     )
 
 
+_resolved: dict[tuple[str, str | None], str] = {}
+
+
 def resolve_path(resource: str, action: str | None) -> str:
     """``('artist', 'bytag/top')`` -> ``'artist/bytag/top'``; refuses malformed names."""
+    if type(resource) is str and (action is None or type(action) is str):
+        path = _resolved.get((resource, action))
+        if path is None:
+            path = _resolve_path(resource, action)
+            if len(_resolved) >= 1024:
+                _resolved.clear()
+            _resolved[(resource, action)] = path
+        return path
+    return _resolve_path(resource, action)
+
+
+def _resolve_path(resource: str, action: str | None) -> str:
     if not isinstance(resource, str) or not resource.strip("/"):
         raise ValidationError("resource must be a non-empty string such as 'artist'")
     if action is not None and not isinstance(action, str):
@@ -364,8 +380,8 @@ def build_call(
     if level is AuthLevel.NONE:
         query = [("oauth_consumer_key", key), *defaults, *encoded]
         if method in ("GET", "DELETE", "HEAD"):
-            request = httpx.Request(
-                method, _request_url(settings.api_url, path, query), headers=headers
+            request = _bodyless_request(
+                method, _request_url(settings.api_url, path, query), headers
             )
         else:
             request = httpx.Request(
@@ -385,8 +401,8 @@ def build_call(
         signer_obj = signer(key, secret, token)
         fields = [*defaults, *encoded]
         if method in ("GET", "DELETE", "HEAD"):
-            request = httpx.Request(
-                method, _request_url(settings.api_url, path, fields), headers=headers
+            request = _bodyless_request(
+                method, _request_url(settings.api_url, path, fields), headers
             )
         else:
             request = httpx.Request(
@@ -409,7 +425,7 @@ def _request_url(api_url: str, path: str, query: list[tuple[str, _Primitive]]) -
     plainly safe the parsed form is derived from the already-parsed base URL
     instead (:func:`_fast_url`).
     """
-    text = urlencode(query) if query else ""
+    text = _urlencode(query) if query else ""
     fast = _fast_url(api_url, path, text)
     if fast is not None:
         return fast
@@ -417,10 +433,28 @@ def _request_url(api_url: str, path: str, query: list[tuple[str, _Primitive]]) -
     return f"{url}?{text}" if text else url
 
 
+# What ``quote_plus`` leaves as it is (its always-safe set): such text needs no quoting.
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-~]*")
+
+
+def _urlencode(query: list[tuple[str, _Primitive]]) -> str:
+    """``urlencode(query)``, skipping ``quote_plus`` for names and values it would keep as is."""
+    plain = _PLAIN.fullmatch
+    parts: list[str] = []
+    for name, value in query:
+        if type(name) is str and type(value) is str and plain(name) and plain(value):
+            parts.append(f"{name}={value}")
+        else:
+            parts.append(urlencode([(name, value)]))
+    return "&".join(parts)
+
+
 # Paths and queries made only of these characters are kept as they are by httpx.
 _SAFE_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")
 _SAFE_QUERY = re.compile(r"[A-Za-z0-9\-._~%+=&]*")
 _parsed_bases: dict[str, Any] = {}
+# (api_url, path) -> (the base's ParseResult, its fields with the path filled in, query index)
+_url_templates: dict[tuple[str, str], tuple[Any, list[Any], int]] = {}
 _fast_urls_ok: bool | None = None
 
 
@@ -434,24 +468,36 @@ def _fast_url(api_url: str, path: str, query: str) -> httpx.URL | None:
     difference (or a missing attribute) switches this off for good.
     """
     global _fast_urls_ok
-    if _fast_urls_ok is False or not _SAFE_PATH.fullmatch(path):
+    if _fast_urls_ok is False or not _SAFE_QUERY.fullmatch(query):
         return None
-    if not _SAFE_QUERY.fullmatch(query):
-        return None
-    base: Any = _parsed_bases.get(api_url)
-    if base is None:
-        parsed = httpx.URL(api_url)
-        if parsed.query or parsed.fragment or not _SAFE_PATH.fullmatch(parsed.path):
+    template = _url_templates.get((api_url, path))
+    if template is None:
+        if not _SAFE_PATH.fullmatch(path):
             return None
-        if len(_parsed_bases) >= 64:
-            _parsed_bases.clear()
-        base = _parsed_bases[api_url] = getattr(parsed, "_uri_reference", None)
+        base: Any = _parsed_bases.get(api_url)
+        if base is None:
+            parsed = httpx.URL(api_url)
+            if parsed.query or parsed.fragment or not _SAFE_PATH.fullmatch(parsed.path):
+                return None
+            if len(_parsed_bases) >= 64:
+                _parsed_bases.clear()
+            base = _parsed_bases[api_url] = getattr(parsed, "_uri_reference", None)
+        try:
+            fields = list(base)
+            fields[base._fields.index("path")] = base.path.rstrip("/") + "/" + path
+            template = (base, fields, base._fields.index("query"))
+        except Exception:  # httpx changed its internals: parse strings from now on
+            _fast_urls_ok = False
+            return None
+        if len(_url_templates) >= 1024:
+            _url_templates.clear()
+        _url_templates[(api_url, path)] = template
+    base, fields, query_at = template
     try:
         # Not base._replace(): on CPython 3.11 it leaves each new tuple to the cycle
         # collector (tracemalloc showed ~100 B a call piling up between collections).
-        fields = list(base)
-        fields[base._fields.index("path")] = base.path.rstrip("/") + "/" + path
-        fields[base._fields.index("query")] = query or None
+        fields = fields.copy()
+        fields[query_at] = query or None
         fast = httpx.URL.__new__(httpx.URL)
         fast._uri_reference = base._make(fields)
         if _fast_urls_ok is None:
@@ -464,6 +510,41 @@ def _fast_url(api_url: str, path: str, query: str) -> httpx.URL | None:
         _fast_urls_ok = False
         return None
     return fast
+
+
+# (netloc, the client's headers) -> the headers a body-less request carries: Host first.
+_host_headers: dict[tuple[bytes, tuple[tuple[bytes, bytes], ...]], httpx.Headers] = {}
+
+
+def _bodyless_request(
+    method: str, url: httpx.URL | str, headers: Mapping[str, str] | None
+) -> httpx.Request:
+    """``httpx.Request(method, url, headers=headers)`` for a request without a body, cheaper.
+
+    ``httpx.Request`` given ``stream=`` skips encoding a body and adding the
+    automatic headers; for a body-less GET those are just ``Host`` in front of
+    the given headers and an empty ``ByteStream``, read, which is what is put
+    here (the same headers, in the same order). Anything else is built as usual.
+    """
+    if (
+        isinstance(url, httpx.URL)
+        and isinstance(headers, httpx.Headers)
+        and method not in ("POST", "PUT", "PATCH")
+        and url.host
+    ):
+        raw = tuple(headers.raw)
+        key = (url.netloc, raw)
+        prepared = _host_headers.get(key)
+        if prepared is None:
+            if any(n.lower() in (b"host", b"content-length", b"transfer-encoding") for n, _ in raw):
+                return httpx.Request(method, url, headers=headers)
+            if len(_host_headers) >= 64:
+                _host_headers.clear()
+            prepared = _host_headers[key] = httpx.Headers([(b"Host", url.netloc), *raw])
+        request = httpx.Request(method, url, headers=prepared, stream=httpx.ByteStream(b""))
+        request.read()
+        return request
+    return httpx.Request(method, url, headers=headers)
 
 
 def _path_segment(name: str, value: str) -> str:
@@ -483,9 +564,12 @@ def _has(params: Mapping[str, Any], name: str) -> bool:
 
 def http_headers_of(response: httpx.Response) -> dict[str, str]:
     """The seed's ``http_headers``: lower-case names (repeats joined by ``, ``) plus ``status``."""
+    headers = response.headers
+    encoding = headers.encoding  # what multi_items() decodes with, found once
     out: dict[str, str] = {}
-    for name, value in response.headers.multi_items():
-        name = name.lower()
+    for raw_name, raw_value in headers.raw:
+        name = raw_name.lower().decode(encoding).lower()
+        value = raw_value.decode(encoding)
         out[name] = f"{out[name]}, {value}" if name in out else value
     out["status"] = str(response.status_code)
     return out

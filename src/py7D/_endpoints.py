@@ -18,6 +18,7 @@ description only where its meaning differs (``token``, ``id``).
 from __future__ import annotations
 
 import enum
+import functools
 import keyword
 import re
 from collections.abc import Mapping
@@ -273,7 +274,7 @@ class Endpoint:
         segments = [s for s in (self.action or "").split("/") if s and not s.startswith("{")]
         return "_".join(python_name(s).rstrip("_") for s in segments) or "get"
 
-    @property
+    @functools.cached_property  # rows are frozen: computed once (build_call reads it per call)
     def path_params(self) -> tuple[str, ...]:
         """Parameters substituted into the path (``id`` of ``users/{id}/update``)."""
         return tuple(
@@ -285,7 +286,7 @@ class Endpoint:
         """Whether the reply carries page/pageSize/totalItems."""
         return self.items is not None
 
-    @property
+    @functools.cached_property
     def parameters(self) -> tuple[str, ...]:
         """Every parameter the endpoint is documented to take, required first."""
         seen: dict[str, None] = {}
@@ -294,6 +295,11 @@ class Endpoint:
         for name in self.optional:
             seen[name] = None
         return tuple(seen)
+
+    @functools.cached_property
+    def _own_names(self) -> dict[str, str]:
+        """Lower-cased name -> name of :attr:`parameters` and the common ones (validation)."""
+        return {n.lower(): n for n in (*self.parameters, *COMMON_PARAMS)}
 
     def param(self, name: str) -> Param:
         """What the table knows of parameter ``name`` (case-insensitive) on this endpoint."""

@@ -178,6 +178,9 @@ class RetryState:
         if left is None:
             return configured
         left = max(left, 0.001)
+        limits = (configured.connect, configured.read, configured.write, configured.pool)
+        if all(v is not None and v <= left for v in limits):
+            return configured  # nothing to clip: the same timeouts, without a new object
 
         def clip(value: float | None) -> float:
             return left if value is None else min(value, left)

@@ -311,7 +311,10 @@ class Py7DTransport(httpx.BaseTransport):
             sock.settimeout(timeouts.get("read"))
             raw = conn.getresponse()
             # http.client decoded the header lines as latin-1: encoding them back is exact.
-            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw.msg.items()]
+            # raw_items(): the values as parsed; items() would run each through the
+            # compat32 policy's fetch step, which only matters for surrogates (latin-1
+            # text has none).
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw.msg.raw_items()]
             version = "HTTP/1.1" if raw.version == 11 else "HTTP/1.0"
             extensions = {"http_version": version.encode("ascii")}
             if request.method == "HEAD" or (

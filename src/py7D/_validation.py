@@ -60,7 +60,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._endpoints import (
-    COMMON_PARAMS,
     ENDPOINTS,
     PARAMS,
     TOKEN_STANDS_FOR,
@@ -226,7 +225,7 @@ _ALL_NAMES = frozenset(n.lower() for n in PARAMS)
 
 def _unknown_names(endpoint: Endpoint, given: Mapping[str, str]) -> tuple[list[str], set[str]]:
     """Messages for near misses of known names, and the names they were probably meant as."""
-    own = {n.lower(): n for n in (*endpoint.parameters, *COMMON_PARAMS)}
+    own = endpoint._own_names
     out: list[str] = []
     meant: set[str] = set()
     for lowered, name in given.items():

@@ -103,20 +103,20 @@ def _types(req: ApiRequest) -> str | None:
 
 
 # -- artist ---------------------------------------------------------------------
-@route("artist/details")
+@route("artist/details", cacheable=True)
 def artist_details(req: ApiRequest) -> Element:
     """``artist`` for ``artistId``."""
     root = Element("root")
     return req.render.artist(root, get_artist(req), shapes.ARTIST_DETAILS)
 
 
-@route("artist/search")
+@route("artist/search", cacheable=True)
 def artist_search(req: ApiRequest) -> Element:
     """``searchResults`` of artists matching ``q``."""
     return _search(req, "artist")
 
 
-@route("artist/releases")
+@route("artist/releases", cacheable=True)
 def artist_releases(req: ApiRequest) -> Element:
     """``releases`` of an artist, newest first; ``type`` filters album|single|video."""
     artist, r = get_artist(req), req.render
@@ -131,7 +131,7 @@ def artist_releases(req: ApiRequest) -> Element:
     return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, shapes.RELEASE_LIST))
 
 
-@route("artist/topTracks")
+@route("artist/topTracks", cacheable=True)
 def artist_top_tracks(req: ApiRequest) -> Element:
     """``tracks`` of an artist, most popular first."""
     artist, r = get_artist(req), req.render
@@ -139,7 +139,7 @@ def artist_top_tracks(req: ApiRequest) -> Element:
     return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, shapes.TOP_TRACK))
 
 
-@route("artist/similar")
+@route("artist/similar", cacheable=True)
 def artist_similar(req: ApiRequest) -> Element:
     """``artists`` sharing tags with the artist."""
     artist, r = get_artist(req), req.render
@@ -147,7 +147,7 @@ def artist_similar(req: ApiRequest) -> Element:
     return paged(req, "artists", similar, lambda el, a: r.artist(el, a, shapes.ARTIST_SIMILAR))
 
 
-@route("artist/tags")
+@route("artist/tags", cacheable=True)
 def artist_tags(req: ApiRequest) -> Element:
     """``tags`` of an artist."""
     artist, r = get_artist(req), req.render
@@ -190,13 +190,13 @@ def artist_match(req: ApiRequest) -> Element:
 
 
 # -- release --------------------------------------------------------------------
-@route("release/details")
+@route("release/details", cacheable=True)
 def release_details(req: ApiRequest) -> Element:
     """``release`` for ``releaseId``."""
     return req.render.release(Element("root"), get_release(req), shapes.RELEASE_DETAILS)
 
 
-@route("release/tracks")
+@route("release/tracks", cacheable=True)
 def release_tracks(req: ApiRequest) -> Element:
     """``tracks`` of a release in order."""
     release, r = get_release(req), req.render
@@ -204,14 +204,14 @@ def release_tracks(req: ApiRequest) -> Element:
     return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, shapes.RELEASE_TRACK))
 
 
-@route("release/tags")
+@route("release/tags", cacheable=True)
 def release_tags(req: ApiRequest) -> Element:
     """``tags`` of a release."""
     release, r = get_release(req), req.render
     return paged(req, "tags", release.tags, lambda el, t: tag_el(r, el, t))
 
 
-@route("release/search")
+@route("release/search", cacheable=True)
 def release_search(req: ApiRequest) -> Element:
     """``searchResults`` of releases matching ``q``."""
     return _search(req, "release")
@@ -306,13 +306,13 @@ def release_batch(req: ApiRequest) -> Element:
 
 
 # -- track ------------------------------------------------------------------------
-@route("track/details")
+@route("track/details", cacheable=True)
 def track_details(req: ApiRequest) -> Element:
     """``track`` for ``trackId``."""
     return req.render.track(Element("root"), get_track(req), shapes.TRACK_DETAILS)
 
 
-@route("track/search")
+@route("track/search", cacheable=True)
 def track_search(req: ApiRequest) -> Element:
     """``searchResults`` of tracks matching ``q`` (title or artist name)."""
     return _search(req, "track")

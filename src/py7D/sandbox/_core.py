@@ -8,6 +8,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
@@ -190,16 +191,28 @@ Handler = Callable[[ApiRequest], Reply]
 _HANDLERS: dict[tuple[str, str], tuple[Handler, bool]] = {}
 
 
+#: Endpoints whose unsigned replies are a function of the parameters and the origin alone.
+_CACHEABLE: set[tuple[str, str]] = set()
+_REPLY_CACHE_SIZE = 1024
+
+
 def route(
-    path: str, method: str = "GET", *, stateful: bool = False
+    path: str, method: str = "GET", *, stateful: bool = False, cacheable: bool = False
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for an endpoint of the table (``stateful`` ones run under the lock)."""
+    """Register ``handler`` for an endpoint of the table (``stateful`` ones run under the lock).
+
+    ``cacheable``: the handler reads only the request's parameters, its origin and the
+    (read-only, deterministic) catalogue: no clock, no user, no sandbox state. The body it
+    renders for an unsigned call is then kept and served again for the same parameters.
+    """
 
     def register(handler: Handler) -> Handler:
         endpoint = find_endpoint(path, method)
         if endpoint is None:
             raise LookupError(f"{method} {path} is not in the endpoint table")
         _HANDLERS[(endpoint.key, endpoint.method)] = (handler, stateful)
+        if cacheable and not stateful and not endpoint.changes_state:
+            _CACHEABLE.add((endpoint.key, endpoint.method))
         return handler
 
     return register
@@ -335,6 +348,8 @@ class Sandbox:
         self._base_url = base_url
         self._artists = artists
         self._lock = threading.Lock()
+        # Rendered bodies of cacheable catalogue reads (see route()), least recent first.
+        self._replies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
         self._catalogue: Catalogue | None = None
         self._nonces = NonceStore(clock)
         self._consumers: dict[str, Consumer] = {}
@@ -560,6 +575,19 @@ class Sandbox:
                 headers={"allow": allowed},
             )
         params = request_params(request)
+        cache_key: tuple[object, ...] | None = None
+        if (
+            (endpoint.key, endpoint.method) in _CACHEABLE
+            and endpoint.auth is AuthLevel.NONE
+            and signed.signature is None  # unsigned: nothing to verify (see verify_oauth)
+        ):
+            cache_key = (endpoint.key, method, origin_of(request), tuple(sorted(params.items())))
+            with self._lock:
+                body = self._replies.get(cache_key)
+                if body is not None:
+                    self._replies.move_to_end(cache_key)
+            if body is not None:
+                return xml_response(200, body)
         shop = shop_for(params.get("country"), params.get("shopid"))
         if shop is None:
             which = "shopId" if "shopid" in params else "country"
@@ -596,7 +624,13 @@ class Sandbox:
         if isinstance(reply, httpx.Response):
             return reply
         version = "1.0" if endpoint.key in _VERSION_1_0 else "1.2"
-        return xml_response(200, envelope(reply, version=version))
+        body = envelope(reply, version=version)
+        if cache_key is not None:
+            with self._lock:
+                self._replies[cache_key] = body
+                if len(self._replies) > _REPLY_CACHE_SIZE:
+                    self._replies.popitem(last=False)
+        return xml_response(200, body)
 
     def _authenticate(self, req: ApiRequest) -> AccessToken | RequestToken | None:
         """Check the OAuth level the endpoint needs; return the token used, if any."""

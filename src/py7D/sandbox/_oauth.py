@@ -16,9 +16,11 @@ collection, normalisation, the base-string URI and HMAC-SHA1 all come from
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 import httpx
@@ -46,7 +48,7 @@ class SignedParams:
     """
 
     params: tuple[tuple[str, str], ...]
-    oauth: dict[str, tuple[str, ...]]
+    oauth: Mapping[str, tuple[str, ...]]
     malformed: bool = False
 
     def get(self, name: str) -> str | None:
@@ -79,11 +81,26 @@ def _authorization_header(request: httpx.Request) -> str | None:
 
 def collect_signed_params(request: httpx.Request) -> SignedParams:
     """Gather the parameters of ``request`` from the query, the OAuth header and a form body."""
-    malformed = False
-    sources: list[list[tuple[str, str]]] = []
     query = request.url.query.decode("ascii", "replace")
     header = _authorization_header(request)
     body = request.content.decode("latin-1") if is_form(request) else ""
+    if header is None and not body:
+        # Only the query: the same query always gives the same parameters (an unsigned
+        # catalogue read, or a URL-signed one), so repeated reads skip oauthlib's parsing.
+        return _query_params(query)
+    return _collect(query, header, body)
+
+
+@functools.lru_cache(maxsize=1024)
+def _query_params(query: str) -> SignedParams:
+    found = _collect(query, None, "")
+    # Shared between requests: the ``oauth`` mapping must not change (nothing writes to it).
+    return SignedParams(found.params, MappingProxyType(found.oauth), found.malformed)
+
+
+def _collect(query: str, header: str | None, body: str) -> SignedParams:
+    malformed = False
+    sources: list[list[tuple[str, str]]] = []
     for kwargs in (
         {"uri_query": query},
         {"headers": {"Authorization": header}} if header else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import signal
 import socket
 import sys
@@ -88,7 +89,14 @@ def _to_httpx(scope: Scope, body: bytes) -> httpx.Request:
     url = f"{scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
     if query:
         url += "?" + query.decode("latin-1")
-    return httpx.Request(scope["method"], url, headers=headers, content=body)
+    return httpx.Request(scope["method"], _parsed_url(url), headers=headers, content=body)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, remembered: parsing validates every character, and clients repeat
+    their URLs (an ``httpx.URL`` is immutable, so requests can share one)."""
+    return httpx.URL(url)
 
 
 async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
