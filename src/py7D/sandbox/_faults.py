@@ -208,7 +208,8 @@ class FaultInjector:
         with self._lock:
             number = self.requests
             self.requests += 1
-            hit, pick, when, dice = (self._rng.random() for _ in range(4))
+            draw = self._rng.random
+            hit, pick, when, dice = draw(), draw(), draw(), draw()
             if hit >= self.faults.rate or not self.faults.applies_to(path):
                 return None
             kinds = self.faults.kinds

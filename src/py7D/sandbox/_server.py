@@ -79,11 +79,14 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
 
 
 def _to_httpx(scope: Scope, body: bytes) -> httpx.Request:
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-    host = next((v for k, v in headers if k.lower() == "host"), None)
-    if host is None:
+    # httpx takes the raw header pairs as they are (bytes, no decoding per request).
+    headers = scope["headers"]
+    raw_host = next((v for k, v in headers if k.lower() == b"host"), None)
+    if raw_host is None:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
+    else:
+        host = raw_host.decode("latin-1")
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     query = scope.get("query_string", b"")
     url = f"{scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
@@ -101,11 +104,19 @@ def _parsed_url(url: str) -> httpx.URL:
 
 async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
     content = response.content
+    # The raw (already encoded) headers, names lower-cased: no decoding and re-encoding
+    # per reply. A repeated name falls back to ``items()``, which joins the values.
     headers = [
-        (k.encode("latin-1"), v.encode("latin-1"))
-        for k, v in response.headers.items()
-        if k.lower() not in ("content-length", "transfer-encoding")
+        (k.lower(), v)
+        for k, v in response.headers.raw
+        if k.lower() not in (b"content-length", b"transfer-encoding")
     ]
+    if len({k for k, _ in headers}) != len(headers):
+        headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding")
+        ]
     headers.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     # A reply to HEAD announces the length of the body it leaves out.
