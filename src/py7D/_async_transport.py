@@ -57,6 +57,23 @@ async def _within(awaitable: Awaitable[T], seconds: float | None) -> T:
     return await asyncio.wait_for(awaitable, seconds)
 
 
+async def _reply_within(waiter: asyncio.Future[T], seconds: float | None) -> T:
+    """``await waiter``, failing it with ``TimeoutError`` after ``seconds``: one timer on
+    the future itself, no timeout context (or, on 3.10, extra task) per request."""
+    if seconds is None:
+        return await waiter
+    timer = asyncio.get_running_loop().call_later(seconds, _expire, waiter)
+    try:
+        return await waiter
+    finally:
+        timer.cancel()
+
+
+def _expire(waiter: asyncio.Future[T]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
 _Reply = tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, bytes], bool]
 # status, headers, body, extensions, reusable
 
@@ -293,7 +310,7 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
                 waiter = connection.send(
                     request.method.encode("ascii"), request.url.raw_path, headers, body
                 )
-                status, reply_headers, content, extensions, keep = await _within(
+                status, reply_headers, content, extensions, keep = await _reply_within(
                     waiter, timeouts.get("read")
                 )
             except _ClosedUnansweredError:
