@@ -13,6 +13,7 @@ import pytest
 import xmltodict
 
 from py7D._xml import XMLError, normalize, parse
+from test_xml import assert_identical
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RECORDED = SHARED / "api" / "recorded"
@@ -39,21 +40,6 @@ OTHER_FILES = _files(xml=False)
 
 def _rel(path: Path) -> str:
     return path.relative_to(RECORDED).as_posix()
-
-
-def assert_identical(ours: Any, theirs: Any, where: str = "$") -> None:
-    """Equal values, equal types and equal key order, all the way down."""
-    assert type(ours) is type(theirs), f"{where}: {type(ours).__name__} != {type(theirs).__name__}"
-    if isinstance(theirs, dict):
-        assert list(ours) == list(theirs), f"{where}: keys {list(ours)} != {list(theirs)}"
-        for key in theirs:
-            assert_identical(ours[key], theirs[key], f"{where}.{key}")
-    elif isinstance(theirs, list):
-        assert len(ours) == len(theirs), f"{where}: {len(ours)} items != {len(theirs)}"
-        for index, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
-            assert_identical(mine, other, f"{where}[{index}]")
-    else:
-        assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
 
 
 def test_recorded_dir_has_replies() -> None:

@@ -109,6 +109,32 @@ class AsyncClient(BaseClient, AsyncResources):
                     raise
                 await self.retries.async_sleep(wait)
 
+    async def _paged(
+        self,
+        resource: str,
+        action: str | None,
+        limit: int | None,
+        params: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        access_token: TokenLike | None,
+        auth: AuthLevel | str | None,
+        http_method: str | None,
+        normalize: bool | None,
+    ) -> AsyncIterator[tuple[Result, list[Any]]]:
+        """Each page's result with its items, for :meth:`pages` and :meth:`items`."""
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        while (page := walk.next_params()) is not None:
+            result = await self.request(
+                resource,
+                action,
+                params=page,
+                access_token=access_token,
+                auth=auth,
+                http_method=http_method,
+                normalize=normalize,
+            )
+            yield result, walk.feed(result)
+
     async def pages(
         self,
         resource: str,
@@ -124,19 +150,9 @@ class AsyncClient(BaseClient, AsyncResources):
         **kwargs: Any,
     ) -> AsyncIterator[Result]:
         """Every page of a paged endpoint, fetched lazily; see :meth:`py7D.Client.pages`."""
-        walk = self._walk(resource, action, params, kwargs, limit, http_method)
-        send = functools.partial(
-            self.request,
-            resource,
-            action,
-            access_token=access_token,
-            auth=auth,
-            http_method=http_method,
-            normalize=normalize,
-        )
-        while (page := walk.next_params()) is not None:
-            result = await send(params=page)
-            walk.feed(result)
+        async for result, _ in self._paged(
+            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+        ):
             yield result
 
     async def items(
@@ -154,18 +170,10 @@ class AsyncClient(BaseClient, AsyncResources):
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """The items of every page, one by one; see :meth:`py7D.Client.items`."""
-        walk = self._walk(resource, action, params, kwargs, limit, http_method)
-        send = functools.partial(
-            self.request,
-            resource,
-            action,
-            access_token=access_token,
-            auth=auth,
-            http_method=http_method,
-            normalize=normalize,
-        )
-        while (page := walk.next_params()) is not None:
-            for item in walk.feed(await send(params=page)):
+        async for _, items in self._paged(
+            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+        ):
+            for item in items:
                 yield item
 
     async def _send(

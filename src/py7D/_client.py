@@ -563,6 +563,32 @@ class Client(BaseClient, Resources):
                     raise
                 self.retries.sleep(wait)
 
+    def _paged(
+        self,
+        resource: str,
+        action: str | None,
+        limit: int | None,
+        params: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        access_token: TokenLike | None,
+        auth: AuthLevel | str | None,
+        http_method: str | None,
+        normalize: bool | None,
+    ) -> Iterator[tuple[Result, list[Any]]]:
+        """Each page's result with its items, for :meth:`pages` and :meth:`items`."""
+        walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        while (page := walk.next_params()) is not None:
+            result = self.request(
+                resource,
+                action,
+                params=page,
+                access_token=access_token,
+                auth=auth,
+                http_method=http_method,
+                normalize=normalize,
+            )
+            yield result, walk.feed(result)
+
     def pages(
         self,
         resource: str,
@@ -584,19 +610,9 @@ class Client(BaseClient, Resources):
         page, an empty page, or the page that reaches ``limit`` items. Other
         arguments as in :meth:`request`.
         """
-        walk = self._walk(resource, action, params, kwargs, limit, http_method)
-        send = functools.partial(
-            self.request,
-            resource,
-            action,
-            access_token=access_token,
-            auth=auth,
-            http_method=http_method,
-            normalize=normalize,
-        )
-        while (page := walk.next_params()) is not None:
-            result = send(params=page)
-            walk.feed(result)
+        for result, _ in self._paged(
+            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+        ):
             yield result
 
     def items(
@@ -618,18 +634,10 @@ class Client(BaseClient, Resources):
         At most ``limit`` of them; one page is held in memory at a time. See
         :meth:`pages`.
         """
-        walk = self._walk(resource, action, params, kwargs, limit, http_method)
-        send = functools.partial(
-            self.request,
-            resource,
-            action,
-            access_token=access_token,
-            auth=auth,
-            http_method=http_method,
-            normalize=normalize,
-        )
-        while (page := walk.next_params()) is not None:
-            yield from walk.feed(send(params=page))
+        for _, items in self._paged(
+            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+        ):
+            yield from items
 
     def _send(
         self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
