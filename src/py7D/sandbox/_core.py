@@ -544,13 +544,45 @@ class Sandbox:
         return xml_response(429, body, headers={"retry-after": str(reset)})
 
     def _finish(self, response: httpx.Response, consumer: Consumer | None) -> httpx.Response:
+        limit, used, reset = self._rate_values(consumer)
+        response.headers["cache-control"] = "private, max-age=60"
+        response.headers["x-ratelimit-limit"] = limit
+        response.headers["x-ratelimit-current"] = used
+        response.headers["x-ratelimit-reset"] = reset
+        return response
+
+    def _rate_values(self, consumer: Consumer | None) -> tuple[str, str, str]:
+        """The ``x-ratelimit-limit``, ``-current`` and ``-reset`` values of a reply now."""
         window, reset = self._window()
         used = consumer.used if consumer is not None and consumer.window == window else 0
-        response.headers["cache-control"] = "private, max-age=60"
-        response.headers["x-ratelimit-limit"] = str(self.rate_limit)
-        response.headers["x-ratelimit-current"] = str(used)
-        response.headers["x-ratelimit-reset"] = str(reset)
-        return response
+        return str(self.rate_limit), str(used), str(reset)
+
+    def _cached_read(self, request: httpx.Request) -> tuple[str, bytes] | None:
+        """``(consumer key, body)`` when :meth:`handle` answers ``request`` from its render
+        cache: an unsigned GET/HEAD without a body, no ``oauth_*`` parameter but the consumer
+        key (a known one), of a cacheable catalogue read whose body is already rendered.
+        The served app (see ``_server``) then answers the same request from bytes."""
+        if request.method not in ("GET", "HEAD") or request.content:
+            return None
+        signed = collect_signed_params(request)
+        if signed.malformed or set(signed.oauth) - {"oauth_consumer_key"} or signed.conflicting():
+            return None
+        consumer = self._consumer_for(request, signed)
+        segments = [s for s in request.url.path.split("/") if s]
+        if consumer is None or not segments or segments[0] != "1.2":
+            return None
+        endpoint = find_endpoint("/".join(segments[1:]), "GET")
+        if (
+            endpoint is None
+            or (endpoint.key, endpoint.method) not in _CACHEABLE
+            or endpoint.auth is not AuthLevel.NONE
+        ):
+            return None
+        params = request_params(request)
+        cache_key = (endpoint.key, "GET", origin_of(request), tuple(sorted(params.items())))
+        with self._lock:
+            body = self._replies.get(cache_key)
+        return None if body is None else (consumer.key, body)
 
     def _api(
         self,

@@ -34,6 +34,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _INSTALL_HINT = "the sandbox server needs uvicorn: pip install 'py7D[sandbox]'"
 _MAX_BODY = 1 << 20
+_FAST_SIZE = 1024
 
 
 def asgi_app(sandbox: Sandbox) -> ASGIApp:
@@ -44,6 +45,11 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
     The request URL is rebuilt from the ``Host`` header, so the OAuth base
     string uses the host and port the client addressed.
     """
+
+    # Replies to cached catalogue reads (Sandbox._cached_read), by what the reply depends
+    # on: (scheme, method, raw path, query, Host and Authorization header values, server).
+    # Each entry holds the consumer key, the status, the reply's header list and its body.
+    fast: dict[tuple[object, ...], tuple[str, int, list[tuple[bytes, bytes]], bytes]] = {}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -62,6 +68,13 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
                 return
             if not message.get("more_body"):
                 break
+        method = scope["method"]
+        key: tuple[object, ...] | None = None
+        if not body and method in ("GET", "HEAD"):
+            key = _fast_key(scope)
+            entry = fast.get(key)
+            if entry is not None and await _send_cached(sandbox, send, entry, method == "HEAD"):
+                return
         try:
             request = _to_httpx(scope, bytes(body))
         except httpx.InvalidURL:
@@ -73,7 +86,13 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
         # behind one another. Faults that wait (latency, drip) await asyncio.sleep in
         # FaultMiddleware, so they never block the loop.
         response = sandbox.handle(request)
-        await _send(send, response, head=scope["method"] == "HEAD")
+        if key is not None and response.status_code == 200:
+            cached = sandbox._cached_read(request)
+            if cached is not None and cached[1] == response.content:
+                if len(fast) >= _FAST_SIZE:
+                    del fast[next(iter(fast))]
+                fast[key] = (cached[0], 200, _headers(response), cached[1])
+        await _send(send, response, head=method == "HEAD")
 
     return app
 
@@ -102,7 +121,58 @@ def _parsed_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
-async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
+def _fast_key(scope: Scope) -> tuple[object, ...]:
+    """What a cached read's reply depends on, straight from the ASGI scope."""
+    hosts: list[bytes] = []
+    auth: list[bytes] = []
+    for k, v in scope["headers"]:
+        name = k.lower()
+        if name == b"host":
+            hosts.append(v)
+        elif name == b"authorization":
+            auth.append(v)
+    return (
+        scope.get("scheme", "http"),
+        scope["method"],
+        scope.get("raw_path") or scope["path"],
+        scope.get("query_string", b""),
+        tuple(hosts),
+        tuple(auth),
+        None if hosts else tuple(scope.get("server") or ()),
+    )
+
+
+async def _send_cached(
+    sandbox: Sandbox,
+    send: Send,
+    entry: tuple[str, int, list[tuple[bytes, bytes]], bytes],
+    head: bool,
+) -> bool:
+    """Answer a cached read from bytes as ``handle`` would (False: its consumer is gone).
+
+    The request still counts against its consumer's rate limit; a refusal goes out as
+    ``handle`` words it, and the ``x-ratelimit-*`` values are those of this moment."""
+    consumer_key, status, template, content = entry
+    consumer = sandbox._consumers.get(consumer_key)
+    if consumer is None:
+        return False
+    limited = sandbox._count(consumer)
+    if limited is not None:
+        await _send(send, sandbox._finish(limited, consumer), head=head)
+        return True
+    limit, used, reset = sandbox._rate_values(consumer)
+    values = {
+        b"x-ratelimit-limit": limit.encode(),
+        b"x-ratelimit-current": used.encode(),
+        b"x-ratelimit-reset": reset.encode(),
+    }
+    headers = [(k, values.get(k, v)) for k, v in template]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else content})
+    return True
+
+
+def _headers(response: httpx.Response) -> list[tuple[bytes, bytes]]:
     content = response.content
     # The raw (already encoded) headers, names lower-cased: no decoding and re-encoding
     # per reply. A repeated name falls back to ``items()``, which joins the values.
@@ -118,9 +188,14 @@ async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> 
             if k.lower() not in ("content-length", "transfer-encoding")
         ]
     headers.append((b"content-length", str(len(content)).encode()))
+    return headers
+
+
+async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
+    headers = _headers(response)
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     # A reply to HEAD announces the length of the body it leaves out.
-    await send({"type": "http.response.body", "body": b"" if head else content})
+    await send({"type": "http.response.body", "body": b"" if head else response.content})
 
 
 def _own_faults(sandbox: object) -> FaultInjector | None:
