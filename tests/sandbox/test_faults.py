@@ -389,3 +389,50 @@ def test_py7d_sandbox_serves_faults_from_its_flags() -> None:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_in_process_latency_does_not_block_an_async_client() -> None:
+    """Faults on ``Sandbox.transport()``: an AsyncClient's loop runs on during latency."""
+    sandbox = Sandbox(faults=Faults(rate=1.0, kinds=("latency",), latency=0.2, seed=3))
+    ticks = 0
+
+    async def ticker(stop: asyncio.Event) -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def go() -> list[str]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(ticker(stop))
+        async with py7D.AsyncClient(
+            sandbox.consumer_key,
+            sandbox.consumer_secret,
+            base_url=sandbox.base_url,
+            transport=sandbox.transport(),
+        ) as client:
+            replies = await asyncio.gather(
+                *(client.request("artist", "details", artistId=2) for _ in range(2))
+            )
+        stop.set()
+        await task
+        return [r.data["name"] for r in replies]
+
+    assert asyncio.run(go()) == ["Pink Floyd", "Pink Floyd"]
+    # Both 0.2 s waits overlapped the ticker: a blocking sleep would starve it.
+    assert ticks >= 10
+    assert sandbox.faults is not None
+    assert sandbox.faults.injected["latency"] == 2
+
+
+def test_in_process_latency_still_delays_a_sync_client() -> None:
+    sandbox = Sandbox(faults=Faults(rate=1.0, kinds=("latency",), latency=0.05, seed=3))
+    with py7D.Client(
+        sandbox.consumer_key,
+        sandbox.consumer_secret,
+        base_url=sandbox.base_url,
+        transport=sandbox.transport(),
+    ) as client:
+        assert client.request("artist", "details", artistId=2).data["name"] == "Pink Floyd"
+    assert sandbox.faults is not None
+    assert sandbox.faults.injected["latency"] == 1

@@ -414,7 +414,9 @@ class Sandbox:
     def transport(self) -> httpx.MockTransport:
         """An ``httpx.MockTransport`` serving this sandbox (sync and async clients)."""
         if self.faults is not None:
-            return httpx.MockTransport(self.faults.wrap(self.handle))
+            from ._faults import FaultTransport
+
+            return FaultTransport(self.faults, self.handle)
         return httpx.MockTransport(self.handle)
 
     def add_consumer(self, key: str, secret: str, *, user_management: bool = False) -> None:

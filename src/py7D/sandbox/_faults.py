@@ -236,13 +236,27 @@ class FaultInjector:
     def handle(self, request: httpx.Request, handler: Handler) -> httpx.Response:
         """Serve ``request`` through ``handler``, spoiled by this request's fault (if any)."""
         fault = self.decide(request.method, request.url.path)
+        if fault is not None and fault.kind == "latency":
+            time.sleep(self.faults.latency)
+            return handler(request)
+        return self._spoil(request, handler, fault)
+
+    async def handle_async(self, request: httpx.Request, handler: Handler) -> httpx.Response:
+        """As :meth:`handle`, but a ``latency`` fault awaits instead of blocking the loop."""
+        fault = self.decide(request.method, request.url.path)
+        if fault is not None and fault.kind == "latency":
+            await asyncio.sleep(self.faults.latency)
+            return handler(request)
+        return self._spoil(request, handler, fault)
+
+    def _spoil(
+        self, request: httpx.Request, handler: Handler, fault: Fault | None
+    ) -> httpx.Response:
+        """Every fault but latency (the one that waits); ``None`` serves the reply as is."""
         if fault is None:
             return handler(request)
         plan = self.faults
         kind = fault.kind
-        if kind == "latency":
-            time.sleep(plan.latency)
-            return handler(request)
         reply = handler(request) if fault.runs_action else None
         if kind in ("500", "502", "503", "429"):
             return _status_reply(kind, plan, request)
@@ -274,6 +288,24 @@ class FaultInjector:
             return self.handle(request, handler)
 
         return faulty
+
+
+class FaultTransport(httpx.MockTransport):
+    """``httpx.MockTransport`` serving ``handler`` with faults, for sync and async clients.
+
+    Sync clients get :meth:`FaultInjector.handle`; async clients get
+    :meth:`FaultInjector.handle_async`, so a ``latency`` fault never blocks the
+    event loop (drip bodies already pause with ``asyncio.sleep`` there).
+    """
+
+    def __init__(self, injector: FaultInjector, handler: Handler) -> None:
+        super().__init__(injector.wrap(handler))
+        self._injector = injector
+        self._target = handler
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return await self._injector.handle_async(request, self._target)
 
 
 FaultsLike = Faults | FaultInjector | None
