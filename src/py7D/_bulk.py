@@ -11,9 +11,10 @@ error raised by the iterable itself always stops the run and is raised.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar, cast
 
 __all__ = ["check_concurrency", "gather_async", "gather_threads"]
 
@@ -72,39 +73,44 @@ async def gather_async(
 ) -> list[Any]:
     """Await ``calls`` with at most ``concurrency`` in flight; results in input order.
 
-    Uses anyio (httpx's own async layer), so it runs under asyncio and trio.
-    Awaitables that were never started because of an error are closed, so no
-    "coroutine was never awaited" warnings follow a failure.
+    Under asyncio the workers are plain asyncio tasks; under any other event loop
+    (trio) they run in an anyio task group (httpx's own async layer). Either way the
+    first failure cancels the calls in flight, and cancelling the caller cancels
+    them all. Awaitables that were never started because of an error are closed, so
+    no "coroutine was never awaited" warnings follow a failure.
     """
-    import anyio
-
     check_concurrency(concurrency)
     source = enumerate(calls)
     results: dict[int, Any] = {}
     failure: list[BaseException] = []
 
-    async def worker(cancel: anyio.CancelScope) -> None:
-        while True:
+    async def worker(stop: Callable[[], object]) -> None:
+        while not failure:
             try:
                 index, awaitable = next(source)
             except StopIteration:
                 return
             except Exception as exc:  # the caller's iterable failed: nothing to place it in
                 failure.append(exc)
-                cancel.cancel()
+                stop()
                 return
             try:
                 results[index] = await awaitable
             except Exception as exc:
                 if not return_exceptions:
                     failure.append(exc)
-                    cancel.cancel()
+                    stop()
                     return
                 results[index] = exc
 
-    async with anyio.create_task_group() as group:
-        for _ in range(concurrency):
-            group.start_soon(worker, group.cancel_scope)
+    if _on_asyncio():
+        await _run_asyncio(worker, concurrency)
+    else:
+        import anyio
+
+        async with anyio.create_task_group() as group:
+            for _ in range(concurrency):
+                group.start_soon(worker, group.cancel_scope.cancel)
     if failure:
         for _, leftover in source:
             close = getattr(leftover, "close", None)
@@ -112,3 +118,42 @@ async def gather_async(
                 close()
         raise failure[0]
     return [results[i] for i in range(len(results))]
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # trio (or another loop asyncio does not know)
+        return False
+    return True
+
+
+async def _run_asyncio(
+    worker: Callable[[Callable[[], object]], Coroutine[Any, Any, None]], concurrency: int
+) -> None:
+    """Run ``concurrency`` workers as asyncio tasks until all end.
+
+    A worker's ``stop()`` cancels the others; cancelling the caller cancels every
+    worker and waits for them before the cancellation goes on. Plain tasks cost
+    less per step than an anyio task group, which shows at 50 calls in flight.
+    """
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        me = asyncio.current_task()
+        for task in tasks:
+            if task is not me:
+                task.cancel()
+
+    tasks.extend(loop.create_task(worker(stop)) for _ in range(concurrency))
+    try:
+        await asyncio.wait(tasks)
+    except BaseException:  # the caller was cancelled: take the workers down with it
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    for task in tasks:  # a worker's own error (not a call's) would be a bug: surface it
+        if not task.cancelled() and task.exception() is not None:
+            raise cast(BaseException, task.exception())

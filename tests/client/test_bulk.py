@@ -184,3 +184,74 @@ async def test_async_an_iterable_that_fails_is_raised_even_with_return_exception
     async with async_client(InFlight()) as client:
         with pytest.raises(RuntimeError, match="id source"):
             await client.map("artist", "details", "artistId", broken_ids(), return_exceptions=True)
+
+
+async def test_cancelling_the_caller_cancels_every_call_in_flight() -> None:
+    counter = InFlight()
+    started = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        counter.enter()
+        started.set()
+        try:
+            await asyncio.sleep(30)
+            return artist_reply(request)
+        finally:
+            counter.leave()
+
+    async with py7D.AsyncClient(
+        KEY, SECRET, base_url=API, environ={}, transport=httpx.MockTransport(handler)
+    ) as client:
+        run = asyncio.ensure_future(
+            client.map("artist", "details", "artistId", range(1, 100), concurrency=8)
+        )
+        await started.wait()
+        await asyncio.sleep(0.01)
+        assert counter.current == 8
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+
+    assert counter.current == 0  # no call left running behind the caller's back
+    assert counter.total == 8
+
+
+def trio_client(counter: InFlight) -> py7D.AsyncClient:
+    import anyio
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        counter.enter()
+        try:
+            slow = request.url.params.get("artistId", "").endswith("7")
+            await anyio.sleep(0.005 * (3 if slow else 1))
+            return artist_reply(request)
+        finally:
+            counter.leave()
+
+    return py7D.AsyncClient(
+        KEY, SECRET, base_url=API, environ={}, transport=httpx.MockTransport(handler)
+    )
+
+
+def test_under_trio_map_keeps_order_the_bound_and_stops_at_the_first_error() -> None:
+    trio = pytest.importorskip("trio")
+    counter = InFlight()
+
+    async def main() -> tuple[list[object], list[object]]:
+        async with trio_client(counter) as client:
+            ok = await client.map("artist", "details", "artistId", range(1, 41), concurrency=4)
+            mixed = await client.map(
+                "artist", "details", "artistId", [1, 0, 2], concurrency=2, return_exceptions=True
+            )
+            with pytest.raises(py7D.ResourceNotFoundError):
+                await client.map("artist", "details", "artistId", [1, 0, *range(2, 200)])
+            with pytest.raises(RuntimeError, match="id source"):
+                await client.map("artist", "details", "artistId", broken_ids())
+        return ok, mixed
+
+    ok, mixed = trio.run(main)
+    assert [r.data["@id"] for r in ok] == [str(i) for i in range(1, 41)]  # type: ignore[attr-defined]
+    assert isinstance(mixed[1], py7D.ResourceNotFoundError)
+    assert counter.peak == 10  # the default concurrency, reached by the third run
+    assert counter.total < 40 + 3 + 201 + 2
+    assert counter.current == 0
