@@ -7,11 +7,21 @@ a script. A row compares our value with a baseline's and records whether the goa
 from __future__ import annotations
 
 import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["Row", "best_of", "print_table", "ratio"]
+__all__ = ["PROCESSES", "Row", "best_of", "in_fresh_processes", "print_table", "ratio"]
+
+#: CPU rows are measured in this many fresh interpreters, one after another, and each figure is
+#: the median over them. On a shared VM a whole process can run 10-20 % slow (where its memory
+#: and its server landed); the median keeps one such process from deciding a row.
+PROCESSES = 3
 
 
 def ratio(baseline: float, value: float) -> float:
@@ -90,3 +100,19 @@ def print_table(rows: Iterable[Row]) -> None:
     widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
     for cells in [header, tuple("-" * width for width in widths), *lines]:
         print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)))
+
+
+def in_fresh_processes(script: str, argument: str, count: int = PROCESSES) -> dict[str, float]:
+    """Run ``python script argument`` ``count`` times; the median of each figure it reports.
+
+    The script prints one JSON object of named figures as its last line of output.
+    """
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    runs: list[dict[str, float]] = []
+    for _ in range(count):
+        out = subprocess.run(
+            [sys.executable, script, argument], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
