@@ -159,11 +159,21 @@ def alias_of(param: Param) -> str:
     return (base[:-1] if param.many and base.endswith("s") else base) + "Value"
 
 
+def literal_values(param: Param) -> list[str]:
+    """The values a type checker accepts: the choices, then the table's other spellings.
+
+    The API (and validation) take enumerated values in any case; the hints also take
+    the casings 7digital's replies use, so ``type="Album"`` type-checks like ``"album"``.
+    """
+    return [*param.choices, *(s for s in param.spellings if s not in param.choices)]
+
+
 def alias_lines(param: Param) -> list[str]:
-    one = f"{alias_of(param)} = Literal[" + ", ".join(f'"{c}"' for c in param.choices) + "]"
+    values = literal_values(param)
+    one = f"{alias_of(param)} = Literal[" + ", ".join(f'"{c}"' for c in values) + "]"
     if len(one) <= WIDTH:
         return [one]
-    return [f"{alias_of(param)} = Literal[", *(f'    "{c}",' for c in param.choices), "]"]
+    return [f"{alias_of(param)} = Literal[", *(f'    "{c}",' for c in values), "]"]
 
 
 def type_of(param: Param) -> str:
@@ -414,7 +424,7 @@ def render() -> str:
     aliases: list[str] = []
     for alias in sorted(enums):
         aliases += alias_lines(enums[alias])
-        aliases.append(f'"""Allowed values of ``{enums[alias].name}``."""')
+        aliases.append(f'"""Allowed values of ``{enums[alias].name}`` (in any case when sent)."""')
         aliases.append("")
     classes = [class_name(r, a) for a in (False, True) for r in resources]
     names = sorted([*classes, *enums, "AsyncResources", "Resources"])

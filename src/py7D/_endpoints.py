@@ -75,7 +75,9 @@ class Param:
 
     ``many`` marks comma-separated lists (``tags=rock,pop``; a Python list is
     joined for you). ``minimum``/``maximum`` bound an ``INT``; ``choices`` are the
-    allowed values of an ``ENUM`` (each element's, when ``many``).
+    allowed values of an ``ENUM`` (each element's, when ``many``), compared
+    case-insensitively; ``spellings`` are the other casings the generated type
+    hints accept too: the ones 7digital's replies use (``<type>Album</type>``).
     """
 
     name: str
@@ -85,6 +87,7 @@ class Param:
     many: bool = False
     minimum: int | None = None
     maximum: int | None = None
+    spellings: tuple[str, ...] = ()
 
     @property
     def python_name(self) -> str:
@@ -137,11 +140,18 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
                 "licence blocks to include",
                 choices=("download", "subscriptionstreaming", "adsupportedstreaming"),
                 many=True,
+                spellings=("subscriptionStreaming", "adSupportedStreaming"),
             ),
             Param("period", ParamKind.ENUM, "chart period", choices=("day", "week", "month")),
             Param("fromDate", ParamKind.DATE, "first day included"),
             Param("toDate", ParamKind.DATE, "last day included (omit for the latest chart)"),
-            Param("type", ParamKind.ENUM, "release type", choices=("album", "single", "video")),
+            Param(
+                "type",
+                ParamKind.ENUM,
+                "release type",
+                choices=("album", "single", "video"),
+                spellings=("Album", "Single", "Video"),
+            ),
             Param(
                 "sort",
                 ParamKind.ENUM,

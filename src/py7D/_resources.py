@@ -91,7 +91,7 @@ __all__ = [
 ]
 
 PeriodValue = Literal["day", "week", "month"]
-"""Allowed values of ``period``."""
+"""Allowed values of ``period`` (in any case when sent)."""
 
 SortValue = Literal[
     "purchaseDate asc",
@@ -101,13 +101,19 @@ SortValue = Literal[
     "releaseTitle asc",
     "releaseTitle desc",
 ]
-"""Allowed values of ``sort``."""
+"""Allowed values of ``sort`` (in any case when sent)."""
 
-TypeValue = Literal["album", "single", "video"]
-"""Allowed values of ``type``."""
+TypeValue = Literal["album", "single", "video", "Album", "Single", "Video"]
+"""Allowed values of ``type`` (in any case when sent)."""
 
-UsageTypeValue = Literal["download", "subscriptionstreaming", "adsupportedstreaming"]
-"""Allowed values of ``usageTypes``."""
+UsageTypeValue = Literal[
+    "download",
+    "subscriptionstreaming",
+    "adsupportedstreaming",
+    "subscriptionStreaming",
+    "adSupportedStreaming",
+]
+"""Allowed values of ``usageTypes`` (in any case when sent)."""
 
 
 def _params(extra: Mapping[str, Any] | None, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -264,3 +264,32 @@ def test_endpoints_listing_for_people_and_tools() -> None:
     assert search["paged"] is True
     assert search["description"]
     assert py7D.endpoints("nothing") == ()
+
+
+def test_type_hints_take_the_reply_spellings_and_refuse_other_values(tmp_path: Path) -> None:
+    """mypy --strict accepts ``type_="Album"`` (how replies spell it) and refuses a typo."""
+    mypy_api = pytest.importorskip("mypy.api")
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import py7D\n"
+        "def ok(client: py7D.Client) -> None:\n"
+        '    client.release.search(q="x", type_="Album")\n'
+        '    client.release.search(q="x", type_="album")\n'
+        '    client.release.details(release_id=1, usage_types=["subscriptionStreaming"])\n'
+        "def typo(client: py7D.Client) -> None:\n"
+        '    client.release.search(q="x", type_="Albm")\n'
+    )
+    stdout, _, status = mypy_api.run(
+        [
+            "--strict",
+            "--no-error-summary",
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(sample),
+        ]
+    )
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert status == 1
+    assert len(errors) == 1, stdout
+    assert "sample.py:7:" in errors[0]
+    assert "Albm" in errors[0]
