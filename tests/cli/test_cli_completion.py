@@ -39,6 +39,21 @@ def test_commands_do_not_collide_with_api_resources() -> None:
         (["endpoints", "us"], {"user", "users"}, set()),
         (["login", "--"], {"--username", "--password-stdin", "--profile"}, {"--all"}),
         (["artist", "search", "q=pi"], set(), {"q="}),
+        # values of enumerated and true/false parameters
+        (["release", "search", "type="], {"type=album", "type=single", "type=video"}, set()),
+        (["release", "search", "type=Al"], {"type=Album"}, {"type=album"}),
+        (["release", "search", "--type", "s"], {"single"}, {"album", "q="}),
+        (["release", "search", "--type=v"], {"--type=video"}, set()),
+        (
+            ["release", "details", "usageTypes=download,s"],
+            {"usageTypes=download,subscriptionstreaming"},
+            {"usageTypes=download,download"},
+        ),
+        (["track", "chart", "period=w"], {"period=week"}, {"period=day"}),
+        (["user", "locker", "sort=artist"], {"sort=artistName asc", "sort=artistName desc"}, set()),
+        (["artist", "details", "artistId="], set(), {"artistId="}),
+        # a parameter given as an option is not offered again, and its value is no word
+        (["release", "search", "--type", "album", ""], {"q=", "pageSize="}, {"type=", "album"}),
     ],
 )
 def test_candidates_come_from_the_table(
@@ -108,6 +123,18 @@ def test_bash_completes_resources_actions_and_parameters(py7d_on_path: dict[str,
     assert set(_bash_complete(py7d_on_path, "py7d artist search page")) == {"page=", "pageSize="}
 
 
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_completes_values_after_the_equals_sign(py7d_on_path: dict[str, str]) -> None:
+    # bash ends the word at '=', so the candidates are what follows it
+    assert _bash_complete(py7d_on_path, "py7d release search type=Al") == ["Album"]
+    assert _bash_complete(py7d_on_path, "py7d release search --type si") == ["single"]
+    # a value with a space comes back escaped, so the shell keeps it one word
+    assert set(_bash_complete(py7d_on_path, "py7d user locker sort=artist")) == {
+        "artistName\\ asc",
+        "artistName\\ desc",
+    }
+
+
 ZSH_DRIVER = """
 compadd() { local -a a; a=("$@"); local i=${a[(i)--]}; print -l -- "${(@)a[i+1,-1]}"; }
 source <(py7d completion zsh)
@@ -142,6 +169,7 @@ def test_zsh_and_fish_complete_too(shell: str, py7d_on_path: dict[str, str]) -> 
     complete = _zsh_complete if shell == "zsh" else _fish_complete
     assert set(complete(py7d_on_path, "py7d artist se")) == {"search"}
     assert set(complete(py7d_on_path, "py7d artist search page")) == {"page=", "pageSize="}
+    assert complete(py7d_on_path, "py7d release search type=Al") == ["type=Album"]
 
 
 def test_endpoints_lists_the_whole_table(module_cli) -> None:
