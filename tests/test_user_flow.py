@@ -219,6 +219,33 @@ def test_revoked_access_token_is_refused(client: py7D.Client, sandbox: Sandbox) 
     assert access.secret not in repr(info.value) + str(info.value)
 
 
+def test_access_token_past_its_lifetime_is_refused(clock: Clock) -> None:
+    sandbox = Sandbox(clock=clock, access_token_ttl=3600)
+    with py7D.Client(
+        DEFAULT_CONSUMER_KEY,
+        DEFAULT_CONSUMER_SECRET,
+        base_url=sandbox.base_url,
+        transport=sandbox.transport(),
+        clock=clock,
+        environ={},
+    ) as client:
+        access = login(client, *ALICE)
+        clock.offset += 3500
+        assert client.request("user", "locker", access_token=access).status_code == 200
+        clock.offset += 200  # past the hour; both sides move together
+        with pytest.raises(OAuthError, match="Token expired") as info:
+            client.request("user", "locker", access_token=access)
+        assert info.value.status_code == 401
+        assert access.secret not in repr(info.value) + str(info.value)
+        fresh = login(client, *ALICE)  # logging in again gives a new hour
+        assert client.request("user", "locker", access_token=fresh).status_code == 200
+
+
+def test_access_token_lifetime_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="access_token_ttl"):
+        Sandbox(access_token_ttl=0)
+
+
 def test_bad_signature_is_refused(client: py7D.Client, sandbox: Sandbox) -> None:
     access = login(client, *ALICE)
     forged = Token(access.key, "not-the-secret")

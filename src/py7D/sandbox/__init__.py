@@ -76,7 +76,9 @@ Deliberate deviations from the live API
   endpoints answer only the verb in the endpoint table (HEAD counts as GET).
 * ``oauth/requestToken/authorise`` is open to every key (live: partners only).
   Request tokens live 15 minutes and are single use; access tokens live until
-  :meth:`Sandbox.revoke_token`.
+  :meth:`Sandbox.revoke_token`, or for ``Sandbox(access_token_ttl=...)`` seconds
+  (``py7d sandbox --access-token-ttl S``) to test expiry (7digital documents no
+  lifetime).
 * Form bodies count as parameters (and are signed) only with
   ``Content-Type: application/x-www-form-urlencoded``.
 * Media, card-form, PayPal and login pages are served by the sandbox itself

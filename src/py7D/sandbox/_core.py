@@ -317,6 +317,10 @@ class Sandbox:
         Whether the default key may manage users (``user/create``, ``userId=`` calls).
     request_token_ttl:
         Seconds a request token stays valid.
+    access_token_ttl:
+        Seconds an access token stays valid; ``None`` (the default) keeps it until
+        revoked. 7digital does not document a lifetime; set one to test how your
+        code handles ``Token expired`` (an :class:`py7D.OAuthError`, HTTP 401).
     artists:
         Number of artists in the generated catalogue.
     faults:
@@ -336,6 +340,7 @@ class Sandbox:
         rate_limit: int = 4000,
         user_management: bool = False,
         request_token_ttl: float = 900.0,
+        access_token_ttl: float | None = None,
         artists: int = 3000,
         base_url: str = DEFAULT_BASE_URL,
         faults: FaultsLike = None,
@@ -345,6 +350,9 @@ class Sandbox:
         self.clock = clock
         self.rate_limit = rate_limit
         self.request_token_ttl = request_token_ttl
+        if access_token_ttl is not None and access_token_ttl <= 0:
+            raise ValueError("access_token_ttl must be positive seconds, or None (no expiry)")
+        self.access_token_ttl = access_token_ttl
         self._base_url = base_url
         self._artists = artists
         self._lock = threading.Lock()
@@ -459,7 +467,9 @@ class Sandbox:
             if token is None:
                 issued = self._new_access_token(key, user_id)
                 return issued.key, issued.secret
-            self._access_tokens[token[0]] = AccessToken(token[0], token[1], key, user_id)
+            self._access_tokens[token[0]] = AccessToken(
+                token[0], token[1], key, user_id, self._access_expiry()
+            )
             return token
 
     def complete_card_registration(
@@ -731,6 +741,8 @@ class Sandbox:
         access = self._access_tokens.get(key)
         if access is None or access.consumer_key != consumer.key:
             raise OAuthRefusedError("Invalid token")
+        if access.expires is not None and self.clock() > access.expires:
+            raise OAuthRefusedError("Token expired")
         return access
 
     # -- state helpers (call with the lock held) ---------------------------------
@@ -779,9 +791,19 @@ class Sandbox:
         return user
 
     def _new_access_token(self, consumer_key: str, user_id: int) -> AccessToken:
-        token = AccessToken(secrets.token_hex(16), secrets.token_hex(16), consumer_key, user_id)
+        token = AccessToken(
+            secrets.token_hex(16),
+            secrets.token_hex(16),
+            consumer_key,
+            user_id,
+            self._access_expiry(),
+        )
         self._access_tokens[token.key] = token
         return token
+
+    def _access_expiry(self) -> float | None:
+        ttl = self.access_token_ttl
+        return None if ttl is None else self.clock() + ttl
 
     def _check_credentials(self, email: str, password: str) -> User | None:
         """The user with that e-mail address and password, or None."""

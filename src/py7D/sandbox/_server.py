@@ -301,8 +301,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="EMAIL:PASSWORD",
         help="add an account (repeatable)",
     )
+    parser.add_argument(
+        "--access-token-ttl",
+        type=float,
+        default=None,
+        metavar="S",
+        help="access tokens expire after S seconds (default: only when revoked)",
+    )
     add_fault_arguments(parser)
     args = parser.parse_args(argv)
+    if args.access_token_ttl is not None and args.access_token_ttl <= 0:
+        parser.error("--access-token-ttl wants a positive number of seconds")
     users: list[tuple[str, str]] = []
     for spec in args.user:
         email, sep, password = spec.partition(":")
@@ -314,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         consumer_secret=args.consumer_secret,
         seed=args.seed,
         users=users,
+        access_token_ttl=args.access_token_ttl,
         faults=faults_from_args(args),
     )
     stop = threading.Event()

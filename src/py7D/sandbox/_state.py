@@ -93,12 +93,13 @@ class RequestToken:
 
 @dataclass
 class AccessToken:
-    """A user's access token for one consumer (valid until revoked)."""
+    """A user's access token for one consumer (valid until revoked, or ``expires``)."""
 
     key: str
     secret: str
     consumer_key: str
     user_id: int
+    expires: float | None = None
 
 
 @dataclass
