@@ -448,6 +448,26 @@ def test_result_http_headers_are_lower_case_with_status_as_text() -> None:
     assert all(name == name.lower() for name in http_headers)
 
 
+@pytest.mark.parametrize(
+    "raw_value",
+    [b"plain", "caf\u00e9 \u2713".encode(), "caf\u00e9".encode("latin-1")],
+    ids=["ascii", "utf-8", "latin-1"],
+)
+def test_http_headers_decode_as_httpx_does(raw_value: bytes) -> None:
+    response = httpx.Response(
+        200,
+        headers=[(b"X-Note", raw_value), (b"x-note", b"again"), (b"Content-Type", b"text/xml")],
+        content=OK_BODY,
+        request=httpx.Request("GET", "https://api.7digital.com/1.2/x"),
+    )
+
+    http_headers = parse_response(response)["http_headers"]
+
+    expected = ", ".join(v for k, v in response.headers.multi_items() if k == "x-note")
+    assert http_headers["x-note"] == expected
+    assert http_headers["content-type"] == "text/xml"
+
+
 def test_result_attributes() -> None:
     result = parse_response(reply(200, OK_BODY, {"x-ratelimit-limit": "10"}))
 

@@ -201,10 +201,14 @@ class AsyncClient(BaseClient, AsyncResources):
                 if self._http is None:
                     for hook in self._response_hooks:
                         await hook(response)
-                reader = self._reader(response, state)
-                async for chunk in response.aiter_bytes():
-                    reader.feed(chunk)
-                return reader.finish()
+                try:  # see Client._send
+                    body = response.content
+                except httpx.ResponseNotRead:
+                    reader = self._reader(response, state)
+                    async for chunk in response.aiter_bytes():
+                        reader.feed(chunk)
+                    return reader.finish()
+                return self._read_whole(response, body, state)
             finally:
                 await response.aclose()
 

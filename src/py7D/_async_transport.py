@@ -255,7 +255,10 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
         key = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
         timeouts = request.extensions.get("timeout") or {}
-        body = await request.aread()
+        stream = request.stream
+        # A body given whole (every py7D request) is taken as it is; only a streamed
+        # body is read here.
+        body = b"".join(stream) if isinstance(stream, httpx.ByteStream) else await request.aread()
         headers = wire_headers(request, body)
         # Never sent again here, even when a kept connection turns out dead: on
         # 7digital a GET can be a purchase. The client's RetryPolicy, which knows

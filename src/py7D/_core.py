@@ -565,13 +565,21 @@ def _has(params: Mapping[str, Any], name: str) -> bool:
 def http_headers_of(response: httpx.Response) -> dict[str, str]:
     """The seed's ``http_headers``: lower-case names (repeats joined by ``, ``) plus ``status``."""
     headers = response.headers
-    encoding = headers.encoding  # what multi_items() decodes with, found once
+    raw = headers.raw
+    try:  # httpx's own choice when every header is ASCII (the usual case), without its pass
+        out = _decoded_headers(raw, "ascii")
+    except UnicodeDecodeError:
+        out = _decoded_headers(raw, headers.encoding)  # what multi_items() decodes with
+    out["status"] = str(response.status_code)
+    return out
+
+
+def _decoded_headers(raw: list[tuple[bytes, bytes]], encoding: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for raw_name, raw_value in headers.raw:
-        name = raw_name.lower().decode(encoding).lower()
+    for raw_name, raw_value in raw:
+        name = raw_name.decode(encoding).lower()
         value = raw_value.decode(encoding)
         out[name] = f"{out[name]}, {value}" if name in out else value
-    out["status"] = str(response.status_code)
     return out
 
 

@@ -26,10 +26,8 @@ Errors carry the HTTP status and a *redacted* description of the request
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
@@ -348,40 +346,50 @@ def error_class_for_code(code: int) -> type[APIServiceException]:
     return APIServiceException
 
 
-@contextlib.contextmanager
-def map_transport_errors(request: httpx.Request | None = None) -> Iterator[None]:
-    """Translate ``httpx`` transport errors into py7D's, in one place."""
-    import httpx
+class map_transport_errors:  # noqa: N801 - used like a function (a class costs less per call)
+    """Translate ``httpx`` transport errors into py7D's, in one place (a context manager)."""
 
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        acted = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
-        raise RequestTimeoutError(
-            f"timed out: {type(exc).__name__}; raise the timeout or retry later",
-            request=request or _request_of(exc),
-            may_have_acted=acted,
-        ) from exc
-    except httpx.TransportError as exc:
-        acted = not isinstance(exc, httpx.ConnectError)
-        raise TransportError(
-            f"network error: {type(exc).__name__}: {_safe_text(exc)}",
-            request=request or _request_of(exc),
-            may_have_acted=acted,
-        ) from exc
-    except httpx.DecodingError as exc:
-        # The server answered, but its body could not be decoded (bad gzip, charset).
-        raise ResponseParseError(
-            f"the reply body could not be decoded: {_safe_text(exc)}",
-            request=request or _request_of(exc),
-        ) from exc
-    except httpx.RequestError as exc:
-        # TooManyRedirects and any other httpx request error: no bare httpx error escapes.
-        raise TransportError(
-            f"request failed: {type(exc).__name__}: {_safe_text(exc)}",
-            request=request or _request_of(exc),
-            may_have_acted=True,
-        ) from exc
+    __slots__ = ("_request",)
+
+    def __init__(self, request: httpx.Request | None = None) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            return
+        import httpx
+
+        request = self._request
+        if isinstance(exc, httpx.TimeoutException):
+            acted = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            raise RequestTimeoutError(
+                f"timed out: {type(exc).__name__}; raise the timeout or retry later",
+                request=request or _request_of(exc),
+                may_have_acted=acted,
+            ) from exc
+        if isinstance(exc, httpx.TransportError):
+            acted = not isinstance(exc, httpx.ConnectError)
+            raise TransportError(
+                f"network error: {type(exc).__name__}: {_safe_text(exc)}",
+                request=request or _request_of(exc),
+                may_have_acted=acted,
+            ) from exc
+        if isinstance(exc, httpx.DecodingError):
+            # The server answered, but its body could not be decoded (bad gzip, charset).
+            raise ResponseParseError(
+                f"the reply body could not be decoded: {_safe_text(exc)}",
+                request=request or _request_of(exc),
+            ) from exc
+        if isinstance(exc, httpx.RequestError):
+            # TooManyRedirects and any other httpx request error: no bare httpx error escapes.
+            raise TransportError(
+                f"request failed: {type(exc).__name__}: {_safe_text(exc)}",
+                request=request or _request_of(exc),
+                may_have_acted=True,
+            ) from exc
 
 
 def _request_of(exc: httpx.RequestError) -> httpx.Request | None:

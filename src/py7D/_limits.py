@@ -117,13 +117,38 @@ class BodyReader:
     def feed(self, chunk: bytes) -> None:
         """Add a chunk; raise once the body is too big or the deadline has passed."""
         self._size += len(chunk)
-        if self._max is not None and self._size > self._max:
-            self._too_large(self._size)
         self._chunks.append(chunk)
-        if self._deadline is not None and self._clock() > self._deadline:
+        self._check(self._response, self._size, self._max, self._deadline, self._clock)
+
+    @classmethod
+    def whole(
+        cls,
+        response: httpx.Response,
+        body: bytes,
+        *,
+        max_bytes: int | None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> httpx.Response:
+        """``response``, whose transport already read its ``body`` whole, held to the same
+        size cap and deadline as a streamed body (as one chunk)."""
+        cls._check(response, len(body), max_bytes, deadline, clock)
+        return response
+
+    @staticmethod
+    def _check(
+        response: httpx.Response,
+        size: int,
+        max_bytes: int | None,
+        deadline: float | None,
+        clock: Callable[[], float],
+    ) -> None:
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(response, size, max_bytes)
+        if deadline is not None and clock() > deadline:
             raise RequestTimeoutError(
                 "timed out: the reply body was still arriving at the call's deadline",
-                request=self._response.request,
+                request=response.request,
             )
 
     def finish(self) -> httpx.Response:
@@ -135,10 +160,14 @@ class BodyReader:
         return self._response
 
     def _too_large(self, size: int) -> None:
-        raise ResponseParseError(
-            f"the reply is larger than max_response_bytes={self._max} "
-            f"({size} bytes or more); it was not read",
-            request=self._response.request,
-            status_code=self._response.status_code,
-            reason="too-large",
-        )
+        raise _too_large(self._response, size, self._max)
+
+
+def _too_large(response: httpx.Response, size: int, max_bytes: int | None) -> ResponseParseError:
+    return ResponseParseError(
+        f"the reply is larger than max_response_bytes={max_bytes} "
+        f"({size} bytes or more); it was not read",
+        request=response.request,
+        status_code=response.status_code,
+        reason="too-large",
+    )
