@@ -22,7 +22,10 @@ Kinds:
 ``truncate`` the reply body stops part-way (connection dropped, or a
            consistent but cut body)
 ``garbage``  HTTP 200 with a body that is not a 7digital envelope
-``latency``  the reply comes ``latency`` seconds late (not an error)
+``latency``  the reply comes ``latency`` seconds late (not an error): the
+           sandbox answers on arrival and holds the reply back, as a slow
+           network would (so a call that changes state has acted even if the
+           client gives up waiting)
 ``drip``     the reply body arrives in small chunks with pauses (not an error)
 =========  ==================================================================
 
@@ -237,16 +240,18 @@ class FaultInjector:
         """Serve ``request`` through ``handler``, spoiled by this request's fault (if any)."""
         fault = self.decide(request.method, request.url.path)
         if fault is not None and fault.kind == "latency":
+            response = handler(request)  # answered on arrival, held back on the way
             time.sleep(self.faults.latency)
-            return handler(request)
+            return response
         return self._spoil(request, handler, fault)
 
     async def handle_async(self, request: httpx.Request, handler: Handler) -> httpx.Response:
         """As :meth:`handle`, but a ``latency`` fault awaits instead of blocking the loop."""
         fault = self.decide(request.method, request.url.path)
         if fault is not None and fault.kind == "latency":
+            response = handler(request)
             await asyncio.sleep(self.faults.latency)
-            return handler(request)
+            return response
         return self._spoil(request, handler, fault)
 
     def _spoil(
@@ -465,8 +470,13 @@ class FaultMiddleware:
         plan = self.injector.faults
         kind = fault.kind
         if kind == "latency":
+            # Answer now, send late: the sandbox's own work is done as each request
+            # arrives, so a burst of delayed replies leaves together rather than
+            # queueing behind the handler when their delays end.
+            status, raw_headers, body = await _capture(self.app, scope, receive)
             await asyncio.sleep(plan.latency)
-            await self.app(scope, receive, send)
+            await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         reply = await _capture(self.app, scope, receive) if fault.runs_action else None
         if kind in ("500", "502", "503", "429"):
