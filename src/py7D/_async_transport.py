@@ -29,7 +29,7 @@ import ssl
 import sys
 import time
 from collections.abc import Awaitable
-from typing import TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import h11
 import httpx
@@ -79,12 +79,15 @@ _Reply = tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, bytes], bool]
 
 
 class _Connection(asyncio.Protocol):
-    """One keep-alive connection: an ``h11.Connection`` fed as the reply's bytes arrive.
+    """One keep-alive connection, fed the reply's bytes as they arrive.
 
     ``send`` writes a request (serialised by h11) and returns a future that
     completes with the whole reply (or an exception) from inside
-    ``data_received``. All HTTP/1.1 framing (status line, headers, lengths,
-    chunks, interim replies, bodies delimited by closing, keep-alive) is h11's.
+    ``data_received``. The subclasses differ only in the library that parses
+    replies: :class:`_H11Connection` (h11, pure Python) and
+    :class:`_HttptoolsConnection` (httptools, llhttp in C). Either way all
+    HTTP/1.1 framing (status line, headers, lengths, chunks, interim replies,
+    bodies delimited by closing, keep-alive) is the library's.
     """
 
     def __init__(self, key: _Key) -> None:
@@ -92,11 +95,9 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.transport: asyncio.Transport | None = None
         self.closed = False
-        self._h11 = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=_HEAD_LIMIT)
         self._waiter: asyncio.Future[_Reply] | None = None
         self._received_any = False
         self._stray = False  # bytes arrived with no request waiting: unusable
-        self._response: h11.Response | None = None
         self._chunks: list[bytes] = []
 
     # -- asyncio.Protocol
@@ -110,8 +111,7 @@ class _Connection(asyncio.Protocol):
             self._stray = True
             return
         self._received_any = True
-        self._h11.receive_data(data)  # h11 reports broken replies from next_event()
-        self._advance(waiter)
+        self._feed(data, waiter)
 
     def eof_received(self) -> bool:
         self._finish_at_eof()
@@ -134,23 +134,13 @@ class _Connection(asyncio.Protocol):
         self, method: bytes, target: bytes, headers: _Headers, body: bytes
     ) -> asyncio.Future[_Reply]:
         assert self.transport is not None
-        conn = self._h11
-        try:
-            parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
-            if body:
-                parts.append(conn.send(h11.Data(data=body)))
-            parts.append(conn.send(h11.EndOfMessage()))
-        except h11.LocalProtocolError as exc:
-            raise httpx.LocalProtocolError(str(exc)) from exc
-        payload = b"".join(part for part in parts if part)
+        payload = self._serialise(method, target, headers, body)
         self._waiter = asyncio.get_running_loop().create_future()
         self._received_any = False
-        self._response = None
         self._chunks = []
         self.transport.write(payload)
         return self._waiter
 
-    # -- replies
     def _finish_at_eof(self) -> None:
         waiter = self._waiter
         if waiter is None or waiter.done():
@@ -158,10 +148,55 @@ class _Connection(asyncio.Protocol):
         if not self._received_any:
             waiter.set_exception(_ClosedUnansweredError())
             return
-        self._h11.receive_data(b"")
-        self._advance(waiter)
+        self._eof(waiter)
         if not waiter.done():
             waiter.set_exception(httpx.RemoteProtocolError("server closed the connection early"))
+
+    # -- the parser's part
+    def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
+        raise NotImplementedError
+
+    def _feed(self, data: bytes, waiter: asyncio.Future[_Reply]) -> None:
+        raise NotImplementedError
+
+    def _eof(self, waiter: asyncio.Future[_Reply]) -> None:
+        """The server closed: complete ``waiter`` if the reply is whole (read to the end)."""
+        raise NotImplementedError
+
+
+def _request_bytes(
+    conn: h11.Connection, method: bytes, target: bytes, headers: _Headers, body: bytes
+) -> bytes:
+    """The request as h11 serialises it on ``conn``."""
+    try:
+        parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
+        if body:
+            parts.append(conn.send(h11.Data(data=body)))
+        parts.append(conn.send(h11.EndOfMessage()))
+    except h11.LocalProtocolError as exc:
+        raise httpx.LocalProtocolError(str(exc)) from exc
+    return b"".join(part for part in parts if part)
+
+
+class _H11Connection(_Connection):
+    """Replies parsed by the connection's ``h11.Connection``, which also wrote the request."""
+
+    def __init__(self, key: _Key) -> None:
+        super().__init__(key)
+        self._h11 = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=_HEAD_LIMIT)
+        self._response: h11.Response | None = None
+
+    def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
+        self._response = None
+        return _request_bytes(self._h11, method, target, headers, body)
+
+    def _feed(self, data: bytes, waiter: asyncio.Future[_Reply]) -> None:
+        self._h11.receive_data(data)  # h11 reports broken replies from next_event()
+        self._advance(waiter)
+
+    def _eof(self, waiter: asyncio.Future[_Reply]) -> None:
+        self._h11.receive_data(b"")
+        self._advance(waiter)
 
     def _advance(self, waiter: asyncio.Future[_Reply]) -> None:
         """Drain h11's events; complete ``waiter`` at the end of the reply."""
@@ -201,6 +236,139 @@ class _Connection(asyncio.Protocol):
         )
 
 
+class _HttptoolsConnection(_Connection):
+    """Replies parsed by httptools (llhttp, in C); requests still serialised by h11.
+
+    httptools calls the ``on_*`` methods below from ``feed_data``. It is told
+    nothing about the request, so a reply to HEAD is ended here at its headers
+    (the parser would wait for the announced body) and the next request gets a
+    fresh parser. A body without a length or chunking ends when the server
+    closes, which httptools leaves to its caller (:meth:`_eof`).
+    """
+
+    def __init__(self, key: _Key) -> None:
+        super().__init__(key)
+        self._parser = _httptools().HttpResponseParser(self)
+        self._head_request = False
+        self._fresh_parser = False
+        self._expecting = False  # a reply is due and not complete yet
+        self._status = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._head_bytes = 0
+        self._headers_done = False
+        self._until_close = False
+
+    def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
+        if self._fresh_parser:  # after a reply to HEAD the parser still expects its body
+            self._parser = _httptools().HttpResponseParser(self)
+            self._fresh_parser = False
+        self._head_request = method == b"HEAD"
+        self._expecting = True
+        self._head_bytes = 0
+        self._begin_reply()
+        return _request_bytes(h11.Connection(our_role=h11.CLIENT), method, target, headers, body)
+
+    def _begin_reply(self) -> None:
+        self._status = b""
+        self._headers = []
+        self._chunks = []
+        self._headers_done = False
+        self._until_close = False
+
+    def _feed(self, data: bytes, waiter: asyncio.Future[_Reply]) -> None:
+        if not self._headers_done:
+            self._head_bytes += len(data)
+        httptools = _httptools()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(waiter, "the server switched protocols")
+        except httptools.HttpParserError as exc:
+            self._fail(waiter, f"malformed reply: {exc}")
+        if not self._headers_done and self._head_bytes > _HEAD_LIMIT:
+            self._fail(waiter, f"reply headers longer than {_HEAD_LIMIT} bytes")
+
+    def _fail(self, waiter: asyncio.Future[_Reply], message: str) -> None:
+        self._stray = True  # whatever the parser saw, this connection is done
+        if not waiter.done():
+            waiter.set_exception(httpx.RemoteProtocolError(message))
+
+    def _eof(self, waiter: asyncio.Future[_Reply]) -> None:
+        if self._headers_done and self._until_close:
+            self._complete(reusable=False)
+
+    # -- httptools callbacks
+    def on_message_begin(self) -> None:
+        if not self._expecting:  # more bytes after a whole reply: the stream is out of step
+            self._stray = True
+        self._begin_reply()
+
+    def on_status(self, status: bytes) -> None:
+        self._status += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self._headers_done = True
+        status = self._parser.get_status_code()
+        if 100 <= status < 200:
+            return  # an interim reply: the real one follows (on_message_complete resets)
+        if self._head_request:
+            self._fresh_parser = True
+            self._complete(reusable=self._parser.should_keep_alive())
+            return
+        names = {name.lower() for name, _ in self._headers}
+        framed = b"content-length" in names or b"transfer-encoding" in names
+        self._until_close = not framed and status not in (204, 304)
+
+    def on_body(self, body: bytes) -> None:
+        if self._expecting:
+            self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        if 100 <= self._parser.get_status_code() < 200:
+            self._begin_reply()
+            return
+        if self._expecting:
+            self._complete(reusable=self._parser.should_keep_alive() and not self._until_close)
+
+    def _complete(self, *, reusable: bool) -> None:
+        self._expecting = False
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        extensions = {
+            "http_version": b"HTTP/" + self._parser.get_http_version().encode("ascii"),
+            "reason_phrase": self._status,
+        }
+        body = b"".join(self._chunks)
+        self._chunks = []
+        waiter.set_result(
+            (self._parser.get_status_code(), self._headers, body, extensions, reusable)
+        )
+
+
+def _httptools() -> Any:
+    import httptools
+
+    return httptools
+
+
+def _default_parser() -> str:
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
+
+
+_PARSERS: dict[str, type[_Connection]] = {
+    "h11": _H11Connection,
+    "httptools": _HttptoolsConnection,
+}
+
+
 class Py7DAsyncTransport(httpx.AsyncBaseTransport):
     """A keep-alive HTTP/1.1 transport on asyncio, with no limit on connections.
 
@@ -215,6 +383,11 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         the caller (``AsyncClient.map(concurrency=...)``), not here.
     keepalive_expiry:
         Seconds an idle connection is kept.
+    http_parser:
+        What parses replies: ``"httptools"`` (C, the default where it is
+        installed, as it is with py7D on CPython), ``"h11"`` (pure Python,
+        the fallback), or ``"auto"`` to choose. Requests are always
+        serialised by h11.
     """
 
     def __init__(
@@ -223,7 +396,19 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         verify: ssl.SSLContext | str | bool = True,
         max_keepalive_connections: int = 100,
         keepalive_expiry: float = 5.0,
+        http_parser: Literal["auto", "h11", "httptools"] = "auto",
     ) -> None:
+        if http_parser == "auto":
+            http_parser = _default_parser()  # type: ignore[assignment]
+        if http_parser not in _PARSERS:
+            raise ValueError(
+                f"http_parser must be 'auto', 'h11' or 'httptools', not {http_parser!r}"
+            )
+        if http_parser == "httptools":
+            _httptools()  # ImportError now rather than on the first request
+        self._connection_class = _PARSERS[http_parser]
+        #: The library that parses replies: ``"h11"`` or ``"httptools"``.
+        self.http_parser = http_parser
         self._verify = verify
         self._ssl_context: ssl.SSLContext | None = (
             verify if isinstance(verify, ssl.SSLContext) else None
@@ -290,7 +475,9 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         context = self.ssl_context if scheme == "https" else None
         try:
             _, connection = await _within(
-                loop.create_connection(lambda: _Connection(key), host, port, ssl=context),
+                loop.create_connection(
+                    lambda: self._connection_class(key), host, port, ssl=context
+                ),
                 timeout,
             )
         except (TimeoutError, asyncio.TimeoutError) as exc:

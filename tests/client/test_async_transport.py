@@ -9,9 +9,19 @@ import httpx
 import pytest
 
 import py7D
-from py7D import Py7DAsyncTransport
+from py7D import Py7DAsyncTransport, _async_transport
 
 from .conftest import KEY, SECRET, LocalServer, free_port
+
+
+@pytest.fixture(autouse=True, params=["httptools", "h11"])
+def http_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with each reply parser the transport can pick by default."""
+    parser: str = request.param
+    if parser == "httptools":
+        pytest.importorskip("httptools")
+    monkeypatch.setattr(_async_transport, "_default_parser", lambda: parser)
+    return parser
 
 
 def make_client(base_url: str, **options: object) -> py7D.AsyncClient:
@@ -260,3 +270,79 @@ async def test_a_streamed_request_body_is_sent_with_its_length(local_server: Loc
 
     assert response.status_code == 200
     assert local_server.requests[-1][2] == b"a=1"
+
+
+async def test_the_parser_is_the_one_asked_for(http_parser: str) -> None:
+    assert Py7DAsyncTransport().http_parser == http_parser
+    assert Py7DAsyncTransport(http_parser="h11").http_parser == "h11"
+    with pytest.raises(ValueError, match="http_parser"):
+        Py7DAsyncTransport(http_parser="llhttp")  # type: ignore[arg-type]
+
+
+def test_httptools_is_the_default_where_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real choice, not the fixture's
+    pytest.importorskip("httptools")
+    assert Py7DAsyncTransport().http_parser == "httptools"
+
+
+async def test_a_head_reply_then_a_get_on_the_same_connection() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"
+    server, url, _ = await scripted([head, head + BODY])
+    transport = Py7DAsyncTransport()
+    async with server:
+        first = await transport.handle_async_request(httpx.Request("HEAD", url))
+        second = await transport.handle_async_request(httpx.Request("GET", url))
+        await second.aread()
+    await transport.aclose()
+
+    assert first.headers["content-length"] == "11"
+    assert second.content == BODY
+    assert transport.connections_opened == 1
+
+
+async def test_bytes_after_a_whole_reply_retire_the_connection() -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY
+    server, url, _ = await scripted([ok + b"HTTP/1.1 200 OK\r\n", ok])
+    transport = Py7DAsyncTransport()
+    async with server:
+        first = await transport.handle_async_request(httpx.Request("GET", url))
+        await asyncio.sleep(0.05)  # let the extra bytes arrive
+        second = await transport.handle_async_request(httpx.Request("GET", url))
+        await second.aread()
+    await transport.aclose()
+
+    assert first.content == BODY
+    assert second.content == BODY
+    assert transport.connections_opened == 2  # the first connection was not trusted again
+
+
+async def test_endless_reply_headers_are_refused_before_the_server_hangs_up() -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nX-Filler: ")
+        for _ in range(40):  # 80 KB of one header line that never ends, then silence
+            writer.write(b"a" * 2048)
+            await writer.drain()
+            await asyncio.sleep(0.001)
+        await reader.read()  # until the client hangs up
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
+    transport = Py7DAsyncTransport()
+    async with server:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(httpx.RemoteProtocolError):
+            await transport.handle_async_request(httpx.Request("GET", url))
+        assert asyncio.get_running_loop().time() - started < 5
+    await transport.aclose()
+
+
+async def test_connection_close_replies_are_not_kept() -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n" + BODY
+    server, url, _ = await scripted([ok])
+    transport = Py7DAsyncTransport()
+    async with server:
+        await transport.handle_async_request(httpx.Request("GET", url))
+        assert not any(transport._idle.values())
+    await transport.aclose()
