@@ -301,15 +301,20 @@ class _HttptoolsConnection(_Connection):
     def on_message_begin(self) -> None:
         if not self._expecting:  # more bytes after a whole reply: the stream is out of step
             self._stray = True
+            return
         self._begin_reply()
 
     def on_status(self, status: bytes) -> None:
-        self._status += status
+        if self._expecting:
+            self._status += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name, value))
+        if self._expecting:
+            self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if not self._expecting:
+            return
         self._headers_done = True
         status = self._parser.get_status_code()
         if 100 <= status < 200:
@@ -327,11 +332,12 @@ class _HttptoolsConnection(_Connection):
             self._chunks.append(body)
 
     def on_message_complete(self) -> None:
-        if 100 <= self._parser.get_status_code() < 200:
-            self._begin_reply()
+        if not self._expecting:
             return
-        if self._expecting:
-            self._complete(reusable=self._parser.should_keep_alive() and not self._until_close)
+        if 100 <= self._parser.get_status_code() < 200:
+            self._begin_reply()  # the interim reply is over; the real one follows
+            return
+        self._complete(reusable=self._parser.should_keep_alive() and not self._until_close)
 
     def _complete(self, *, reusable: bool) -> None:
         self._expecting = False

@@ -29,8 +29,9 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
+import h11
 import httpx
 
 __all__ = ["Py7DTransport"]
@@ -39,7 +40,9 @@ __all__ = ["Py7DTransport"]
 #: connection goes back to the pool before the response is handed out.
 EAGER_READ_LIMIT = 1024 * 1024
 _CHUNK = 64 * 1024
+_HEAD_LIMIT = 64 * 1024  # status line + headers
 _Key = tuple[str, str, int]
+_Headers = list[tuple[bytes, bytes]]
 
 
 def ssl_context(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext:
@@ -115,6 +118,256 @@ class _Connection:
         self.conn = conn
         self.idle_since = 0.0
 
+    @property
+    def sock(self) -> socket.socket | None:
+        return self.conn.sock
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _LlhttpConnection:
+    """One pooled socket whose requests h11 writes and whose replies httptools parses.
+
+    httptools (llhttp, in C) parses a reply for a fraction of the CPU that
+    ``http.client`` spends in the ``email`` header parser, which is most of a
+    small call's cost. HTTP framing stays the libraries': h11 serialises each
+    request (a fresh ``h11.Connection`` per request, as the parser, not h11,
+    follows the replies), httptools frames each reply (lengths, chunks, interim
+    replies, keep-alive). httptools knows nothing of the request, so a reply to
+    HEAD is ended at its headers and the next request gets a fresh parser; a
+    body without length or chunking ends when the server closes.
+    """
+
+    __slots__ = (
+        "_body",
+        "_done",
+        "_expecting",
+        "_head_bytes",
+        "_head_request",
+        "_headers",
+        "_headers_done",
+        "_keep",
+        "_parser",
+        "_status",
+        "_stray",
+        "_until_close",
+        "host",
+        "idle_since",
+        "key",
+        "sock",
+    )
+    _status: bytes
+    _headers: _Headers
+    _body: list[bytes]
+    _headers_done: bool
+    _until_close: bool
+    _done: bool
+    _keep: bool
+
+    def __init__(self, key: _Key) -> None:
+        self.key = key
+        self.host = key[1]
+        self.idle_since = 0.0
+        self.sock: socket.socket | None = None
+        self._parser: Any = None
+        self._stray = False
+        self._expecting = False
+        self._head_request = False
+        self._begin_reply()
+        self._head_bytes = 0
+
+    def close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+
+    def connect(self, timeout: float | None, context: ssl.SSLContext | None) -> None:
+        sock = socket.create_connection((self.host, self.key[2]), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if context is not None:
+                sock = context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+
+    # -- one exchange
+    def send(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> None:
+        sock = self.sock
+        assert sock is not None
+        conn = h11.Connection(our_role=h11.CLIENT)
+        try:
+            parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
+            if body:
+                parts.append(conn.send(h11.Data(data=body)))
+            parts.append(conn.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc)) from exc
+        if self._parser is None or self._head_request:  # after HEAD: a fresh parser
+            self._parser = _httptools().HttpResponseParser(self)
+        self._head_request = method == b"HEAD"
+        self._expecting = True
+        self._head_bytes = 0
+        self._begin_reply()
+        sock.sendall(b"".join(part for part in parts if part))
+
+    def read_head(self) -> tuple[int, _Headers, dict[str, Any]]:
+        """Read until the reply's headers are in: (status, headers, extensions)."""
+        while not self._headers_done or self._interim():
+            if not self._receive():
+                break
+        if not self._headers_done:
+            if self._head_bytes == 0:
+                raise httpx.RemoteProtocolError("the server closed the connection without replying")
+            raise httpx.RemoteProtocolError("server closed the connection early")
+        version = self._parser.get_http_version()
+        extensions = {
+            "http_version": b"HTTP/" + version.encode("ascii"),
+            "reason_phrase": self._status,
+        }
+        return self._parser.get_status_code(), self._headers, extensions
+
+    def read_body(self, limit: int | None = None) -> bytes:
+        """The rest of the body (stops early once more than ``limit`` bytes are in)."""
+        while not self._done:
+            if limit is not None and sum(len(b) for b in self._body) > limit:
+                break
+            if not self._receive():
+                if self._until_close:
+                    self._finish(reusable=False)
+                    break
+                raise httpx.RemoteProtocolError("server closed the connection early")
+        body = b"".join(self._body)
+        self._body = []
+        return body
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it arrives (for large and chunked replies)."""
+        while True:
+            if self._body:
+                chunk = b"".join(self._body)
+                self._body = []
+                yield chunk
+            if self._done:
+                return
+            if not self._receive():
+                if self._until_close:
+                    self._finish(reusable=False)
+                    continue
+                raise httpx.RemoteProtocolError("server closed the connection early")
+
+    @property
+    def reusable(self) -> bool:
+        """The reply is complete and the connection may carry the next request."""
+        return self._done and self._keep and not self._stray
+
+    def known_length(self) -> int | None:
+        for name, value in self._headers:
+            if name.lower() == b"content-length" and value.strip().isdigit():
+                return int(value)
+        return None
+
+    # -- reading
+    def _receive(self) -> bool:
+        """Read and parse what the socket has; False at the end of the connection."""
+        sock = self.sock
+        assert sock is not None
+        data = sock.recv(_CHUNK)
+        if not data:
+            return False
+        if not self._headers_done:
+            self._head_bytes += len(data)
+        httptools = _httptools()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            raise httpx.RemoteProtocolError("the server switched protocols") from None
+        except httptools.HttpParserError as exc:
+            if not self._done:
+                raise httpx.RemoteProtocolError(f"malformed reply: {exc}") from None
+            self._stray = True  # garbage after a whole reply: do not reuse
+        if not self._headers_done and self._head_bytes > _HEAD_LIMIT:
+            raise httpx.RemoteProtocolError(f"reply headers longer than {_HEAD_LIMIT} bytes")
+        return True
+
+    def _interim(self) -> bool:
+        return self._headers_done and 100 <= self._parser.get_status_code() < 200
+
+    def _begin_reply(self) -> None:
+        self._status = b""
+        self._headers = []
+        self._body = []
+        self._headers_done = False
+        self._until_close = False
+        self._done = False
+        self._keep = False
+
+    def _finish(self, *, reusable: bool) -> None:
+        self._done = True
+        self._expecting = False
+        self._keep = reusable
+
+    # -- httptools callbacks (a reply that begins when none is due is only noted)
+    def on_message_begin(self) -> None:
+        if not self._expecting:  # bytes beyond the whole reply: the stream is out of step
+            self._stray = True
+            return
+        self._begin_reply()
+
+    def on_status(self, status: bytes) -> None:
+        if self._expecting:
+            self._status += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._expecting:
+            self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        if not self._expecting:
+            return
+        self._headers_done = True
+        status = self._parser.get_status_code()
+        if 100 <= status < 200:
+            return  # an interim reply: the real one follows
+        if self._head_request:
+            self._finish(reusable=self._parser.should_keep_alive())
+            return
+        names = {name.lower() for name, _ in self._headers}
+        framed = b"content-length" in names or b"transfer-encoding" in names
+        self._until_close = not framed and status not in (204, 304)
+
+    def on_body(self, body: bytes) -> None:
+        if self._expecting:
+            self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if not self._expecting:
+            return
+        if 100 <= self._parser.get_status_code() < 200:
+            self._begin_reply()  # the interim reply is over; the real one follows
+            return
+        self._finish(reusable=self._parser.should_keep_alive() and not self._until_close)
+
+
+def _httptools() -> Any:
+    import httptools
+
+    return httptools
+
+
+def default_parser() -> str:
+    """``"httptools"`` where it is installed, else the fallback of each transport."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "fallback"
+    return "httptools"
+
+
+_Pooled = _Connection | _LlhttpConnection
+
 
 class _ResponseStream(httpx.SyncByteStream):
     """Streams a large or chunked reply; returns the connection to the pool once fully read."""
@@ -142,10 +395,26 @@ class _ResponseStream(httpx.SyncByteStream):
         self._transport._release(self._pooled, reusable)
 
 
+class _LlhttpStream(httpx.SyncByteStream):
+    """Streams a large or chunked reply parsed by httptools; releases the connection after."""
+
+    def __init__(self, transport: Py7DTransport, pooled: _LlhttpConnection) -> None:
+        self._transport = transport
+        self._pooled = pooled
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _map_errors(self._pooled, read=True):
+            yield from self._pooled.chunks()
+
+    def close(self) -> None:
+        pooled = self._pooled
+        self._transport._release(pooled, pooled.reusable)
+
+
 class _map_errors:  # noqa: N801 - used like a function, as httpx's map_exceptions is
     """Turn ``http.client``/socket/ssl errors into the matching ``httpx`` exceptions."""
 
-    def __init__(self, pooled: _Connection, *, read: bool) -> None:
+    def __init__(self, pooled: _Pooled, *, read: bool) -> None:
         self._pooled = pooled
         self._read = read
 
@@ -167,7 +436,7 @@ class _map_errors:  # noqa: N801 - used like a function, as httpx's map_exceptio
         elif isinstance(exc, OSError):
             mapped = (httpx.ReadError if self._read else httpx.WriteError)(str(exc))
         if mapped is not None:
-            self._pooled.conn.close()
+            self._pooled.close()
             raise mapped from exc
 
 
@@ -196,14 +465,25 @@ class Py7DTransport(httpx.BaseTransport):
         verify: ssl.SSLContext | str | bool = True,
         max_keepalive_connections: int = 20,
         keepalive_expiry: float = 5.0,
+        http_parser: Literal["auto", "httptools", "http.client"] = "auto",
     ) -> None:
+        if http_parser == "auto":
+            http_parser = "httptools" if default_parser() == "httptools" else "http.client"
+        if http_parser not in ("httptools", "http.client"):
+            raise ValueError(
+                f"http_parser must be 'auto', 'httptools' or 'http.client', not {http_parser!r}"
+            )
+        if http_parser == "httptools":
+            _httptools()  # ImportError now rather than on the first request
+        #: What parses replies: ``"httptools"`` or ``"http.client"``.
+        self.http_parser = http_parser
         self._verify = verify
         self._ssl_context: ssl.SSLContext | None = (
             verify if isinstance(verify, ssl.SSLContext) else None
         )
         self._max_idle = max_keepalive_connections
         self._expiry = keepalive_expiry
-        self._idle: dict[_Key, list[_Connection]] = {}
+        self._idle: dict[_Key, list[_Pooled]] = {}
         self._lock = threading.Lock()
         self._closed = False
         #: Connections opened so far (tests use it to check keep-alive reuse).
@@ -218,7 +498,7 @@ class Py7DTransport(httpx.BaseTransport):
             self._ssl_context = ssl_context(self._verify)
         return self._ssl_context
 
-    def _acquire(self, key: _Key) -> _Connection:
+    def _acquire(self, key: _Key) -> _Pooled:
         now = time.monotonic()
         with self._lock:
             if self._closed:
@@ -226,31 +506,35 @@ class Py7DTransport(httpx.BaseTransport):
             idle = self._idle.get(key)
             while idle:
                 pooled = idle.pop()
-                if now - pooled.idle_since < self._expiry and not _is_readable(pooled.conn.sock):
+                if now - pooled.idle_since < self._expiry and not _is_readable(pooled.sock):
                     return pooled
-                pooled.conn.close()
+                pooled.close()
         return self._new(key)
 
-    def _new(self, key: _Key) -> _Connection:
+    def _new(self, key: _Key) -> _Pooled:
         scheme, host, port = key
-        conn: http.client.HTTPConnection
-        if scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, context=self.ssl_context)
+        pooled: _Pooled
+        if self.http_parser == "httptools":
+            pooled = _LlhttpConnection(key)
+        elif scheme == "https":
+            pooled = _Connection(
+                key, http.client.HTTPSConnection(host, port, context=self.ssl_context)
+            )
         else:
-            conn = http.client.HTTPConnection(host, port)
+            pooled = _Connection(key, http.client.HTTPConnection(host, port))
         with self._lock:
             self.connections_opened += 1
-        return _Connection(key, conn)
+        return pooled
 
-    def _release(self, pooled: _Connection, reusable: bool) -> None:
-        if reusable and pooled.conn.sock is not None:
+    def _release(self, pooled: _Pooled, reusable: bool) -> None:
+        if reusable and pooled.sock is not None:
             pooled.idle_since = time.monotonic()
             with self._lock:
                 idle = self._idle.setdefault(pooled.key, [])
                 if not self._closed and len(idle) < self._max_idle:
                     idle.append(pooled)
                     return
-        pooled.conn.close()
+        pooled.close()
 
     def close(self) -> None:
         with self._lock:
@@ -258,7 +542,7 @@ class Py7DTransport(httpx.BaseTransport):
             pools, self._idle = self._idle, {}
         for idle in pools.values():
             for pooled in idle:
-                pooled.conn.close()
+                pooled.close()
 
     # ------------------------------------------------------------------ requests
 
@@ -274,7 +558,52 @@ class Py7DTransport(httpx.BaseTransport):
         # 7digital a GET can be a purchase. The client's RetryPolicy, which knows
         # the endpoint table, retries the reads.
         pooled = self._acquire(key)
+        if isinstance(pooled, _LlhttpConnection):
+            return self._exchange_llhttp(pooled, request, body, timeouts)
         return self._exchange(pooled, request, body, timeouts)
+
+    def _exchange_llhttp(
+        self,
+        pooled: _LlhttpConnection,
+        request: httpx.Request,
+        body: bytes,
+        timeouts: dict[str, float | None],
+    ) -> httpx.Response:
+        if pooled.sock is None:
+            try:
+                pooled.connect(
+                    timeouts.get("connect"),
+                    self.ssl_context if pooled.key[0] == "https" else None,
+                )
+            except TimeoutError as exc:
+                raise httpx.ConnectTimeout(str(exc)) from exc
+            except OSError as exc:  # refused, unreachable, DNS, TLS handshake/verification
+                raise httpx.ConnectError(f"{type(exc).__name__}: {exc}") from exc
+        sock = pooled.sock
+        assert sock is not None
+        try:
+            with _map_errors(pooled, read=False):
+                sock.settimeout(timeouts.get("write"))
+                pooled.send(
+                    request.method.encode("ascii"),
+                    request.url.raw_path,
+                    wire_headers(request, body),
+                    body,
+                )
+            with _map_errors(pooled, read=True):
+                sock.settimeout(timeouts.get("read"))
+                status, headers, extensions = pooled.read_head()
+                length = pooled.known_length()
+                if request.method == "HEAD" or (length is not None and length <= EAGER_READ_LIMIT):
+                    content = pooled.read_body()
+                    self._release(pooled, pooled.reusable)
+                    return read_response(status, headers, content, extensions)
+        except BaseException:  # errors and interruptions: the connection's state is unknown
+            pooled.close()
+            raise
+        return httpx.Response(
+            status, headers=headers, stream=_LlhttpStream(self, pooled), extensions=extensions
+        )
 
     def _exchange(
         self,

@@ -12,9 +12,21 @@ import httpx
 import pytest
 
 import py7D
-from py7D import Py7DTransport
+from py7D import Py7DTransport, _transport
 
 from .conftest import KEY, SECRET, LocalServer, free_port
+
+
+@pytest.fixture(autouse=True, params=["httptools", "http.client"])
+def http_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with each reply parser the transport can pick by default."""
+    parser: str = request.param
+    if parser == "httptools":
+        pytest.importorskip("httptools")
+    monkeypatch.setattr(
+        _transport, "default_parser", lambda: "httptools" if parser == "httptools" else "none"
+    )
+    return parser
 
 
 def make_client(base_url: str, **options: object) -> py7D.Client:
@@ -321,3 +333,151 @@ def test_verify_takes_a_ca_bundle_path(tls_server: LocalServer, ca: Any, tmp_pat
     ca.cert_pem.write_to_path(str(bundle))
     with make_client(tls_server.url, verify=str(bundle)) as client:
         assert client.request("artist", "details", artistId=1).status_code == 200
+
+
+# --------------------------------------------------------------------------- reply framing
+
+BODY = b"<response/>"
+
+
+class ScriptedServer:
+    """Answers the n-th request on each connection with ``replies[n]`` verbatim, then hangs up."""
+
+    def __init__(self, replies: list[bytes]) -> None:
+        self.replies = replies
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/x"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                with conn:
+                    for reply in self.replies:
+                        data = b""
+                        while b"\r\n\r\n" not in data:
+                            chunk = conn.recv(65536)
+                            if not chunk:
+                                break
+                            data += chunk
+                        if not data:  # the client hung up: on to the next connection
+                            break
+                        conn.sendall(reply)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY, BODY),
+        (b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b""),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\n<resp\r\n6;ext=1\r\nonse/>\r\n0\r\nX-Trailer: y\r\n\r\n",
+            BODY,
+        ),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY,
+            BODY,
+        ),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
+        (b"HTTP/1.0 200 OK\r\n\r\n" + BODY, BODY),  # delimited by closing the connection
+    ],
+)
+def test_reply_framings(reply: bytes, body: bytes) -> None:
+    server = ScriptedServer([reply])
+    transport = Py7DTransport()
+    try:
+        response = transport.handle_request(httpx.Request("GET", server.url))
+        response.read()
+    finally:
+        transport.close()
+        server.close()
+
+    assert response.content == body
+    assert response.extensions["http_version"] in (b"HTTP/1.1", b"HTTP/1.0")
+
+
+def test_a_head_reply_then_a_get_on_the_same_connection() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"
+    server = ScriptedServer([head, head + BODY])
+    transport = Py7DTransport()
+    try:
+        first = transport.handle_request(httpx.Request("HEAD", server.url))
+        second = transport.handle_request(httpx.Request("GET", server.url))
+        second.read()
+    finally:
+        transport.close()
+        server.close()
+
+    assert first.headers["content-length"] == "11"
+    assert second.content == BODY
+    assert transport.connections_opened == 1
+
+
+def test_a_large_reply_is_streamed_and_the_connection_kept() -> None:
+    big = b"x" * (_transport.EAGER_READ_LIMIT + 10)
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(big), big)
+    server = ScriptedServer([reply, b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY])
+    transport = Py7DTransport()
+    try:
+        first = transport.handle_request(httpx.Request("GET", server.url))
+        assert first.read() == big
+        first.close()
+        second = transport.handle_request(httpx.Request("GET", server.url))
+        second.read()
+    finally:
+        transport.close()
+        server.close()
+
+    assert second.content == BODY
+    assert transport.connections_opened == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"HTTX/1.1 200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort",
+        b"",  # the server hangs up without a word
+    ],
+)
+def test_broken_replies_are_remote_protocol_errors(reply: bytes) -> None:
+    server = ScriptedServer([reply])
+    transport = Py7DTransport()
+    try:
+        with pytest.raises(httpx.RemoteProtocolError):
+            transport.handle_request(httpx.Request("GET", server.url)).read()
+    finally:
+        transport.close()
+        server.close()
+
+
+def test_bytes_after_a_whole_reply_retire_the_connection(http_parser: str) -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY
+    server = ScriptedServer([ok + b"HTTP/1.1 200 OK\r\n", ok])
+    transport = Py7DTransport()
+    try:
+        first = transport.handle_request(httpx.Request("GET", server.url))
+        second = transport.handle_request(httpx.Request("GET", server.url))
+        second.read()
+    finally:
+        transport.close()
+        server.close()
+
+    assert first.content == BODY
+    assert second.content == BODY
+    # httptools sees the stray bytes and retires the connection. http.client (the
+    # fallback) reads them into the finished reply's buffer and drops them unseen.
+    assert transport.connections_opened == (2 if http_parser == "httptools" else 1)
+
+
+def test_the_parser_is_the_one_asked_for(http_parser: str) -> None:
+    assert Py7DTransport().http_parser == http_parser
+    assert Py7DTransport(http_parser="http.client").http_parser == "http.client"
+    with pytest.raises(ValueError, match="http_parser"):
+        Py7DTransport(http_parser="h11")  # type: ignore[arg-type]
