@@ -1,11 +1,15 @@
-"""py7D's default sync transport: an ``httpx.BaseTransport`` over ``http.client``.
+"""py7D's default sync transport: an ``httpx.BaseTransport`` over a keep-alive socket pool.
 
 Why not ``httpx.HTTPTransport``? Profiling a small 7digital reply over
-loopback showed httpcore + h11 spending roughly twice the CPU of the standard
-library's C-accelerated ``http.client`` on the same keep-alive exchange (h11's
-event machinery, per-request tracing contexts, pool bookkeeping). A 7digital
-client only ever sends small HTTP/1.1 requests to one or two hosts, so a
-plain keep-alive pool over ``http.client`` covers everything it needs.
+loopback showed httpcore + h11 spending roughly twice the CPU of a bare
+``http.client`` loop on the same keep-alive exchange (h11's event machinery,
+per-request tracing contexts, pool bookkeeping), and ``http.client`` itself
+spends most of a small call in the ``email`` package's header parser. A
+7digital client only ever sends small HTTP/1.1 requests to one or two hosts,
+so this transport keeps a plain pool of sockets, has h11 write each request
+and httptools (llhttp, in C) parse each reply. Where httptools is not
+installed (it is a dependency on CPython), the pool holds ``http.client``
+connections instead (``http_parser="http.client"`` asks for them).
 
 It is still an ``httpx`` transport: requests and responses are
 ``httpx.Request``/``httpx.Response``, errors are ``httpx`` exceptions (so
@@ -454,6 +458,11 @@ class Py7DTransport(httpx.BaseTransport):
         Idle connections kept per host (more may be open while busy).
     keepalive_expiry:
         Seconds an idle connection is kept before it is closed.
+
+    http_parser:
+        What parses replies: ``"httptools"`` (the default where it is
+        installed, as it is with py7D on CPython) or ``"http.client"`` (the
+        fallback); ``"auto"`` chooses.
 
     Thread-safe: the pool is guarded by a lock, so one :class:`py7D.Client`
     can serve :meth:`py7D.Client.map` across threads.
