@@ -34,6 +34,7 @@ from typing import Any, Literal, TypeVar, cast
 import h11
 import httpx
 
+from ._limits import MAX_BODY_EXTENSION
 from ._transport import read_response, ssl_context, wire_headers
 
 __all__ = ["Py7DAsyncTransport"]
@@ -99,6 +100,8 @@ class _Connection(asyncio.Protocol):
         self._received_any = False
         self._stray = False  # bytes arrived with no request waiting: unusable
         self._chunks: list[bytes] = []
+        self._size = 0
+        self._limit: int | None = None
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -131,15 +134,30 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
     def send(
-        self, method: bytes, target: bytes, headers: _Headers, body: bytes
+        self,
+        method: bytes,
+        target: bytes,
+        headers: _Headers,
+        body: bytes,
+        limit: int | None = None,
     ) -> asyncio.Future[_Reply]:
+        """Write a request; the future gets its reply. A body past ``limit`` bytes is cut
+        there (the reply then carries the first ``limit`` + a chunk, and the connection is
+        dropped), so the caller's size cap holds without the whole body in memory."""
         assert self.transport is not None
         payload = self._serialise(method, target, headers, body)
         self._waiter = asyncio.get_running_loop().create_future()
         self._received_any = False
         self._chunks = []
+        self._size = 0
+        self._limit = limit
         self.transport.write(payload)
         return self._waiter
+
+    def _over_limit(self, chunk: bytes) -> bool:
+        """Count ``chunk`` into the body; True once the body is past the limit."""
+        self._size += len(chunk)
+        return self._limit is not None and self._size > self._limit
 
     def _finish_at_eof(self) -> None:
         waiter = self._waiter
@@ -208,6 +226,9 @@ class _H11Connection(_Connection):
                     return
                 if isinstance(event, h11.Data):
                     self._chunks.append(event.data)
+                    if self._over_limit(event.data):
+                        self._stray = True  # the rest of the body is not read: drop it
+                        break
                 elif isinstance(event, h11.Response):
                     self._response = event
                 elif isinstance(event, h11.EndOfMessage):
@@ -220,7 +241,7 @@ class _H11Connection(_Connection):
             return
         response = self._response
         assert response is not None
-        reusable = conn.our_state is h11.DONE and conn.their_state is h11.DONE
+        reusable = conn.our_state is h11.DONE and conn.their_state is h11.DONE and not self._stray
         if reusable:
             conn.start_next_cycle()
             data, closed = conn.trailing_data
@@ -330,6 +351,9 @@ class _HttptoolsConnection(_Connection):
     def on_body(self, body: bytes) -> None:
         if self._expecting:
             self._chunks.append(body)
+            if self._over_limit(body):
+                self._stray = True  # the rest of the body is not read: drop it
+                self._complete(reusable=False)
 
     def on_message_complete(self) -> None:
         if not self._expecting:
@@ -504,7 +528,11 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         try:
             try:
                 waiter = connection.send(
-                    request.method.encode("ascii"), request.url.raw_path, headers, body
+                    request.method.encode("ascii"),
+                    request.url.raw_path,
+                    headers,
+                    body,
+                    request.extensions.get(MAX_BODY_EXTENSION),
                 )
                 status, reply_headers, content, extensions, keep = await _reply_within(
                     waiter, timeouts.get("read")

@@ -34,7 +34,7 @@ from ._exceptions import (
     install_log_redaction,
     map_transport_errors,
 )
-from ._limits import BodyReader, Throttle, ThrottleLike
+from ._limits import MAX_BODY_EXTENSION, BodyReader, Throttle, ThrottleLike
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
 from ._retry import RetriesLike, RetryPolicy, RetryState
@@ -195,6 +195,8 @@ class BaseClient:
             configured = _default_timeout(float(timeout))
         request = call.request if http is None else apply_client_defaults(call.request, http)
         request.extensions["timeout"] = state.timeout(configured).as_dict()
+        if self.max_response_bytes is not None:  # the async transport reads no further
+            request.extensions[MAX_BODY_EXTENSION] = self.max_response_bytes
         return request
 
     def _throttle_delay(self) -> float:

@@ -78,6 +78,12 @@ class Throttle:
 ThrottleLike = Throttle | float | None
 
 
+#: Request extension: the bytes of reply body worth reading (py7D's clients set their
+#: ``max_response_bytes``). The async transport, which reads replies whole, cuts a longer body
+#: there and drops the connection, so the cap holds without the whole body in memory.
+MAX_BODY_EXTENSION = "py7d_max_body"
+
+
 class BodyReader:
     """Collects a streamed reply body, refusing it past ``max_bytes`` or past the deadline.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 
 import httpx
@@ -346,3 +347,35 @@ async def test_connection_close_replies_are_not_kept() -> None:
         await transport.handle_async_request(httpx.Request("GET", url))
         assert not any(transport._idle.values())
     await transport.aclose()
+
+
+@pytest.mark.parametrize("framing", ["chunked", "length"])
+async def test_an_endless_reply_is_cut_at_the_client_cap(framing: str) -> None:
+    """The async transport reads replies whole: past max_response_bytes it stops reading."""
+    sent = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent
+        await reader.readuntil(b"\r\n\r\n")
+        head = (
+            b"Transfer-Encoding: chunked\r\n"
+            if framing == "chunked"
+            else b"Content-Length: 1000000000\r\n"
+        )
+        writer.write(b"HTTP/1.1 200 OK\r\n" + head + b"\r\n")
+        chunk = b"x" * 16384
+        frame = b"4000\r\n" + chunk + b"\r\n" if framing == "chunked" else chunk
+        with contextlib.suppress(ConnectionError):
+            while sent < 50_000_000:  # far past the cap; stops when the client hangs up
+                writer.write(frame)
+                sent += len(chunk)
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/1.2"
+    async with server, make_client(base, max_response_bytes=100_000) as client:
+        with pytest.raises(py7D.ResponseParseError, match="larger than max_response_bytes"):
+            await client.request("status")
+
+    assert sent < 5_000_000  # the client hung up soon after the cap, not at the end
