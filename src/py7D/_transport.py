@@ -233,11 +233,9 @@ class _LlhttpConnection:
         }
         return self._parser.get_status_code(), self._headers, extensions
 
-    def read_body(self, limit: int | None = None) -> bytes:
-        """The rest of the body (stops early once more than ``limit`` bytes are in)."""
+    def read_body(self) -> bytes:
+        """The rest of the body (callers use it for bodies of a known, bounded length)."""
         while not self._done:
-            if limit is not None and sum(len(b) for b in self._body) > limit:
-                break
             if not self._receive():
                 if self._until_close:
                     self._finish(reusable=False)
