@@ -41,15 +41,21 @@ def sandbox(clock: Clock) -> Sandbox:
     return Sandbox(clock=clock)
 
 
-@pytest.fixture
-def client(sandbox: Sandbox, clock: Clock) -> Iterator[py7D.Client]:
-    with py7D.Client(
+def client_for(sandbox: Sandbox, clock: Clock) -> py7D.Client:
+    """A client of ``sandbox`` whose clock moves with the sandbox's."""
+    return py7D.Client(
         DEFAULT_CONSUMER_KEY,
         DEFAULT_CONSUMER_SECRET,
         base_url=sandbox.base_url,
         transport=sandbox.transport(),
         clock=clock,
-    ) as c:
+        environ={},
+    )
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, clock: Clock) -> Iterator[py7D.Client]:
+    with client_for(sandbox, clock) as c:
         yield c
 
 
@@ -221,14 +227,7 @@ def test_revoked_access_token_is_refused(client: py7D.Client, sandbox: Sandbox) 
 
 def test_access_token_past_its_lifetime_is_refused(clock: Clock) -> None:
     sandbox = Sandbox(clock=clock, access_token_ttl=3600)
-    with py7D.Client(
-        DEFAULT_CONSUMER_KEY,
-        DEFAULT_CONSUMER_SECRET,
-        base_url=sandbox.base_url,
-        transport=sandbox.transport(),
-        clock=clock,
-        environ={},
-    ) as client:
+    with client_for(sandbox, clock) as client:
         access = login(client, *ALICE)
         clock.offset += 3500
         assert client.request("user", "locker", access_token=access).status_code == 200

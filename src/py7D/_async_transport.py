@@ -29,13 +29,21 @@ import ssl
 import sys
 import time
 from collections.abc import Awaitable
-from typing import Any, Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast
 
 import h11
 import httpx
 
 from ._limits import MAX_BODY_EXTENSION
-from ._transport import read_response, ssl_context, wire_headers
+from ._transport import (
+    LlhttpReply,
+    _httptools,
+    default_parser,
+    read_response,
+    request_bytes,
+    ssl_context,
+    wire_headers,
+)
 
 __all__ = ["Py7DAsyncTransport"]
 
@@ -182,20 +190,6 @@ class _Connection(asyncio.Protocol):
         raise NotImplementedError
 
 
-def _request_bytes(
-    conn: h11.Connection, method: bytes, target: bytes, headers: _Headers, body: bytes
-) -> bytes:
-    """The request as h11 serialises it on ``conn``."""
-    try:
-        parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
-        if body:
-            parts.append(conn.send(h11.Data(data=body)))
-        parts.append(conn.send(h11.EndOfMessage()))
-    except h11.LocalProtocolError as exc:
-        raise httpx.LocalProtocolError(str(exc)) from exc
-    return b"".join(part for part in parts if part)
-
-
 class _H11Connection(_Connection):
     """Replies parsed by the connection's ``h11.Connection``, which also wrote the request."""
 
@@ -206,7 +200,7 @@ class _H11Connection(_Connection):
 
     def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
         self._response = None
-        return _request_bytes(self._h11, method, target, headers, body)
+        return request_bytes(self._h11, method, target, headers, body)
 
     def _feed(self, data: bytes, waiter: asyncio.Future[_Reply]) -> None:
         self._h11.receive_data(data)  # h11 reports broken replies from next_event()
@@ -257,140 +251,54 @@ class _H11Connection(_Connection):
         )
 
 
-class _HttptoolsConnection(_Connection):
-    """Replies parsed by httptools (llhttp, in C); requests still serialised by h11.
-
-    httptools calls the ``on_*`` methods below from ``feed_data``. It is told
-    nothing about the request, so a reply to HEAD is ended here at its headers
-    (the parser would wait for the announced body) and the next request gets a
-    fresh parser. A body without a length or chunking ends when the server
-    closes, which httptools leaves to its caller (:meth:`_eof`).
-    """
+class _HttptoolsConnection(_Connection, LlhttpReply):
+    """Replies parsed by httptools (:class:`py7D._transport.LlhttpReply` follows them);
+    requests serialised by h11."""
 
     def __init__(self, key: _Key) -> None:
         super().__init__(key)
-        self._parser = _httptools().HttpResponseParser(self)
+        self._parser = None
         self._head_request = False
-        self._fresh_parser = False
         self._expecting = False  # a reply is due and not complete yet
-        self._status = b""
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._head_bytes = 0
-        self._headers_done = False
-        self._until_close = False
-
-    def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
-        if self._fresh_parser:  # after a reply to HEAD the parser still expects its body
-            self._parser = _httptools().HttpResponseParser(self)
-            self._fresh_parser = False
-        self._head_request = method == b"HEAD"
-        self._expecting = True
         self._head_bytes = 0
         self._begin_reply()
-        return _request_bytes(h11.Connection(our_role=h11.CLIENT), method, target, headers, body)
 
-    def _begin_reply(self) -> None:
-        self._status = b""
-        self._headers = []
-        self._chunks = []
-        self._headers_done = False
-        self._until_close = False
+    def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
+        payload = request_bytes(h11.Connection(our_role=h11.CLIENT), method, target, headers, body)
+        self._expect(method)
+        return payload
 
     def _feed(self, data: bytes, waiter: asyncio.Future[_Reply]) -> None:
-        if not self._headers_done:
-            self._head_bytes += len(data)
-        httptools = _httptools()
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._fail(waiter, "the server switched protocols")
-        except httptools.HttpParserError as exc:
-            self._fail(waiter, f"malformed reply: {exc}")
-        if not self._headers_done and self._head_bytes > _HEAD_LIMIT:
-            self._fail(waiter, f"reply headers longer than {_HEAD_LIMIT} bytes")
-
-    def _fail(self, waiter: asyncio.Future[_Reply], message: str) -> None:
-        self._stray = True  # whatever the parser saw, this connection is done
-        if not waiter.done():
-            waiter.set_exception(httpx.RemoteProtocolError(message))
+        problem = self._parse(data)
+        if problem is not None:
+            self._stray = True  # whatever the parser saw, this connection is done
+            if not waiter.done():
+                waiter.set_exception(httpx.RemoteProtocolError(problem))
 
     def _eof(self, waiter: asyncio.Future[_Reply]) -> None:
         if self._headers_done and self._until_close:
-            self._complete(reusable=False)
+            self._expecting = False
+            self._reply_done(reusable=False)
 
-    # -- httptools callbacks
-    def on_message_begin(self) -> None:
-        if not self._expecting:  # more bytes after a whole reply: the stream is out of step
-            self._stray = True
-            return
-        self._begin_reply()
+    def _body_chunk(self, body: bytes) -> None:
+        self._chunks.append(body)
+        if self._over_limit(body):
+            self._stray = True  # the rest of the body is not read: drop it
+            self._expecting = False
+            self._reply_done(reusable=False)
 
-    def on_status(self, status: bytes) -> None:
-        if self._expecting:
-            self._status += status
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if self._expecting:
-            self._headers.append((name, value))
-
-    def on_headers_complete(self) -> None:
-        if not self._expecting:
-            return
-        self._headers_done = True
-        status = self._parser.get_status_code()
-        if 100 <= status < 200:
-            return  # an interim reply: the real one follows (on_message_complete resets)
-        if self._head_request:
-            self._fresh_parser = True
-            self._complete(reusable=self._parser.should_keep_alive())
-            return
-        names = {name.lower() for name, _ in self._headers}
-        framed = b"content-length" in names or b"transfer-encoding" in names
-        self._until_close = not framed and status not in (204, 304)
-
-    def on_body(self, body: bytes) -> None:
-        if self._expecting:
-            self._chunks.append(body)
-            if self._over_limit(body):
-                self._stray = True  # the rest of the body is not read: drop it
-                self._complete(reusable=False)
-
-    def on_message_complete(self) -> None:
-        if not self._expecting:
-            return
-        if 100 <= self._parser.get_status_code() < 200:
-            self._begin_reply()  # the interim reply is over; the real one follows
-            return
-        self._complete(reusable=self._parser.should_keep_alive() and not self._until_close)
-
-    def _complete(self, *, reusable: bool) -> None:
-        self._expecting = False
+    def _reply_done(self, *, reusable: bool) -> None:
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
-        extensions = {
-            "http_version": b"HTTP/" + self._parser.get_http_version().encode("ascii"),
-            "reason_phrase": self._status,
-        }
         body = b"".join(self._chunks)
         self._chunks = []
-        waiter.set_result(
-            (self._parser.get_status_code(), self._headers, body, extensions, reusable)
-        )
-
-
-def _httptools() -> Any:
-    import httptools
-
-    return httptools
+        status = self._parser.get_status_code()
+        waiter.set_result((status, self._headers, body, self._reply_extensions(), reusable))
 
 
 def _default_parser() -> str:
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
-        return "h11"
-    return "httptools"
+    return "httptools" if default_parser() == "httptools" else "h11"
 
 
 _PARSERS: dict[str, type[_Connection]] = {

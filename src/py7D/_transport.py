@@ -130,188 +130,75 @@ class _Connection:
         self.conn.close()
 
 
-class _LlhttpConnection:
-    """One pooled socket whose requests h11 writes and whose replies httptools parses.
+class LlhttpReply:
+    """Follows one reply at a time through httptools' callbacks (shared by both transports).
 
-    httptools (llhttp, in C) parses a reply for a fraction of the CPU that
-    ``http.client`` spends in the ``email`` header parser, which is most of a
-    small call's cost. HTTP framing stays the libraries': h11 serialises each
-    request (a fresh ``h11.Connection`` per request, as the parser, not h11,
-    follows the replies), httptools frames each reply (lengths, chunks, interim
-    replies, keep-alive). httptools knows nothing of the request, so a reply to
-    HEAD is ended at its headers and the next request gets a fresh parser; a
-    body without length or chunking ends when the server closes.
+    httptools (llhttp, in C) frames the reply: lengths, chunks, interim replies,
+    keep-alive. It is told nothing about the request, so a reply to HEAD is ended
+    here at its headers (the parser would wait for the announced body) and the next
+    request gets a fresh parser. A body with neither length nor chunking ends when
+    the server closes, which httptools leaves to its caller (``_until_close``).
+    Bytes that begin a reply when none is due only mark the connection ``_stray``.
+
+    A subclass calls :meth:`_expect` before it sends a request, feeds the reply's
+    bytes with :meth:`_parse`, and is told the reply is whole by ``_reply_done``.
     """
 
-    __slots__ = (
-        "_body",
-        "_done",
-        "_expecting",
-        "_head_bytes",
-        "_head_request",
-        "_headers",
-        "_headers_done",
-        "_keep",
-        "_parser",
-        "_status",
-        "_stray",
-        "_until_close",
-        "host",
-        "idle_since",
-        "key",
-        "sock",
-    )
+    _parser: Any
+    _expecting: bool
+    _head_request: bool
+    _stray: bool
     _status: bytes
     _headers: _Headers
-    _body: list[bytes]
+    _chunks: list[bytes]
+    _head_bytes: int
     _headers_done: bool
     _until_close: bool
-    _done: bool
-    _keep: bool
 
-    def __init__(self, key: _Key) -> None:
-        self.key = key
-        self.host = key[1]
-        self.idle_since = 0.0
-        self.sock: socket.socket | None = None
-        self._parser: Any = None
-        self._stray = False
-        self._expecting = False
-        self._head_request = False
-        self._begin_reply()
-        self._head_bytes = 0
-
-    def close(self) -> None:
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            sock.close()
-
-    def connect(self, timeout: float | None, context: ssl.SSLContext | None) -> None:
-        sock = socket.create_connection((self.host, self.key[2]), timeout)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if context is not None:
-                sock = context.wrap_socket(sock, server_hostname=self.host)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-    # -- one exchange
-    def send(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> None:
-        sock = self.sock
-        assert sock is not None
-        conn = h11.Connection(our_role=h11.CLIENT)
-        try:
-            parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
-            if body:
-                parts.append(conn.send(h11.Data(data=body)))
-            parts.append(conn.send(h11.EndOfMessage()))
-        except h11.LocalProtocolError as exc:
-            raise httpx.LocalProtocolError(str(exc)) from exc
-        if self._parser is None or self._head_request:  # after HEAD: a fresh parser
-            self._parser = _httptools().HttpResponseParser(self)
+    def _expect(self, method: bytes) -> None:
+        """A request is about to go out: be ready for its reply."""
+        if getattr(self, "_parser", None) is None or self._head_request:
+            self._parser = _httptools().HttpResponseParser(self)  # after HEAD: a fresh one
         self._head_request = method == b"HEAD"
         self._expecting = True
         self._head_bytes = 0
         self._begin_reply()
-        sock.sendall(b"".join(part for part in parts if part))
 
-    def read_head(self) -> tuple[int, _Headers, dict[str, Any]]:
-        """Read until the reply's headers are in: (status, headers, extensions)."""
-        while not self._headers_done or self._interim():
-            if not self._receive():
-                break
-        if not self._headers_done:
-            if self._head_bytes == 0:
-                raise httpx.RemoteProtocolError("the server closed the connection without replying")
-            raise httpx.RemoteProtocolError("server closed the connection early")
-        version = self._parser.get_http_version()
-        extensions = {
-            "http_version": b"HTTP/" + version.encode("ascii"),
-            "reason_phrase": self._status,
-        }
-        return self._parser.get_status_code(), self._headers, extensions
+    def _begin_reply(self) -> None:
+        self._status = b""
+        self._headers = []
+        self._chunks = []
+        self._headers_done = False
+        self._until_close = False
 
-    def read_body(self) -> bytes:
-        """The rest of the body (callers use it for bodies of a known, bounded length)."""
-        while not self._done:
-            if not self._receive():
-                if self._until_close:
-                    self._finish(reusable=False)
-                    break
-                raise httpx.RemoteProtocolError("server closed the connection early")
-        body = b"".join(self._body)
-        self._body = []
-        return body
-
-    def chunks(self) -> Iterator[bytes]:
-        """The body as it arrives (for large and chunked replies)."""
-        while True:
-            if self._body:
-                chunk = b"".join(self._body)
-                self._body = []
-                yield chunk
-            if self._done:
-                return
-            if not self._receive():
-                if self._until_close:
-                    self._finish(reusable=False)
-                    continue
-                raise httpx.RemoteProtocolError("server closed the connection early")
-
-    @property
-    def reusable(self) -> bool:
-        """The reply is complete and the connection may carry the next request."""
-        return self._done and self._keep and not self._stray
-
-    def known_length(self) -> int | None:
-        for name, value in self._headers:
-            if name.lower() == b"content-length" and value.strip().isdigit():
-                return int(value)
-        return None
-
-    # -- reading
-    def _receive(self) -> bool:
-        """Read and parse what the socket has; False at the end of the connection."""
-        sock = self.sock
-        assert sock is not None
-        data = sock.recv(_CHUNK)
-        if not data:
-            return False
+    def _parse(self, data: bytes) -> str | None:
+        """Feed ``data`` to the parser; what is wrong with the reply, or None."""
         if not self._headers_done:
             self._head_bytes += len(data)
         httptools = _httptools()
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            raise httpx.RemoteProtocolError("the server switched protocols") from None
+            return "the server switched protocols"
         except httptools.HttpParserError as exc:
-            if not self._done:
-                raise httpx.RemoteProtocolError(f"malformed reply: {exc}") from None
-            self._stray = True  # garbage after a whole reply: do not reuse
+            return f"malformed reply: {exc}"
         if not self._headers_done and self._head_bytes > _HEAD_LIMIT:
-            raise httpx.RemoteProtocolError(f"reply headers longer than {_HEAD_LIMIT} bytes")
-        return True
+            return f"reply headers longer than {_HEAD_LIMIT} bytes"
+        return None
 
-    def _interim(self) -> bool:
-        return self._headers_done and 100 <= self._parser.get_status_code() < 200
+    def _reply_extensions(self) -> dict[str, Any]:
+        return {
+            "http_version": b"HTTP/" + self._parser.get_http_version().encode("ascii"),
+            "reason_phrase": self._status,
+        }
 
-    def _begin_reply(self) -> None:
-        self._status = b""
-        self._headers = []
-        self._body = []
-        self._headers_done = False
-        self._until_close = False
-        self._done = False
-        self._keep = False
+    def _reply_done(self, *, reusable: bool) -> None:
+        raise NotImplementedError
 
-    def _finish(self, *, reusable: bool) -> None:
-        self._done = True
-        self._expecting = False
-        self._keep = reusable
+    def _body_chunk(self, body: bytes) -> None:
+        self._chunks.append(body)
 
-    # -- httptools callbacks (a reply that begins when none is due is only noted)
+    # -- httptools callbacks
     def on_message_begin(self) -> None:
         if not self._expecting:  # bytes beyond the whole reply: the stream is out of step
             self._stray = True
@@ -334,7 +221,8 @@ class _LlhttpConnection:
         if 100 <= status < 200:
             return  # an interim reply: the real one follows
         if self._head_request:
-            self._finish(reusable=self._parser.should_keep_alive())
+            self._expecting = False
+            self._reply_done(reusable=self._parser.should_keep_alive())
             return
         names = {name.lower() for name, _ in self._headers}
         framed = b"content-length" in names or b"transfer-encoding" in names
@@ -342,7 +230,7 @@ class _LlhttpConnection:
 
     def on_body(self, body: bytes) -> None:
         if self._expecting:
-            self._body.append(body)
+            self._body_chunk(body)
 
     def on_message_complete(self) -> None:
         if not self._expecting:
@@ -350,7 +238,146 @@ class _LlhttpConnection:
         if 100 <= self._parser.get_status_code() < 200:
             self._begin_reply()  # the interim reply is over; the real one follows
             return
-        self._finish(reusable=self._parser.should_keep_alive() and not self._until_close)
+        self._expecting = False
+        self._reply_done(reusable=self._parser.should_keep_alive() and not self._until_close)
+
+
+class _LlhttpConnection(LlhttpReply):
+    """One pooled socket whose requests h11 writes and whose replies httptools parses.
+
+    httptools parses a reply for a fraction of the CPU that ``http.client``
+    spends in the ``email`` header parser, which is most of a small call's
+    cost. h11 serialises each request (a fresh ``h11.Connection`` per request,
+    as the parser, not h11, follows the replies); :class:`LlhttpReply` follows
+    the replies.
+    """
+
+    _done: bool
+    _keep: bool
+
+    def __init__(self, key: _Key) -> None:
+        self.key = key
+        self.host = key[1]
+        self.idle_since = 0.0
+        self.sock: socket.socket | None = None
+        self._parser = None
+        self._stray = False
+        self._expecting = False
+        self._head_request = False
+        self._done = False
+        self._keep = False
+        self._begin_reply()
+
+    def close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+
+    def connect(self, timeout: float | None, context: ssl.SSLContext | None) -> None:
+        sock = socket.create_connection((self.host, self.key[2]), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if context is not None:
+                sock = context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+
+    # -- one exchange
+    def send(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> None:
+        sock = self.sock
+        assert sock is not None
+        payload = request_bytes(h11.Connection(our_role=h11.CLIENT), method, target, headers, body)
+        self._expect(method)
+        self._done = False
+        self._keep = False
+        sock.sendall(payload)
+
+    def read_head(self) -> tuple[int, _Headers, dict[str, Any]]:
+        """Read until the reply's headers are in: (status, headers, extensions)."""
+        while not self._headers_done or self._interim():
+            if not self._receive():
+                break
+        if not self._headers_done:
+            if self._head_bytes == 0:
+                raise httpx.RemoteProtocolError("the server closed the connection without replying")
+            raise httpx.RemoteProtocolError("server closed the connection early")
+        return self._parser.get_status_code(), self._headers, self._reply_extensions()
+
+    def read_body(self) -> bytes:
+        """The rest of the body (callers use it for bodies of a known, bounded length)."""
+        while not self._done:
+            if not self._receive():
+                if self._until_close:
+                    self._reply_done(reusable=False)
+                    break
+                raise httpx.RemoteProtocolError("server closed the connection early")
+        body = b"".join(self._chunks)
+        self._chunks = []
+        return body
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it arrives (for large and chunked replies)."""
+        while True:
+            if self._chunks:
+                chunk = b"".join(self._chunks)
+                self._chunks = []
+                yield chunk
+            if self._done:
+                return
+            if not self._receive():
+                if self._until_close:
+                    self._reply_done(reusable=False)
+                    continue
+                raise httpx.RemoteProtocolError("server closed the connection early")
+
+    @property
+    def reusable(self) -> bool:
+        """The reply is complete and the connection may carry the next request."""
+        return self._done and self._keep and not self._stray
+
+    def known_length(self) -> int | None:
+        for name, value in self._headers:
+            if name.lower() == b"content-length" and value.strip().isdigit():
+                return int(value)
+        return None
+
+    def _receive(self) -> bool:
+        """Read and parse what the socket has; False at the end of the connection."""
+        sock = self.sock
+        assert sock is not None
+        data = sock.recv(_CHUNK)
+        if not data:
+            return False
+        problem = self._parse(data)
+        if problem is not None:
+            if not self._done:
+                raise httpx.RemoteProtocolError(problem)
+            self._stray = True  # garbage after a whole reply: do not reuse
+        return True
+
+    def _interim(self) -> bool:
+        return self._headers_done and 100 <= self._parser.get_status_code() < 200
+
+    def _reply_done(self, *, reusable: bool) -> None:
+        self._done = True
+        self._expecting = False
+        self._keep = reusable
+
+
+def request_bytes(
+    conn: h11.Connection, method: bytes, target: bytes, headers: _Headers, body: bytes
+) -> bytes:
+    """The request as h11 serialises it on ``conn`` (shared by both transports)."""
+    try:
+        parts = [conn.send(h11.Request(method=method, target=target, headers=headers))]
+        if body:
+            parts.append(conn.send(h11.Data(data=body)))
+        parts.append(conn.send(h11.EndOfMessage()))
+    except h11.LocalProtocolError as exc:
+        raise httpx.LocalProtocolError(str(exc)) from exc
+    return b"".join(part for part in parts if part)
 
 
 def _httptools() -> Any:

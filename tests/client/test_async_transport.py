@@ -12,7 +12,7 @@ import pytest
 import py7D
 from py7D import Py7DAsyncTransport, _async_transport
 
-from .conftest import KEY, SECRET, LocalServer, free_port
+from .conftest import KEY, REPLY_FRAMINGS, SECRET, LocalServer, free_port
 
 
 @pytest.fixture(autouse=True, params=["httptools", "h11"])
@@ -172,24 +172,7 @@ async def scripted(replies: list[bytes]) -> tuple[asyncio.AbstractServer, str, l
     return server, f"http://127.0.0.1:{port}/x", seen
 
 
-@pytest.mark.parametrize(
-    ("reply", "body"),
-    [
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY, BODY),
-        (b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b""),
-        (
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"5\r\n<resp\r\n6;ext=1\r\nonse/>\r\n0\r\nX-Trailer: y\r\n\r\n",
-            BODY,
-        ),
-        (
-            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY,
-            BODY,
-        ),
-        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
-        (b"HTTP/1.0 200 OK\r\n\r\n" + BODY, BODY),  # delimited by closing the connection
-    ],
-)
+@pytest.mark.parametrize(("reply", "body"), REPLY_FRAMINGS)
 async def test_reply_framings(reply: bytes, body: bytes) -> None:
     server, url, _ = await scripted([reply])
     transport = Py7DAsyncTransport()

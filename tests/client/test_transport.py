@@ -6,6 +6,7 @@ import contextlib
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 import py7D
 from py7D import Py7DTransport, _transport
 
-from .conftest import KEY, SECRET, LocalServer, free_port
+from .conftest import KEY, REPLY_FRAMINGS, SECRET, LocalServer, free_port
 
 
 @pytest.fixture(autouse=True, params=["httptools", "http.client"])
@@ -241,40 +242,49 @@ def test_a_streamed_request_body_is_sent_with_its_length(local_server: LocalServ
     assert local_server.requests[-1][2] == b"a=1"
 
 
-class HangUpServer:
-    """Each connection answers its first request, then reads the next one and hangs up."""
+class ScriptedServer:
+    """Answers the n-th request on each connection with ``replies[n]`` verbatim, then hangs up.
 
-    BODY = b'<response status="ok" version="1.2"/>'
-    OK = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    An empty reply means: read the request, answer nothing. ``requests`` counts them all.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, replies: list[bytes]) -> None:
+        self.replies = replies
+        self.requests = 0
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}/1.2"
         self.url = self.base + "/x"
-        self.requests = 0
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError):
             while True:
                 conn, _ = self.sock.accept()
                 with conn:
-                    for reply in (self.OK, b""):
+                    for reply in self.replies:
                         data = b""
                         while b"\r\n\r\n" not in data:
                             chunk = conn.recv(65536)
                             if not chunk:
                                 break
                             data += chunk
-                        if not data:
+                        if not data:  # the client hung up: on to the next connection
                             break
                         self.requests += 1
-                        if reply:
-                            conn.sendall(reply)
+                        conn.sendall(reply)
 
     def close(self) -> None:
         self.sock.close()
+
+
+class HangUpServer(ScriptedServer):
+    """Each connection answers its first request, then reads the next one and hangs up."""
+
+    BODY = b'<response status="ok" version="1.2"/>'
+    OK = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+
+    def __init__(self) -> None:
+        super().__init__([self.OK, b""])
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -340,62 +350,23 @@ def test_verify_takes_a_ca_bundle_path(tls_server: LocalServer, ca: Any, tmp_pat
 BODY = b"<response/>"
 
 
-class ScriptedServer:
-    """Answers the n-th request on each connection with ``replies[n]`` verbatim, then hangs up."""
-
-    def __init__(self, replies: list[bytes]) -> None:
-        self.replies = replies
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/x"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = self.sock.accept()
-                with conn:
-                    for reply in self.replies:
-                        data = b""
-                        while b"\r\n\r\n" not in data:
-                            chunk = conn.recv(65536)
-                            if not chunk:
-                                break
-                            data += chunk
-                        if not data:  # the client hung up: on to the next connection
-                            break
-                        conn.sendall(reply)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.mark.parametrize(
-    ("reply", "body"),
-    [
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY, BODY),
-        (b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b""),
-        (
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"5\r\n<resp\r\n6;ext=1\r\nonse/>\r\n0\r\nX-Trailer: y\r\n\r\n",
-            BODY,
-        ),
-        (
-            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY,
-            BODY,
-        ),
-        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
-        (b"HTTP/1.0 200 OK\r\n\r\n" + BODY, BODY),  # delimited by closing the connection
-    ],
-)
-def test_reply_framings(reply: bytes, body: bytes) -> None:
-    server = ScriptedServer([reply])
+@contextlib.contextmanager
+def scripted(replies: list[bytes]) -> Iterator[tuple[str, Py7DTransport]]:
+    """A :class:`ScriptedServer`'s URL and a transport, both closed afterwards."""
+    server = ScriptedServer(replies)
     transport = Py7DTransport()
     try:
-        response = transport.handle_request(httpx.Request("GET", server.url))
-        response.read()
+        yield server.url, transport
     finally:
         transport.close()
         server.close()
+
+
+@pytest.mark.parametrize(("reply", "body"), REPLY_FRAMINGS)
+def test_reply_framings(reply: bytes, body: bytes) -> None:
+    with scripted([reply]) as (url, transport):
+        response = transport.handle_request(httpx.Request("GET", url))
+        response.read()
 
     assert response.content == body
     assert response.extensions["http_version"] in (b"HTTP/1.1", b"HTTP/1.0")
@@ -403,15 +374,10 @@ def test_reply_framings(reply: bytes, body: bytes) -> None:
 
 def test_a_head_reply_then_a_get_on_the_same_connection() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"
-    server = ScriptedServer([head, head + BODY])
-    transport = Py7DTransport()
-    try:
-        first = transport.handle_request(httpx.Request("HEAD", server.url))
-        second = transport.handle_request(httpx.Request("GET", server.url))
+    with scripted([head, head + BODY]) as (url, transport):
+        first = transport.handle_request(httpx.Request("HEAD", url))
+        second = transport.handle_request(httpx.Request("GET", url))
         second.read()
-    finally:
-        transport.close()
-        server.close()
 
     assert first.headers["content-length"] == "11"
     assert second.content == BODY
@@ -421,17 +387,15 @@ def test_a_head_reply_then_a_get_on_the_same_connection() -> None:
 def test_a_large_reply_is_streamed_and_the_connection_kept() -> None:
     big = b"x" * (_transport.EAGER_READ_LIMIT + 10)
     reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(big), big)
-    server = ScriptedServer([reply, b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY])
-    transport = Py7DTransport()
-    try:
-        first = transport.handle_request(httpx.Request("GET", server.url))
+    with scripted([reply, b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY]) as (
+        url,
+        transport,
+    ):
+        first = transport.handle_request(httpx.Request("GET", url))
         assert first.read() == big
         first.close()
-        second = transport.handle_request(httpx.Request("GET", server.url))
+        second = transport.handle_request(httpx.Request("GET", url))
         second.read()
-    finally:
-        transport.close()
-        server.close()
 
     assert second.content == BODY
     assert transport.connections_opened == 1
@@ -447,27 +411,16 @@ def test_a_large_reply_is_streamed_and_the_connection_kept() -> None:
     ],
 )
 def test_broken_replies_are_remote_protocol_errors(reply: bytes) -> None:
-    server = ScriptedServer([reply])
-    transport = Py7DTransport()
-    try:
-        with pytest.raises(httpx.RemoteProtocolError):
-            transport.handle_request(httpx.Request("GET", server.url)).read()
-    finally:
-        transport.close()
-        server.close()
+    with scripted([reply]) as (url, transport), pytest.raises(httpx.RemoteProtocolError):
+        transport.handle_request(httpx.Request("GET", url)).read()
 
 
 def test_bytes_after_a_whole_reply_retire_the_connection(http_parser: str) -> None:
     ok = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + BODY
-    server = ScriptedServer([ok + b"HTTP/1.1 200 OK\r\n", ok])
-    transport = Py7DTransport()
-    try:
-        first = transport.handle_request(httpx.Request("GET", server.url))
-        second = transport.handle_request(httpx.Request("GET", server.url))
+    with scripted([ok + b"HTTP/1.1 200 OK\r\n", ok]) as (url, transport):
+        first = transport.handle_request(httpx.Request("GET", url))
+        second = transport.handle_request(httpx.Request("GET", url))
         second.read()
-    finally:
-        transport.close()
-        server.close()
 
     assert first.content == BODY
     assert second.content == BODY
