@@ -36,9 +36,11 @@ import httpx
 
 from ._limits import MAX_BODY_EXTENSION
 from ._transport import (
+    _HEAD_LIMIT,
     LlhttpReply,
-    _httptools,
-    default_parser,
+    _Headers,
+    _Key,
+    choose_parser,
     read_response,
     request_bytes,
     ssl_context,
@@ -48,9 +50,6 @@ from ._transport import (
 __all__ = ["Py7DAsyncTransport"]
 
 T = TypeVar("T")
-_Key = tuple[str, str, int]
-_Headers = list[tuple[bytes, bytes]]
-_HEAD_LIMIT = 64 * 1024  # status line + headers
 
 
 class _ClosedUnansweredError(Exception):
@@ -257,11 +256,7 @@ class _HttptoolsConnection(_Connection, LlhttpReply):
 
     def __init__(self, key: _Key) -> None:
         super().__init__(key)
-        self._parser = None
-        self._head_request = False
-        self._expecting = False  # a reply is due and not complete yet
-        self._head_bytes = 0
-        self._begin_reply()
+        self._no_reply_yet()
 
     def _serialise(self, method: bytes, target: bytes, headers: _Headers, body: bytes) -> bytes:
         payload = request_bytes(h11.Connection(our_role=h11.CLIENT), method, target, headers, body)
@@ -295,10 +290,6 @@ class _HttptoolsConnection(_Connection, LlhttpReply):
         self._chunks = []
         status = self._parser.get_status_code()
         waiter.set_result((status, self._headers, body, self._reply_extensions(), reusable))
-
-
-def _default_parser() -> str:
-    return "httptools" if default_parser() == "httptools" else "h11"
 
 
 _PARSERS: dict[str, type[_Connection]] = {
@@ -336,17 +327,9 @@ class Py7DAsyncTransport(httpx.AsyncBaseTransport):
         keepalive_expiry: float = 5.0,
         http_parser: Literal["auto", "h11", "httptools"] = "auto",
     ) -> None:
-        if http_parser == "auto":
-            http_parser = _default_parser()  # type: ignore[assignment]
-        if http_parser not in _PARSERS:
-            raise ValueError(
-                f"http_parser must be 'auto', 'h11' or 'httptools', not {http_parser!r}"
-            )
-        if http_parser == "httptools":
-            _httptools()  # ImportError now rather than on the first request
-        self._connection_class = _PARSERS[http_parser]
         #: The library that parses replies: ``"h11"`` or ``"httptools"``.
-        self.http_parser = http_parser
+        self.http_parser = choose_parser(http_parser, "h11")
+        self._connection_class = _PARSERS[self.http_parser]
         self._verify = verify
         self._ssl_context: ssl.SSLContext | None = (
             verify if isinstance(verify, ssl.SSLContext) else None

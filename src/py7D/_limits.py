@@ -118,7 +118,7 @@ class BodyReader:
             and int(declared) > max_bytes
             and "content-encoding" not in response.headers
         ):
-            self._too_large(int(declared))
+            raise _too_large(response, int(declared), max_bytes)
 
     def feed(self, chunk: bytes) -> None:
         """Add a chunk; raise once the body is too big or the deadline has passed."""
@@ -164,9 +164,6 @@ class BodyReader:
         # decoding the body twice.
         self._response._content = b"".join(self._chunks)
         return self._response
-
-    def _too_large(self, size: int) -> None:
-        raise _too_large(self._response, size, self._max)
 
 
 def _too_large(response: httpx.Response, size: int, max_bytes: int | None) -> ResponseParseError:

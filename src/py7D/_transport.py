@@ -155,9 +155,17 @@ class LlhttpReply:
     _headers_done: bool
     _until_close: bool
 
+    def _no_reply_yet(self) -> None:
+        """The state of a fresh connection: no parser yet, no reply due."""
+        self._parser = None
+        self._head_request = False
+        self._expecting = False
+        self._head_bytes = 0
+        self._begin_reply()
+
     def _expect(self, method: bytes) -> None:
         """A request is about to go out: be ready for its reply."""
-        if getattr(self, "_parser", None) is None or self._head_request:
+        if self._parser is None or self._head_request:
             self._parser = _httptools().HttpResponseParser(self)  # after HEAD: a fresh one
         self._head_request = method == b"HEAD"
         self._expecting = True
@@ -260,13 +268,10 @@ class _LlhttpConnection(LlhttpReply):
         self.host = key[1]
         self.idle_since = 0.0
         self.sock: socket.socket | None = None
-        self._parser = None
         self._stray = False
-        self._expecting = False
-        self._head_request = False
         self._done = False
         self._keep = False
-        self._begin_reply()
+        self._no_reply_yet()
 
     def close(self) -> None:
         sock, self.sock = self.sock, None
@@ -308,11 +313,7 @@ class _LlhttpConnection(LlhttpReply):
     def read_body(self) -> bytes:
         """The rest of the body (callers use it for bodies of a known, bounded length)."""
         while not self._done:
-            if not self._receive():
-                if self._until_close:
-                    self._reply_done(reusable=False)
-                    break
-                raise httpx.RemoteProtocolError("server closed the connection early")
+            self._read_more()
         body = b"".join(self._chunks)
         self._chunks = []
         return body
@@ -326,11 +327,14 @@ class _LlhttpConnection(LlhttpReply):
                 yield chunk
             if self._done:
                 return
-            if not self._receive():
-                if self._until_close:
-                    self._reply_done(reusable=False)
-                    continue
+            self._read_more()
+
+    def _read_more(self) -> None:
+        """Read more of the body; the server closing ends a body delimited by closing."""
+        if not self._receive():
+            if not self._until_close:
                 raise httpx.RemoteProtocolError("server closed the connection early")
+            self._reply_done(reusable=False)
 
     @property
     def reusable(self) -> bool:
@@ -386,13 +390,28 @@ def _httptools() -> Any:
     return httptools
 
 
-def default_parser() -> str:
-    """``"httptools"`` where it is installed, else the fallback of each transport."""
+def httptools_installed() -> bool:
     try:
         import httptools  # noqa: F401
     except ImportError:
-        return "fallback"
-    return "httptools"
+        return False
+    return True
+
+
+def choose_parser(asked: str, fallback: str) -> str:
+    """The reply parser a transport uses (shared by both transports).
+
+    ``"auto"`` is httptools where it is installed, else ``fallback``; anything but
+    those two is refused, and httptools is imported now rather than on the first
+    request.
+    """
+    if asked == "auto":
+        asked = "httptools" if httptools_installed() else fallback
+    if asked not in ("httptools", fallback):
+        raise ValueError(f"http_parser must be 'auto', 'httptools' or {fallback!r}, not {asked!r}")
+    if asked == "httptools":
+        _httptools()
+    return asked
 
 
 _Pooled = _Connection | _LlhttpConnection
@@ -501,16 +520,8 @@ class Py7DTransport(httpx.BaseTransport):
         keepalive_expiry: float = 5.0,
         http_parser: Literal["auto", "httptools", "http.client"] = "auto",
     ) -> None:
-        if http_parser == "auto":
-            http_parser = "httptools" if default_parser() == "httptools" else "http.client"
-        if http_parser not in ("httptools", "http.client"):
-            raise ValueError(
-                f"http_parser must be 'auto', 'httptools' or 'http.client', not {http_parser!r}"
-            )
-        if http_parser == "httptools":
-            _httptools()  # ImportError now rather than on the first request
         #: What parses replies: ``"httptools"`` or ``"http.client"``.
-        self.http_parser = http_parser
+        self.http_parser = choose_parser(http_parser, "http.client")
         self._verify = verify
         self._ssl_context: ssl.SSLContext | None = (
             verify if isinstance(verify, ssl.SSLContext) else None

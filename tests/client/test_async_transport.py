@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import py7D
-from py7D import Py7DAsyncTransport, _async_transport
+from py7D import Py7DAsyncTransport, _transport
 
 from .conftest import KEY, REPLY_FRAMINGS, SECRET, LocalServer, free_port
 
@@ -21,7 +21,7 @@ def http_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     parser: str = request.param
     if parser == "httptools":
         pytest.importorskip("httptools")
-    monkeypatch.setattr(_async_transport, "_default_parser", lambda: parser)
+    monkeypatch.setattr(_transport, "httptools_installed", lambda: parser == "httptools")
     return parser
 
 

@@ -24,9 +24,7 @@ def http_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     parser: str = request.param
     if parser == "httptools":
         pytest.importorskip("httptools")
-    monkeypatch.setattr(
-        _transport, "default_parser", lambda: "httptools" if parser == "httptools" else "none"
-    )
+    monkeypatch.setattr(_transport, "httptools_installed", lambda: parser == "httptools")
     return parser
 
 
