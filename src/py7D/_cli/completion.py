@@ -205,11 +205,8 @@ def _values(path: str, name: str, typed: str) -> list[str]:
     """
     from .._endpoints import PARAMS, ParamKind
 
-    if not path or not any(name == known for known in _parameters(path)):
-        lowered = {known.lower(): known for known in _parameters(path)} if path else {}
-        if name.lower() not in lowered:
-            return []
-        name = lowered[name.lower()]
+    known = {p.lower(): p for p in _parameters(path)} if path else {}
+    name = known.get(name.lower(), "")  # the table's spelling of the name typed in any case
     param = PARAMS.get(name)
     if param is None:
         return []
