@@ -195,3 +195,15 @@ REPLY_FRAMINGS = [
     (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
     (b"HTTP/1.0 200 OK\r\n\r\n" + FRAMED_BODY, FRAMED_BODY),  # delimited by closing
 ]
+
+
+def default_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make ``request.param`` the parser transports pick by default: ``"httptools"``, or
+    anything else for each transport's fallback (skipped where httptools is missing)."""
+    parser: str = request.param
+    if parser == "httptools":
+        pytest.importorskip("httptools")
+    from py7D import _transport
+
+    monkeypatch.setattr(_transport, "httptools_installed", lambda: parser == "httptools")
+    return parser

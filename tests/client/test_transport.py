@@ -15,17 +15,13 @@ import pytest
 import py7D
 from py7D import Py7DTransport, _transport
 
-from .conftest import KEY, REPLY_FRAMINGS, SECRET, LocalServer, free_port
+from .conftest import KEY, REPLY_FRAMINGS, SECRET, LocalServer, default_parser, free_port
 
 
 @pytest.fixture(autouse=True, params=["httptools", "http.client"])
 def http_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test here runs with each reply parser the transport can pick by default."""
-    parser: str = request.param
-    if parser == "httptools":
-        pytest.importorskip("httptools")
-    monkeypatch.setattr(_transport, "httptools_installed", lambda: parser == "httptools")
-    return parser
+    return default_parser(request, monkeypatch)
 
 
 def make_client(base_url: str, **options: object) -> py7D.Client:
