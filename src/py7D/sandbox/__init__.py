@@ -107,7 +107,7 @@ import threading
 
 import httpx
 
-from . import _api_catalogue, _api_user, _web  # noqa: F401  (register the handlers)
+from . import _api_catalogue, _api_user, _media_download, _web  # noqa: F401  (register the handlers)
 from ._core import (
     DEFAULT_BASE_URL,
     DEFAULT_CONSUMER_KEY,

@@ -50,6 +50,14 @@ SEEDED_USERS: tuple[tuple[str, str, int], ...] = (
     ("bob@example.com", "bob-password", 1002),
 )
 ALICE_CARD = "4111111111111111"
+# What ``Sandbox(seeded_locker=True)`` puts in alice's locker: (release id, track ids or
+# None for the whole release, purchase date). Keane's "Night Train" single; a track whose
+# title holds "../" and "/"; a track whose title ends in dots.
+SEEDED_LOCKER: tuple[tuple[int, tuple[int, ...] | None, dt.datetime], ...] = (
+    (100003, None, dt.datetime(2019, 3, 1, 12, 0, tzinfo=dt.timezone.utc)),
+    (100013, (1000140,), dt.datetime(2019, 6, 1, 12, 0, tzinfo=dt.timezone.utc)),
+    (100015, (1000152,), dt.datetime(2019, 9, 1, 12, 0, tzinfo=dt.timezone.utc)),
+)
 
 XML_TYPE = "text/xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -327,6 +335,10 @@ class Sandbox:
         A :class:`~py7D.sandbox.Faults` plan (or a ``FaultInjector``) to
         misbehave by: applied by :meth:`transport` and by the served sandbox
         (:func:`running`/:func:`serve`), never by :meth:`handle` itself.
+    seeded_locker:
+        Start alice (the first seeded user) with three earlier purchases in her
+        locker (:data:`SEEDED_LOCKER`), ready to download; ``py7d sandbox`` and
+        ``py7d --sandbox`` do. They are not in :attr:`purchases` (nothing was charged).
     """
 
     def __init__(
@@ -344,6 +356,7 @@ class Sandbox:
         artists: int = 3000,
         base_url: str = DEFAULT_BASE_URL,
         faults: FaultsLike = None,
+        seeded_locker: bool = False,
     ) -> None:
         self.faults = as_injector(faults)
         self.seed = seed
@@ -380,6 +393,8 @@ class Sandbox:
             self._users[user_id] = User(user_id, email, password)
             self._emails[email.lower()] = user_id
         self._store_card(SEEDED_USERS[0][2], "VISA", ALICE_CARD, "Alice Example", "203012")
+        if seeded_locker:
+            self._seed_locker(SEEDED_USERS[0][2])
         for email, password in users:
             self.add_user(email, password)
 
@@ -746,6 +761,15 @@ class Sandbox:
         return access
 
     # -- state helpers (call with the lock held) ---------------------------------
+    def _seed_locker(self, user_id: int) -> None:
+        locker = self._lockers.setdefault(user_id, [])
+        for release_id, track_ids, when in SEEDED_LOCKER:
+            release = self.catalogue.releases[release_id]
+            purchase_id = self._new_id("purchase")
+            for track_id in track_ids or release.track_ids:
+                entry = LockerEntry(user_id, release_id, track_id, purchase_id, when, not track_ids)
+                locker.append(entry)
+
     def _new_id(self, kind: str) -> int:
         value = self._next_id[kind]
         self._next_id[kind] = value + 1

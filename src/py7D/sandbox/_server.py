@@ -192,10 +192,24 @@ def _headers(response: httpx.Response) -> list[tuple[bytes, bytes]]:
 
 
 async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
+    if not hasattr(response, "_content"):  # a streamed body (downloads): never held whole
+        await _send_stream(send, response, head=head)
+        return
     headers = _headers(response)
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     # A reply to HEAD announces the length of the body it leaves out.
     await send({"type": "http.response.body", "body": b"" if head else response.content})
+
+
+async def _send_stream(send: Send, response: httpx.Response, *, head: bool) -> None:
+    """Send a reply whose body is produced chunk by chunk, with the length it declares."""
+    headers = [(k.lower(), v) for k, v in response.headers.raw if k.lower() != b"transfer-encoding"]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    if not head:
+        async for chunk in response.aiter_raw():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+    await response.aclose()
 
 
 def _own_faults(sandbox: object) -> FaultInjector | None:
@@ -308,6 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="S",
         help="access tokens expire after S seconds (default: only when revoked)",
     )
+    parser.add_argument(
+        "--empty-locker",
+        action="store_true",
+        help="start alice with an empty locker (default: three purchases to download)",
+    )
     add_fault_arguments(parser)
     args = parser.parse_args(argv)
     if args.access_token_ttl is not None and args.access_token_ttl <= 0:
@@ -325,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         users=users,
         access_token_ttl=args.access_token_ttl,
         faults=faults_from_args(args),
+        seeded_locker=not args.empty_locker,
     )
     stop = threading.Event()
     previous = {
