@@ -15,6 +15,7 @@ from ._auth import TokenLike
 from ._bulk import gather_async
 from ._client import BaseClient, TimeoutLike
 from ._core import PreparedCall, Result
+from ._download import AsyncDownloads
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
 from ._resources import AsyncResources
@@ -29,7 +30,7 @@ T = TypeVar("T")
 DEFAULT_ASYNC_KEEPALIVE = 100
 
 
-class AsyncClient(BaseClient, AsyncResources):
+class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an

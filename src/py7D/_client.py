@@ -25,6 +25,7 @@ from ._core import (
     parse_response,
     resolve_path,
 )
+from ._download import Downloads
 from ._endpoints import AuthLevel
 from ._exceptions import (
     ConfigurationError,
@@ -442,7 +443,7 @@ class BaseClient:
         return self._signer().sign_url(f"{base}/{track}", params)
 
 
-class Client(BaseClient, Resources):
+class Client(BaseClient, Resources, Downloads):
     """A 7digital API client with a keep-alive connection pool; use it as a context manager.
 
     Parameters
