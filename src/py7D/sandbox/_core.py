@@ -21,6 +21,7 @@ from ._errors import ApiError, OAuthRefusedError
 from ._faults import FaultsLike, as_injector
 from ._oauth import NonceStore, SignedParams, check_request, collect_signed_params, is_form
 from ._render import USAGE_TYPES, Render
+from ._seeded import seeded_locker as seeded_locker_entries
 from ._shop import Shop, shop_for
 from ._state import (
     AccessToken,
@@ -50,14 +51,6 @@ SEEDED_USERS: tuple[tuple[str, str, int], ...] = (
     ("bob@example.com", "bob-password", 1002),
 )
 ALICE_CARD = "4111111111111111"
-# What ``Sandbox(seeded_locker=True)`` puts in alice's locker: (release id, track ids or
-# None for the whole release, purchase date). Keane's "Night Train" single; a track whose
-# title holds "../" and "/"; a track whose title ends in dots.
-SEEDED_LOCKER: tuple[tuple[int, tuple[int, ...] | None, dt.datetime], ...] = (
-    (100003, None, dt.datetime(2019, 3, 1, 12, 0, tzinfo=dt.timezone.utc)),
-    (100013, (1000140,), dt.datetime(2019, 6, 1, 12, 0, tzinfo=dt.timezone.utc)),
-    (100015, (1000152,), dt.datetime(2019, 9, 1, 12, 0, tzinfo=dt.timezone.utc)),
-)
 
 XML_TYPE = "text/xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -337,8 +330,9 @@ class Sandbox:
         (:func:`running`/:func:`serve`), never by :meth:`handle` itself.
     seeded_locker:
         Start alice (the first seeded user) with three earlier purchases in her
-        locker (:data:`SEEDED_LOCKER`), ready to download; ``py7d sandbox`` and
+        locker, ready to download; ``py7d sandbox`` and
         ``py7d --sandbox`` do. They are not in :attr:`purchases` (nothing was charged).
+        See ``py7D.sandbox._seeded``.
     """
 
     def __init__(
@@ -394,7 +388,9 @@ class Sandbox:
             self._emails[email.lower()] = user_id
         self._store_card(SEEDED_USERS[0][2], "VISA", ALICE_CARD, "Alice Example", "203012")
         if seeded_locker:
-            self._seed_locker(SEEDED_USERS[0][2])
+            alice = SEEDED_USERS[0][2]
+            entries = seeded_locker_entries(self.catalogue, alice, lambda: self._new_id("purchase"))
+            self._lockers.setdefault(alice, []).extend(entries)
         for email, password in users:
             self.add_user(email, password)
 
@@ -761,15 +757,6 @@ class Sandbox:
         return access
 
     # -- state helpers (call with the lock held) ---------------------------------
-    def _seed_locker(self, user_id: int) -> None:
-        locker = self._lockers.setdefault(user_id, [])
-        for release_id, track_ids, when in SEEDED_LOCKER:
-            release = self.catalogue.releases[release_id]
-            purchase_id = self._new_id("purchase")
-            for track_id in track_ids or release.track_ids:
-                entry = LockerEntry(user_id, release_id, track_id, purchase_id, when, not track_ids)
-                locker.append(entry)
-
     def _new_id(self, kind: str) -> int:
         value = self._next_id[kind]
         self._next_id[kind] = value + 1

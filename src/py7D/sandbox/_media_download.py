@@ -319,8 +319,18 @@ def _locker(sandbox: Sandbox, request: httpx.Request) -> list[LockerEntry]:
     token = sandbox.verify_oauth(request, signed, consumer, AuthLevel.USER)
     if not isinstance(token, AccessToken):
         raise OAuthRefusedError("Not authorised - no user credentials provided")
+    return _entries(sandbox, token.user_id)
+
+
+# The two reads of the sandbox's state this module makes.
+def _entries(sandbox: Sandbox, user_id: int) -> list[LockerEntry]:
     with sandbox._lock:
-        return list(sandbox._lockers.get(token.user_id, []))
+        return list(sandbox._lockers.get(user_id, []))
+
+
+def _purchase_exists(sandbox: Sandbox, purchase_id: int) -> bool:
+    with sandbox._lock:
+        return any(e.purchase_id == purchase_id for b in sandbox._lockers.values() for e in b)
 
 
 def _folder(sandbox: Sandbox, release: Release) -> str:
@@ -363,9 +373,7 @@ def media_file(sandbox: Sandbox, request: httpx.Request, kind: str) -> MediaFile
         key=lambda e: (e.release_id, e.track_id),
     )
     if not bought:
-        with sandbox._lock:
-            known = any(e.purchase_id == purchase_id for b in sandbox._lockers.values() for e in b)
-        if not known:
+        if not _purchase_exists(sandbox, purchase_id):
             raise ApiError(2001, f"Purchase not found: {purchase_id}")
         raise ApiError(2002, f"Purchase {purchase_id} is not in the user's locker")
     format_id = _format(params, f"purchase {purchase_id}", default=DOWNLOAD_FORMATS[0])
