@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from ._auth import TokenLike
-from ._endpoints import AuthLevel, find_endpoint
+from ._endpoints import AuthLevel, find_media_endpoint
 from ._exceptions import (
     APIServiceException,
     DiskFullError,
@@ -155,24 +155,41 @@ class MediaTarget:
 
 
 def media_target(
-    kind: str, item_id: int | str, format_id: int | str | None, **extra: int | str | None
+    kind: str, item_id: int | str, format_id: int | str, **extra: int | str | None
 ) -> MediaTarget:
-    """What to fetch for ``kind`` (``track``, ``release``, ``purchase``) ``item_id``."""
+    """What to fetch for ``kind`` (``track``, ``release``, ``purchase``) ``item_id``.
+
+    The parameters the endpoint table requires must all be there
+    (:class:`py7D.ValidationError` otherwise).
+    """
     if kind not in DOWNLOAD_PATHS:
         raise ValidationError(f"kind must be one of {', '.join(DOWNLOAD_PATHS)}, not {kind!r}")
     ident = _numeric(f"{kind}_id", item_id)
-    params = {f"{kind}Id": ident}
-    fmt = None if format_id is None else _numeric("format_id", format_id)
-    if fmt is not None:
-        params["formatId"] = fmt
-    elif kind != "purchase":
-        raise ValidationError("format_id is required (e.g. 17 for MP3 320; see the locker)")
+    fmt = _numeric("format_id", format_id)
+    params = {f"{kind}Id": ident, "formatId": fmt}
     for name, value in extra.items():
         if value is not None:
             params[name] = _numeric(name, value)
+    endpoint = find_media_endpoint(DOWNLOAD_PATHS[kind])
+    missing = [n for n in (endpoint.required if endpoint else ()) if n not in params]
+    if missing:
+        raise ValidationError(f"{DOWNLOAD_PATHS[kind]} needs {', '.join(missing)}")
     suffix = ".zip" if kind != "track" else ""
-    identity = f"{kind}:{ident}:{fmt or ''}"
+    identity = f"{kind}:{ident}:{fmt}"
     return MediaTarget(kind, DOWNLOAD_PATHS[kind], params, identity, f"{kind}-{ident}{suffix}")
+
+
+def needs_release_id() -> bool:
+    """Whether the table's ``downloadtrack`` row requires ``releaseId`` next to ``trackId``."""
+    endpoint = find_media_endpoint(DOWNLOAD_PATHS["track"])
+    return endpoint is not None and "releaseId" in endpoint.required
+
+
+def _release_of(track: Any) -> str | None:
+    """The release id in a ``track/details`` reply's track element."""
+    release = track.get("release") if isinstance(track, dict) else None
+    value = release.get("@id") if isinstance(release, dict) else None
+    return str(value) if value else None
 
 
 def _numeric(name: str, value: int | str) -> str:
@@ -186,9 +203,9 @@ def media_url(settings: Settings, target: MediaTarget) -> str:
     """The unsigned URL of ``target``: 7digital's media host, or the configured server's."""
     from ._client import is_live_api
 
-    endpoint = find_endpoint(target.path, "GET")
+    endpoint = find_media_endpoint(target.path)
     if is_live_api(settings.api_url):
-        host = getattr(endpoint, "host", None) or LIVE_MEDIA_HOST
+        host = (endpoint.host if endpoint else None) or LIVE_MEDIA_HOST
     else:
         url = httpx.URL(settings.api_url)
         host = f"{url.scheme}://{url.netloc.decode('ascii')}"
@@ -869,7 +886,8 @@ _TRACK_DOC = """Download track ``track_id`` in ``format_id`` to ``to``; returns 
         ``to`` is the file to write, or an existing folder (the file is then named
         as the server offers, made safe). The track must be in the user's locker
         (``access_token``); ``format_id`` is one its ``downloadUrls`` offer (17 =
-        MP3 320). ``release_id`` is sent along when given. ``progress`` is called
+        MP3 320). ``release_id`` is sent along (looked up with ``track/details``
+        when not given).  ``progress`` is called
         with a :class:`DownloadProgress` after each chunk. A dropped connection is
         resumed where it stopped; an interrupted call leaves ``NAME.part`` (and
         ``NAME.part.json``) that the next call with the same ``to`` resumes.
@@ -921,6 +939,9 @@ class Downloads:
         release_id: int | str | None = None,
         progress: ProgressCallback | None = None,
     ) -> DownloadResult:
+        if release_id is None and needs_release_id():
+            details = self.request("track", "details", trackId=_numeric("track_id", track_id))
+            release_id = _release_of(details.data)
         target = media_target("track", track_id, format_id, releaseId=release_id)
         result: DownloadResult = self._download(target, to, access_token, progress)
         return result
@@ -955,17 +976,16 @@ class Downloads:
     def download_purchase(
         self: Any,
         purchase_id: int | str,
+        format_id: int | str,
         to: str | os.PathLike[str],
         *,
-        format_id: int | str | None = None,
         access_token: TokenLike | None = None,
         unpack: bool = False,
         progress: ProgressCallback | None = None,
     ) -> DownloadResult:
         """Download everything bought in purchase ``purchase_id`` as one zip.
 
-        ``format_id`` is optional (the server's default format otherwise).
-        Otherwise as :meth:`download_release`.
+        As :meth:`download_release`.
         """
         target = media_target("purchase", purchase_id, format_id)
         result: DownloadResult = self._download(
@@ -1017,6 +1037,9 @@ class AsyncDownloads:
         release_id: int | str | None = None,
         progress: ProgressCallback | None = None,
     ) -> DownloadResult:
+        if release_id is None and needs_release_id():
+            details = await self.request("track", "details", trackId=_numeric("track_id", track_id))
+            release_id = _release_of(details.data)
         target = media_target("track", track_id, format_id, releaseId=release_id)
         result: DownloadResult = await self._download(target, to, access_token, progress)
         return result
@@ -1043,9 +1066,9 @@ class AsyncDownloads:
     async def download_purchase(
         self: Any,
         purchase_id: int | str,
+        format_id: int | str,
         to: str | os.PathLike[str],
         *,
-        format_id: int | str | None = None,
         access_token: TokenLike | None = None,
         unpack: bool = False,
         progress: ProgressCallback | None = None,
