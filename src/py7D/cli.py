@@ -59,6 +59,7 @@ COMMANDS: dict[str, str] = {
     "whoami": "show the settings in use, where each came from, and the token state",
     "sign": "print a signed media URL (preview, stream); --explain shows the steps",
     "sandbox": "serve the local 7digital sandbox on a port",
+    "download": "download the user's locker to files (resumable; a manifest skips what is there)",
     "completion": "print a bash, zsh or fish completion script",
 }
 HIDDEN_COMMANDS = ("__complete",)
@@ -266,6 +267,10 @@ def _dispatch(argv: list[str]) -> int:
         from ._cli.commands import run_sandbox
 
         return run_sandbox(after)
+    if command == "download":
+        from ._cli.download import run_download
+
+        return run_download([*argv[:at], *after])
     options = command_parser(command).parse_args([*argv[:at], *after])
     setup_logging(options.debug)
     from ._cli import commands

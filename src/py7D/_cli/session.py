@@ -69,7 +69,7 @@ def open_session(options: argparse.Namespace, *, normalize: bool = False) -> Ite
 
     if getattr(options, "sandbox", False):
         module = load_sandbox()
-        box = module.Sandbox()
+        box = module.Sandbox(seeded_locker=True)  # alice owns a few releases to download
         client = Client(
             # documented attributes; the first sandbox cut only has the module defaults
             getattr(box, "consumer_key", module.DEFAULT_CONSUMER_KEY),
