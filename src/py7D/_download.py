@@ -617,6 +617,10 @@ class _SignedGet(Protocol):
     def __call__(self) -> str: ...
 
 
+def _read_already(response: httpx.Response) -> list[bytes] | None:
+    return [response.content] if response.is_stream_consumed else None
+
+
 def _read_error_body(response: httpx.Response, chunks: Iterator[bytes]) -> httpx.Response:
     body = bytearray()
     for chunk in chunks:
@@ -677,7 +681,9 @@ def run(
                     if step is Step.RETRY:
                         raise _Retry(_retry_after(response.headers))
                     if step is Step.WRITE:
-                        for chunk in response.iter_raw():
+                        # A reply read already (a mock transport's) has its bytes in hand.
+                        chunks = _read_already(response) or response.iter_raw()
+                        for chunk in chunks:
                             transfer.feed(chunk)
                 finally:
                     response.close()
@@ -723,8 +729,11 @@ async def run_async(
                     if step is Step.RETRY:
                         raise _Retry(_retry_after(response.headers))
                     if step is Step.WRITE:
-                        async for chunk in response.aiter_raw():
-                            transfer.feed(chunk)
+                        if response.is_stream_consumed:
+                            transfer.feed(response.content)
+                        else:
+                            async for chunk in response.aiter_raw():
+                                transfer.feed(chunk)
                 finally:
                     await response.aclose()
             return transfer.finish()
