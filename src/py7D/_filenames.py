@@ -38,6 +38,7 @@ def safe_name(text: str, *, suffix: str = "", max_bytes: int = MAX_NAME_BYTES) -
     'Takk'
     """
     name = unicodedata.normalize("NFC", text)
+    name = re.sub(r"[\t\n\r\v\f]", " ", name)
     name = _FORBIDDEN.sub("_", name)
     name = " ".join(name.split())  # tabs, newlines and runs of spaces: one space
     # Leading dots hide a file (and "." / ".." are directories); trailing dots and

@@ -641,8 +641,9 @@ def _fetch(
     ]
     fetched = 0
     fetched_bytes = 0
+    resumed_bytes = 0
 
-    def fetch(job: Job) -> dict[str, Any]:
+    def fetch(job: Job) -> tuple[dict[str, Any], int]:
         target = folder / job.path
         if folder.resolve() not in target.resolve().parents:  # defence in depth
             raise UsageError(f"refusing to write {job.path}: outside {folder}")
@@ -673,7 +674,7 @@ def _fetch(
         }
         manifest.record(entry)
         board.done(job.item.key, result.size)
-        return entry
+        return entry, result.resumed_from
 
     pool = concurrent.futures.ThreadPoolExecutor(options.concurrency, "py7d-download")
     futures = {pool.submit(fetch, job): job for job in todo}
@@ -684,12 +685,13 @@ def _fetch(
             for future in finished:
                 job = futures[future]
                 try:
-                    entry = future.result()
+                    entry, resumed = future.result()
                 except (Py7DError, UsageError, OSError) as exc:
                     failures.append((f"{job.path} (track {job.item.track_id})", str(exc)))
                 else:
                     fetched += 1
                     fetched_bytes += int(entry["size"])
+                    resumed_bytes += resumed
     except KeyboardInterrupt:
         cancel.set()
         for future in futures:
@@ -707,8 +709,9 @@ def _fetch(
         board.close()
     for what, why in failures:
         _say(f"failed: {what}: {' '.join(why.split())}")
+    kept = f"; {_size(resumed_bytes)} of it already on disk, resumed" if resumed_bytes else ""
     _say(
-        f"{fetched} files fetched ({_size(fetched_bytes)}), {have} already in {folder}"
+        f"{fetched} files fetched ({_size(fetched_bytes)}{kept}), {have} already in {folder}"
         + (f", {len(failures)} failed" if failures else "")
     )
     return ExitCode.API if failures else ExitCode.OK
