@@ -32,8 +32,10 @@ import errno
 import hashlib
 import json
 import os
+import queue
 import re
 import stat
+import threading
 import urllib.parse
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -86,6 +88,7 @@ DOWNLOAD_PATHS = {
 }
 _ERROR_BODY_LIMIT = 64 * 1024
 _HASH_BLOCK = 1 << 20
+_QUEUE = 16  # chunks waiting to be hashed (httpx hands out 64 KiB at most)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _DIGEST_ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5", "sha": "sha1"}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
@@ -251,13 +254,13 @@ class Transfer:
     dest: Path
     into_folder: bool
     progress: ProgressCallback | None = None
-    fsync: bool = True
+    fsync: bool = False
     received: int = 0
     resumed_from: int = 0
     offset: int = 0
     meta: _Meta = field(init=False)
     _file: Any = field(default=None, init=False, repr=False)
-    _hashes: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _hashes: _Digests | None = field(default=None, init=False, repr=False)
     _restarted: bool = field(default=False, init=False)
     _no_range: bool = field(default=False, init=False)
     _verified_by: str | None = field(default=None, init=False)
@@ -270,7 +273,7 @@ class Transfer:
         to: str | os.PathLike[str],
         *,
         progress: ProgressCallback | None = None,
-        fsync: bool = True,
+        fsync: bool = False,
     ) -> Transfer:
         """Plan the download of ``target`` to ``to`` and look for a partial file to resume."""
         path = Path(to)
@@ -391,10 +394,9 @@ class Transfer:
         self._save_meta()
 
     def _open(self, *, append: bool) -> None:
-        self._hashes = {"sha256": hashlib.sha256()}
-        algorithm = _digest_algorithm(self.meta.digest)
-        if algorithm and algorithm not in self._hashes:
-            self._hashes[algorithm] = hashlib.new(algorithm)
+        if self._hashes is not None:
+            self._hashes.close()
+        self._hashes = _Digests({"sha256", _digest_algorithm(self.meta.digest) or "sha256"})
         try:
             if append:
                 self._hash_existing()
@@ -415,8 +417,8 @@ class Transfer:
                 block = existing.read(min(_HASH_BLOCK, left))
                 if not block:
                     break
-                for h in self._hashes.values():
-                    h.update(block)
+                assert self._hashes is not None
+                self._hashes.update(block)
                 left -= len(block)
 
     def feed(self, chunk: bytes) -> None:
@@ -427,8 +429,8 @@ class Transfer:
             self._file.write(chunk)
         except OSError as exc:
             raise _write_error(exc, self.part) from None
-        for h in self._hashes.values():
-            h.update(chunk)
+        assert self._hashes is not None
+        self._hashes.update(chunk)
         self.offset += len(chunk)
         self.received += len(chunk)
         self._notify()
@@ -445,6 +447,9 @@ class Transfer:
 
     def suspend(self) -> None:
         """Close the part file, keeping it (and its metadata) for a later resume."""
+        if self._hashes is not None and not self._hashes.finished:
+            self._hashes.close()
+            self._hashes = None
         if self._file is not None:
             with contextlib.suppress(OSError):
                 self._file.close()
@@ -469,18 +474,21 @@ class Transfer:
                 os.fsync(self._file.fileno())
         except OSError as exc:
             raise _write_error(exc, self.part) from None
-        self.suspend()
         if total is not None and self.offset != total:
+            self.suspend()
             raise IncompleteDownloadError(
                 f"the download of {self.target.kind} {self.target.params} ended at "
                 f"{self.offset} of {total} bytes; the partial file {self.part} is kept: "
                 "run the download again to resume",
                 path=self.part,
             )
+        assert self._hashes is not None
+        digests = self._hashes.result()
+        self.suspend()
         algorithm = _digest_algorithm(self.meta.digest)
         if algorithm is not None:
             expected = _digest_value(self.meta.digest)
-            if self._hashes[algorithm].digest() != expected:
+            if digests[algorithm] != expected:
                 self._discard_part()
                 raise DownloadError(
                     f"the downloaded {self.target.kind} does not match the server's "
@@ -498,7 +506,7 @@ class Transfer:
         return DownloadResult(
             path=final,
             size=self.offset,
-            sha256=self._hashes["sha256"].hexdigest(),
+            sha256=digests["sha256"].hex(),
             resumed_from=self.resumed_from,
             received=self.received,
             verified_by=self._verified_by,
@@ -540,6 +548,39 @@ class Transfer:
             return found
         err.__cause__ = found
         return err
+
+
+class _Digests:
+    """SHA-256 (and the server's algorithm) of a stream of chunks, computed on a helper
+    thread: hashlib releases the GIL, so hashing runs beside the network reads instead of
+    between them. The queue is bounded (``_QUEUE`` chunks), so memory stays flat."""
+
+    def __init__(self, algorithms: set[str]) -> None:
+        self._hashes = {name: hashlib.new(name) for name in algorithms}
+        self._queue: queue.Queue[bytes | None] = queue.Queue(_QUEUE)
+        self._thread = threading.Thread(target=self._work, name="py7d-hash", daemon=True)
+        self._thread.start()
+        self.finished = False
+
+    def _work(self) -> None:
+        hashes = list(self._hashes.values())
+        while (chunk := self._queue.get()) is not None:
+            for h in hashes:
+                h.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def result(self) -> dict[str, bytes]:
+        """The digests of everything fed so far (ends the helper thread)."""
+        self.close()
+        return {name: h.digest() for name, h in self._hashes.items()}
+
+    def close(self) -> None:
+        if not self.finished:
+            self.finished = True
+            self._queue.put(None)
+            self._thread.join()
 
 
 def _slug(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import signal
@@ -92,7 +93,10 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
                 if len(fast) >= _FAST_SIZE:
                     del fast[next(iter(fast))]
                 fast[key] = (cached[0], 200, _headers(response), cached[1])
-        await _send(send, response, head=method == "HEAD")
+        if response.is_stream_consumed:
+            await _send(send, response, head=method == "HEAD")
+        else:  # a body produced chunk by chunk (downloads): never held whole
+            await _send_stream(send, receive, response, head=method == "HEAD")
 
     return app
 
@@ -192,24 +196,41 @@ def _headers(response: httpx.Response) -> list[tuple[bytes, bytes]]:
 
 
 async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> None:
-    if not hasattr(response, "_content"):  # a streamed body (downloads): never held whole
-        await _send_stream(send, response, head=head)
-        return
     headers = _headers(response)
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     # A reply to HEAD announces the length of the body it leaves out.
     await send({"type": "http.response.body", "body": b"" if head else response.content})
 
 
-async def _send_stream(send: Send, response: httpx.Response, *, head: bool) -> None:
-    """Send a reply whose body is produced chunk by chunk, with the length it declares."""
-    headers = [(k.lower(), v) for k, v in response.headers.raw if k.lower() != b"transfer-encoding"]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-    if not head:
-        async for chunk in response.aiter_raw():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
-    await response.aclose()
+async def _send_stream(
+    send: Send, receive: Receive, response: httpx.Response, *, head: bool
+) -> None:
+    """Send a reply whose body is produced chunk by chunk, with the length it declares;
+    stop producing as soon as the client hangs up."""
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        raw = response.headers.raw
+        headers = [(k.lower(), v) for k, v in raw if k.lower() != b"transfer-encoding"]
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        if not head:
+            async for chunk in response.aiter_raw():
+                if gone.is_set():
+                    return
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await asyncio.sleep(0)  # let the loop notice a client that hung up
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        watcher.cancel()
+        await response.aclose()
 
 
 def _own_faults(sandbox: object) -> FaultInjector | None:
