@@ -254,7 +254,6 @@ class Transfer:
     dest: Path
     into_folder: bool
     progress: ProgressCallback | None = None
-    fsync: bool = False
     received: int = 0
     resumed_from: int = 0
     offset: int = 0
@@ -273,7 +272,6 @@ class Transfer:
         to: str | os.PathLike[str],
         *,
         progress: ProgressCallback | None = None,
-        fsync: bool = False,
     ) -> Transfer:
         """Plan the download of ``target`` to ``to`` and look for a partial file to resume."""
         path = Path(to)
@@ -282,7 +280,7 @@ class Transfer:
             (path if folder else path.parent).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _path_error(exc, path) from None
-        transfer = cls(target, path, folder, progress, fsync)
+        transfer = cls(target, path, folder, progress)
         transfer._load()
         return transfer
 
@@ -470,8 +468,6 @@ class Transfer:
         total = self.meta.total
         try:
             self._file.flush()
-            if self.fsync:
-                os.fsync(self._file.fileno())
         except OSError as exc:
             raise _write_error(exc, self.part) from None
         if total is not None and self.offset != total:
