@@ -247,7 +247,7 @@ class Transfer:
     ``dest`` is a file path, or a folder (then the file takes the name the server
     offers in ``Content-Disposition``, made safe, else the target's default
     name). The partial file and its metadata sit next to the destination:
-    ``NAME.part`` and ``NAME.part.json``, or ``.py7d-<kind>-<id>.part`` in a folder.
+    ``NAME.part`` and ``NAME.part.json``, or ``.py7d-<kind>-<id>-<format>.part`` in a folder.
     """
 
     target: MediaTarget
@@ -289,7 +289,7 @@ class Transfer:
     def part(self) -> Path:
         """The partial file."""
         if self.into_folder:
-            return self.dest / f".py7d-{self.target.kind}-{_slug(self.target.identity)}.part"
+            return self.dest / f".py7d-{_slug(self.target.identity)}.part"
         return self.dest.with_name(self.dest.name + ".part")
 
     @property

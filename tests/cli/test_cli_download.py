@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import functools
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,15 @@ def expected_bytes(track_id: int, format_id: int = 17) -> bytes:
     assert track is not None
     file = track_file(track, format_id)
     return file.read(0, file.size)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """In-process runs of ``py7d`` set up the "py7D" logger for a terminal: undo that."""
+    logger = logging.getLogger("py7D")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @pytest.fixture(scope="module")
