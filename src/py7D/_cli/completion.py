@@ -41,12 +41,17 @@ COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
     "sign": ("--token", "--explain"),
     "completion": (),
     "sandbox": ("--host", "--port", "--consumer-key", "--consumer-secret", "--seed", "--user"),
+    "download": ("--all", "--to", "--format", "--concurrency", "--dry-run", "--no-progress"),
 }
 OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--auth": ("none", "2-legged", "3-legged"),
     "--method": ("GET", "POST", "PUT", "DELETE"),
 }
-_VALUED = (*GLOBAL_VALUED, "--limit", "--auth", "--method", "--username", "--callback", "--token")
+_VALUED = (
+    *GLOBAL_VALUED,
+    *("--limit", "--auth", "--method", "--username", "--callback", "--token"),
+    *("--to", "--format", "--concurrency"),
+)
 _OWN_FLAGS = frozenset(
     [*GLOBAL_FLAGS, *CALL_FLAGS, *(f for flags in COMMAND_FLAGS.values() for f in flags)]
 )
@@ -240,6 +245,8 @@ def _positional_candidates(positionals: list[str], given: set[str]) -> list[str]
     first = positionals[0]
     if first == "completion":
         return ["bash", "zsh", "fish"] if len(positionals) == 1 else []
+    if first == "download":
+        return ["release", "track"] if len(positionals) == 1 else []
     if first == "endpoints":
         from .help import resources
 
