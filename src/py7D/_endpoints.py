@@ -218,6 +218,22 @@ COMMON_PARAMS: tuple[str, ...] = ("country", "shopId")
 # (``user/details`` is 2-legged with userId, or 3-legged with the user's token).
 TOKEN_STANDS_FOR = "userId"  # noqa: S105 - a parameter name, not a secret
 
+# The model class (``_models.py``) typing each kind of item a paged endpoint walks.
+ITEM_MODELS: Mapping[str, str] = MappingProxyType(
+    {
+        "searchResult": "SearchResult",
+        "release": "Release",
+        "track": "Track",
+        "artist": "Artist",
+        "chartItem": "ChartItem",
+        "tag": "Tag",
+        "taggedItem": "TaggedItem",
+        "recommendedItem": "RecommendedItem",
+        "lockerRelease": "LockerRelease",
+        "translation": "Translation",
+    }
+)
+
 _PARAMS_LOWER: Mapping[str, Param] = MappingProxyType({k.lower(): v for k, v in PARAMS.items()})
 
 
@@ -318,6 +334,11 @@ class Endpoint:
             if p.name.lower() == lowered:
                 return p
         return _PARAMS_LOWER.get(lowered) or Param(name)
+
+    @property
+    def item_model(self) -> str | None:
+        """The :mod:`py7D` model class typing the items of a paged endpoint (``Release``)."""
+        return ITEM_MODELS[self.items.rsplit(".", 1)[-1]] if self.items else None
 
     @property
     def page_size_max(self) -> int | None:
