@@ -9,7 +9,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 
@@ -41,7 +41,10 @@ from ._retry import RetriesLike, RetryPolicy, RetryState
 from ._transport import Py7DTransport
 from ._validation import check_call
 
-__all__ = ["BaseClient", "Client"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BaseClient", "Client", "ClientOptions"]
 
 logger = logging.getLogger("py7D")
 # httpx.Client logs every exchange at INFO on this logger; the direct path does too, so
@@ -58,6 +61,27 @@ VerifyLike = bool | str | ssl.SSLContext
 T = TypeVar("T")
 #: What ``cache=`` accepts: True (a MemoryCache), None/False (off), or a cache.
 CacheOption = bool | BaseCache | None
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of :class:`Client` and ``AsyncClient`` (see :class:`Client`).
+
+    Typed, so that a type checker refuses a misspelt option or a value of the
+    wrong type; :class:`BaseClient` gives each its default.
+    """
+
+    profile: str | None
+    config_file: str | os.PathLike[str] | None
+    environ: Mapping[str, str] | None
+    normalize: bool
+    clock: Callable[[], float] | None
+    max_response_bytes: int | None
+    settings: Settings | None
+    retries: RetriesLike
+    rate_limit: ThrottleLike
+    verify: VerifyLike
+    cache: CacheOption
+    event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None
 
 
 class BaseClient:
@@ -517,7 +541,7 @@ class Client(BaseClient, Resources):
         *,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         if http_client is not None and timeout is None:

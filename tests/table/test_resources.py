@@ -313,6 +313,12 @@ def right(client: py7D.Client, token: py7D.Token) -> None:
     assert client.artist is client.artist
 
 
+def right_options() -> None:
+    py7D.Client("key", "secret", retries=3, cache=True, rate_limit=5.0, environ={}).close()
+    py7D.Client(profile="work", normalize=True, verify="ca.pem", max_response_bytes=None)
+    py7D.AsyncClient(retries=None, cache=py7D.MemoryCache(), event_hooks={"request": []})
+
+
 async def right_async(client: py7D.AsyncClient) -> None:
     result: py7D.Result = await client.artist.search(q="x", country="US")
     async for page in client.artist.search_pages(q="x", limit=2):
@@ -327,6 +333,15 @@ def wrong(client: py7D.Client) -> None:
     client.artist.search_items(q="x", limit="3")  # error: "limit"
     client.user.locker(sort="artistName")  # error: "sort"
     client.artist.search(q="x", normalise=True)  # error: "normalise"
+    client.user.locker(access_token=42)  # error: "access_token"
+    client.user.locker(access_token=("key", 1))  # error: "access_token"
+
+
+def wrong_options() -> None:
+    py7D.Client(retires=3)  # error: "retires"
+    py7D.Client(cache="yes")  # error: "cache"
+    py7D.AsyncClient(normalise=True)  # error: "normalise"
+    py7D.AsyncClient(max_response_bytes="1MB")  # error: "max_response_bytes"
 
 
 async def wrong_async(client: py7D.AsyncClient) -> None:
@@ -371,6 +386,18 @@ def test_stub_matches_the_runtime_methods() -> None:
         )
         == 0
     )
+
+
+def test_client_options_list_every_keyword_option_of_the_base_client() -> None:
+    """``ClientOptions`` (what mypy checks) and ``BaseClient`` (what runs) take the same options."""
+    from py7D._client import BaseClient, ClientOptions
+
+    keyword_only = {
+        name
+        for name, p in inspect.signature(BaseClient.__init__).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    assert keyword_only == set(ClientOptions.__annotations__)
 
 
 def test_a_namespace_is_the_same_object_on_every_access() -> None:
