@@ -250,6 +250,7 @@ class Endpoint:
     ``description`` is one line for people (docstrings, ``py7d endpoints``);
     ``name`` overrides the Python method name (see :attr:`method_name`);
     ``params`` overrides entries of :data:`PARAMS` for this endpoint only.
+    ``reply_version`` is the ``version`` attribute 7digital's replies carry.
     """
 
     path: str
@@ -268,6 +269,7 @@ class Endpoint:
     description: str = ""
     name: str | None = None
     params: tuple[Param, ...] = ()
+    reply_version: str = "1.2"
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -401,7 +403,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description="Review and promotional text written for a release.",
         required=("releaseId",),
         root="editorial",
-        notes='children review/text and promotionalText/text; recorded replies carry version="1.0"',
+        notes="children review/text and promotionalText/text",
+        reply_version="1.0",
     ),
     Endpoint(
         "release/chart",
@@ -965,7 +968,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         root="translations",
         lists=("translation",),
         items="translation",
-        notes='recorded replies carry version="1.0" and pageSize 5000',
+        notes="recorded replies carry pageSize 5000",
+        reply_version="1.0",
         params=(Param("pageSize", ParamKind.INT, "items per page (replies show 5000)", minimum=1),),
     ),
     Endpoint(

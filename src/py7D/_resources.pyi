@@ -789,8 +789,7 @@ class ReleaseResource:
 
         ``GET /1.2/release/editorial``, unsigned.
 
-        Notes: children review/text and promotionalText/text; recorded replies carry
-        version="1.0"."""
+        Notes: children review/text and promotionalText/text."""
     def chart(self, **params: Unpack[_ReleaseChart]) -> Result:
         """The release (album) chart for a day, week or month.
 
@@ -1305,7 +1304,7 @@ class TranslationsResource:
         ``GET /1.2/translations``, unsigned; paged (items: ``translation``, see
         :meth:`get_items`).
 
-        Notes: recorded replies carry version="1.0" and pageSize 5000."""
+        Notes: recorded replies carry pageSize 5000."""
     def get_pages(self, **params: Unpack[_TranslationsGetPages]) -> Iterator[Result]:
         """Every page of :meth:`get`, fetched lazily; ``limit`` stops after that many items."""
     def get_items(self, **params: Unpack[_TranslationsGetPages]) -> Iterator[Translation]:
@@ -1487,8 +1486,7 @@ class AsyncReleaseResource:
 
         ``GET /1.2/release/editorial``, unsigned.
 
-        Notes: children review/text and promotionalText/text; recorded replies carry
-        version="1.0"."""
+        Notes: children review/text and promotionalText/text."""
     async def chart(self, **params: Unpack[_ReleaseChart]) -> Result:
         """The release (album) chart for a day, week or month.
 
@@ -2009,7 +2007,7 @@ class AsyncTranslationsResource:
         ``GET /1.2/translations``, unsigned; paged (items: ``translation``, see
         :meth:`get_items`).
 
-        Notes: recorded replies carry version="1.0" and pageSize 5000."""
+        Notes: recorded replies carry pageSize 5000."""
     def get_pages(self, **params: Unpack[_TranslationsGetPages]) -> AsyncIterator[Result]:
         """Every page of :meth:`get`, fetched lazily; ``limit`` stops after that many items."""
     def get_items(self, **params: Unpack[_TranslationsGetPages]) -> AsyncIterator[Translation]:
