@@ -68,10 +68,10 @@ from typing_extensions import Required, TypedDict, Unpack
 from ._async_client import AsyncClient
 from ._auth import TokenLike
 from ._client import Client
-from ._core import Result
 from ._models import (
 {models}
 )
+from ._result import Result
 
 __all__ = [
 {all}

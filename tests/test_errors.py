@@ -25,13 +25,8 @@ from py7D import (
     UserCardError,
     ValidationError,
 )
-from py7D._exceptions import (
-    ERROR_CODE_RANGES,
-    describe_request,
-    error_class_for_code,
-    map_transport_errors,
-    redact_url,
-)
+from py7D._exceptions import ERROR_CODE_RANGES, error_class_for_code, map_transport_errors
+from py7D._redact import describe_request, redact_url
 
 SECRETS = ("SIGVALUE", "TOKVALUE", "PWVALUE", "TSECVALUE", "USERPW")
 SECRET_URL = (

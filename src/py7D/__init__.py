@@ -36,7 +36,7 @@ if _typing.TYPE_CHECKING:
         Settings as Settings,
         resolve_settings as resolve_settings,
     )
-    from ._core import (
+    from ._result import (
         PageInfo as PageInfo,
         RateLimit as RateLimit,
         Result as Result,

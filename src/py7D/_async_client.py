@@ -14,10 +14,11 @@ from ._async_transport import Py7DAsyncTransport
 from ._auth import TokenLike
 from ._bulk import gather_async
 from ._client import BaseClient, ClientOptions, TimeoutLike
-from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
+from ._request import PreparedCall
 from ._resources import AsyncResources
+from ._result import Result
 from ._retry import RetryState
 
 if TYPE_CHECKING:

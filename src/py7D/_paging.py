@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._core import Result, resolve_path
 from ._endpoints import Endpoint, find_endpoint
 from ._exceptions import ValidationError
+from ._request import resolve_path
+from ._result import Result
 
 __all__ = ["PageWalk", "items_at", "paged_endpoint"]
 

@@ -17,7 +17,6 @@ from typing_extensions import Required, TypedDict, Unpack
 from ._async_client import AsyncClient
 from ._auth import TokenLike
 from ._client import Client
-from ._core import Result
 from ._models import (
     Artist,
     ChartItem,
@@ -30,6 +29,7 @@ from ._models import (
     Track,
     Translation,
 )
+from ._result import Result
 
 __all__ = [
     "ArtistResource",
