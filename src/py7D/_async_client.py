@@ -37,9 +37,8 @@ class AsyncClient(BaseClient, AsyncResources):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
-    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`, whose
-    CPU per call stays flat however many calls are in flight, unlike httpcore's
-    pool), ``event_hooks`` are async functions and ``http_client`` an
+    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`),
+    ``event_hooks`` are async functions and ``http_client`` an
     ``httpx.AsyncClient``. Everything but the sending is shared with
     :class:`py7D.Client` through :class:`py7D._client.BaseClient`. Concurrent
     calls (:meth:`map`, ``asyncio.gather``) share the pool, the cache and the

@@ -16,10 +16,9 @@ resource (``basket``), so ``basket`` details are not served stale after it.
 
 Why not hishel? hishel 2.0 implements the full RFC 9111 state machine, but it
 reads ``time.time()`` directly (no injectable clock for tests), stores only in
-SQLite or Redis, is a *shared* cache by default (which must refuse
-``private`` replies, i.e. every 7digital reply) and adds ~40 ms to the first
-import. The subset 7digital needs (freshness from max-age/Expires/Age/Date) is
-small enough to own.
+SQLite or Redis and is a *shared* cache by default (which must refuse
+``private`` replies, i.e. every 7digital reply). The subset 7digital needs
+(freshness from max-age/Expires/Age/Date) is small enough to own.
 """
 
 from __future__ import annotations

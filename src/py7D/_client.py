@@ -428,13 +428,11 @@ class Client(BaseClient, Resources):
         apply unless ``timeout`` is given); requests then go through its
         ``send`` (cookies, redirects, its own hooks).
 
-    Why requests skip ``httpx.Client.send`` by default: profiling showed
-    ``send`` (auth generator, redirect loop, cookie jar, stream wrappers)
-    costing about as much CPU as the whole exchange on the wire for a small
-    reply. Everything py7D needs from it is done here in a few lines: the
-    OAuth signature, the client's timeout and headers, event hooks and the
-    transport call. Proxies from the environment (``HTTPS_PROXY`` …) switch
-    to a full ``httpx.Client`` so they keep working.
+    Without ``http_client``, requests go straight to the transport: the
+    client signs them and applies its timeout, headers and event hooks
+    itself, as ``httpx.Client.send`` would (no cookies, no redirects).
+    Proxies from the environment (``HTTPS_PROXY`` …) switch to a full
+    ``httpx.Client`` so they keep working.
 
     Threads: one client may serve many threads (see :meth:`map`). They share
     the connection pool (locked), the throttle (locked), the cache (locked)

@@ -3,8 +3,9 @@
 This table is the single source of truth for the HTTP verb, the auth level,
 parameters, paging, the repeating elements of each reply, a one-line
 description and the Python method name. Signing, validation, paging, the
-resource-style methods (generated from it by ``scripts/gen_resources.py``),
-the CLI listing and the sandbox all read it; nothing repeats it.
+resource-style methods (built from it at run time, with a typed stub that
+``scripts/gen_resources.py`` writes), the CLI listing and the sandbox all read
+it; nothing repeats it.
 
 Facts come from the 7digital API reference (the Node client's 61 actions plus
 the endpoints seen in other official sources). Paths keep the API's own
@@ -211,7 +212,7 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
     }
 )
 
-# Accepted on every call without being listed per endpoint (REFERENCE.md §2).
+# Accepted on every call without being listed per endpoint: 7digital's shop selectors.
 COMMON_PARAMS: tuple[str, ...] = ("country", "shopId")
 
 # A user's access token names the user, so it stands in for a required ``userId``

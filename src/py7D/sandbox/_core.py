@@ -55,7 +55,7 @@ XML_TYPE = "text/xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 DAY = 86400
-# Parameters a POST/PUT may carry in its query string (REFERENCE §2).
+# Parameters a POST/PUT may carry in its query string rather than its form body.
 _QUERY_ON_POST = frozenset({"userid", "country", "shopid", "onbehalfofpartnerid"})
 # The token endpoints answer both GET and POST.
 _ANY_VERB = frozenset({"oauth/requesttoken", "oauth/accesstoken"})
