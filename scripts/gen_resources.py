@@ -20,6 +20,7 @@ import difflib
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,11 +101,55 @@ def docstring(text: str, indent: int) -> list[str]:
     return out
 
 
-def td_name(ep: Endpoint, kind: str) -> str:
-    """``_ReleaseByDate`` (``_ReleaseByDatePages`` for pages and items)."""
+def _own_name(ep: Endpoint) -> str:
     base = class_name(ep.resource, False).removesuffix("Resource")
-    method = "".join(p.capitalize() for p in ep.method_name.split("_"))
-    return f"_{base}{method}" + ("Pages" if kind else "")
+    return "_" + base + "".join(p.capitalize() for p in ep.method_name.split("_"))
+
+
+# Arguments many endpoints take alike, each group written once as a TypedDict they extend.
+GROUPS = {"_Page": ("page", "page_size"), "_Media": ("usage_types", "image_size")}
+
+
+def _group_args() -> dict[str, tuple[Arg, ...]]:
+    """Each group's arguments, as most endpoints that take them have them."""
+    out: dict[str, tuple[Arg, ...]] = {}
+    for group, names in GROUPS.items():
+        seen = Counter(
+            tuple(a for a in api_args(ep) if a.py in names)
+            for ep in ENDPOINTS
+            if {a.py for a in api_args(ep)} >= set(names)
+        )
+        out[group] = seen.most_common(1)[0][0]
+    return out
+
+
+GROUP_ARGS = _group_args()
+
+
+def _own(ep: Endpoint) -> tuple[tuple[Arg, ...], tuple[str, ...]]:
+    """The endpoint's own arguments and the TypedDicts they extend."""
+    args = api_args(ep)
+    bases = ["_Token" if any(a.py == "access_token" for a in args) else "_Common"]
+    skip = {"country", "shop_id", "access_token"}
+    for group, grouped in GROUP_ARGS.items():
+        if set(grouped) <= set(args):
+            bases.append(group)
+            skip.update(a.py for a in grouped)
+    return tuple(a for a in args if a.py not in skip), tuple(bases)
+
+
+def _shared_names() -> dict[str, str]:
+    """Endpoint -> its TypedDict's name; endpoints whose arguments are alike share one."""
+    first: dict[tuple[tuple[Arg, ...], tuple[str, ...]], str] = {}
+    return {_own_name(ep): first.setdefault(_own(ep), _own_name(ep)) for ep in ENDPOINTS}
+
+
+SHARED = _shared_names()
+
+
+def td_name(ep: Endpoint, kind: str) -> str:
+    """``_ReleaseByDate`` (``_ReleaseByDatePages`` for pages and items), or the alike one's."""
+    return SHARED[_own_name(ep)] + ("Pages" if kind else "")
 
 
 def field(arg: Arg) -> list[str]:
@@ -125,19 +170,25 @@ def typed_dicts() -> list[str]:
         *field(Arg("limit", None, "int", False, "Stop after this many items.")),
         "",
     ]
+    for group, grouped in GROUP_ARGS.items():
+        out += [f"class {group}(TypedDict, total=False):", *(x for a in grouped for x in field(a))]
+        out.append("")
+    written: set[str] = set()
     for ep in ENDPOINTS:
-        own = [a for a in api_args(ep) if a.py not in ("country", "shop_id", "access_token")]
-        base = "_Token" if any(a.py == "access_token" for a in api_args(ep)) else "_Common"
-        head = f"class {td_name(ep, CALL)}({base}, total=False):"
-        if own:
-            out += [head, *(line for arg in own for line in field(arg)), ""]
-        else:
-            out += [head + " ...", ""]
-        if ep.paged:
-            out += [
-                f"class {td_name(ep, PAGES)}({td_name(ep, CALL)}, _Limit, total=False): ...",
-                "",
-            ]
+        own, bases = _own(ep)
+        base = ", ".join(bases)
+        for kind in (CALL, PAGES) if ep.paged else (CALL,):
+            name = td_name(ep, kind)
+            if name in written:
+                continue
+            written.add(name)
+            if kind:
+                out += [f"class {name}({td_name(ep, CALL)}, _Limit, total=False): ...", ""]
+            elif own:
+                out += [f"class {name}({base}, total=False):", *(x for a in own for x in field(a))]
+                out.append("")
+            else:
+                out += [f"class {name}({base}, total=False): ...", ""]
     return out
 
 

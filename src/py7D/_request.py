@@ -161,7 +161,7 @@ def build_call(
     key = settings.require_key()
     fields = [*_default_params(settings, params), *encoded]
     if level is AuthLevel.NONE:
-        request = _unsigned_request(settings.api_url, path, method, key, fields, headers)
+        request = _http_request(settings.api_url, path, method, fields, headers, key)
         return PreparedCall(request=request, auth=None, endpoint=endpoint, auth_level=level)
     secret = settings.require_secret()
     token: Token | None = None
@@ -173,7 +173,7 @@ def build_call(
                 "or userId=... with a partner key that manages its users."
             )
         token = access_token
-    request = _signed_request(settings.api_url, path, method, fields, headers)
+    request = _http_request(settings.api_url, path, method, fields, headers, None)
     return PreparedCall(
         request=request, auth=signer(key, secret, token), endpoint=endpoint, auth_level=level
     )
@@ -237,35 +237,30 @@ def _default_params(settings: Settings, params: Mapping[str, Any]) -> list[tuple
     return []
 
 
-def _unsigned_request(
+def _http_request(
     api_url: str,
     path: str,
     method: str,
-    key: str,
     fields: list[tuple[str, Primitive]],
     headers: Mapping[str, str] | None,
+    consumer_key: str | None,
 ) -> httpx.Request:
-    """An unsigned request: ``oauth_consumer_key`` first in the query, the rest in query or form."""
-    query = [("oauth_consumer_key", key), *fields]
+    """The request: parameters in the query, or a form body for POST/PUT.
+
+    ``consumer_key`` marks an unsigned call: ``oauth_consumer_key`` then goes
+    first in the query (a signed call carries it in its signature instead).
+    """
+    key: list[tuple[str, Primitive]] = []
+    if consumer_key is not None:
+        key.append(("oauth_consumer_key", consumer_key))
     if method in ("GET", "DELETE", "HEAD"):
-        return bodyless_request(method, request_url(api_url, path, query), headers)
+        return bodyless_request(method, request_url(api_url, path, [*key, *fields]), headers)
     url = f"{api_url}/{path}"
-    return httpx.Request(method, url, params=query[:1], data=dict(query[1:]), headers=headers)
-
-
-def _signed_request(
-    api_url: str,
-    path: str,
-    method: str,
-    fields: list[tuple[str, Primitive]],
-    headers: Mapping[str, str] | None,
-) -> httpx.Request:
-    """A request to be signed: parameters in the query, or a form body for POST/PUT."""
-    if method in ("GET", "DELETE", "HEAD"):
-        return bodyless_request(method, request_url(api_url, path, fields), headers)
+    if key:
+        return httpx.Request(method, url, params=key, data=dict(fields), headers=headers)
     return httpx.Request(
         method,
-        f"{api_url}/{path}",
+        url,
         content=str(httpx.QueryParams(fields)).encode("ascii"),
         headers={**(headers or {}), "Content-Type": FORM_CONTENT_TYPE},
     )

@@ -110,107 +110,60 @@ class _Limit(TypedDict, total=False):
     limit: int | None
     """Stop after this many items."""
 
-class _ReleaseByDate(_Common, total=False):
-    from_date: datetime.date | str | None
-    """First day included."""
-    to_date: datetime.date | str | None
-    """Last day included (omit for the latest chart)."""
+class _Page(TypedDict, total=False):
     page: int | None
     """1-based page number (default 1)."""
     page_size: int | None
     """Items per page (API default 10). At most 50."""
+
+class _Media(TypedDict, total=False):
     usage_types: str | Sequence[UsageTypeValue] | None
     """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
     A list, or a comma list."""
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
+
+class _ReleaseByDate(_Common, _Page, _Media, total=False):
+    from_date: datetime.date | str | None
+    """First day included."""
+    to_date: datetime.date | str | None
+    """Last day included (omit for the latest chart)."""
 
 class _ReleaseByDatePages(_ReleaseByDate, _Limit, total=False): ...
 
-class _ReleaseDetails(_Common, total=False):
+class _ReleaseDetails(_Common, _Media, total=False):
     release_id: Required[int | str]
     """7digital release id. Required."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ReleaseEditorial(_Common, total=False):
     release_id: Required[int | str]
     """7digital release id. Required."""
 
-class _ReleaseChart(_Common, total=False):
+class _ReleaseChart(_Common, _Page, _Media, total=False):
     period: PeriodValue | None
     """Chart period. One of: day, week, month."""
     to_date: datetime.date | str | None
     """Last day included (omit for the latest chart)."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ReleaseChartPages(_ReleaseChart, _Limit, total=False): ...
 
-class _ReleaseRecommend(_Common, total=False):
+class _ReleaseRecommend(_Common, _Page, _Media, total=False):
     release_id: Required[int | str]
     """7digital release id. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ReleaseRecommendPages(_ReleaseRecommend, _Limit, total=False): ...
 
-class _ReleaseSearch(_Common, total=False):
+class _ReleaseSearch(_Common, _Page, _Media, total=False):
     q: Required[str]
     """Free-text search query. Required."""
     type_: TypeValue | None
     """Release type. One of: album, single, video."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ReleaseSearchPages(_ReleaseSearch, _Limit, total=False): ...
 
-class _ReleaseTracks(_Common, total=False):
+class _ReleaseTags(_Common, _Page, total=False):
     release_id: Required[int | str]
     """7digital release id. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
-
-class _ReleaseTracksPages(_ReleaseTracks, _Limit, total=False): ...
-
-class _ReleaseTags(_Common, total=False):
-    release_id: Required[int | str]
-    """7digital release id. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
 
 class _ReleaseTagsPages(_ReleaseTags, _Limit, total=False): ...
 
@@ -222,57 +175,25 @@ class _ReleaseMatchById(_Common, total=False):
     """7digital ids. One of ``mb_ids``, ``seven_digital_ids`` is required. A list, or a comma
     list."""
 
-class _ReleaseBytagNew(_Common, total=False):
+class _ReleaseBytagNew(_Common, _Page, _Media, total=False):
     tags: Required[int | str | Sequence[int | str]]
     """Tag ids such as 'rock' or 'hip-hop-rap'. Required. A list, or a comma list."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ReleaseBytagNewPages(_ReleaseBytagNew, _Limit, total=False): ...
 
-class _ReleaseBytagTop(_Common, total=False):
-    tags: Required[int | str | Sequence[int | str]]
-    """Tag ids such as 'rock' or 'hip-hop-rap'. Required. A list, or a comma list."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
-
-class _ReleaseBytagTopPages(_ReleaseBytagTop, _Limit, total=False): ...
-
-class _ArtistBrowse(_Common, total=False):
+class _ArtistBrowse(_Common, _Page, total=False):
     letter: Required[str]
     """First letter(s) of the artist name. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ArtistBrowsePages(_ArtistBrowse, _Limit, total=False): ...
 
-class _ArtistChart(_Common, total=False):
+class _ArtistChart(_Common, _Page, total=False):
     period: PeriodValue | None
     """Chart period. One of: day, week, month."""
     to_date: datetime.date | str | None
     """Last day included (omit for the latest chart)."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
@@ -284,147 +205,60 @@ class _ArtistDetails(_Common, total=False):
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
-class _ArtistReleases(_Common, total=False):
+class _ArtistReleases(_Common, _Page, _Media, total=False):
     artist_id: Required[int | str]
     """7digital artist id. Required."""
     type_: TypeValue | None
     """Release type. One of: album, single, video."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ArtistReleasesPages(_ArtistReleases, _Limit, total=False): ...
 
-class _ArtistSimilar(_Common, total=False):
+class _ArtistSimilar(_Common, _Page, total=False):
     artist_id: Required[int | str]
     """7digital artist id. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ArtistSimilarPages(_ArtistSimilar, _Limit, total=False): ...
 
-class _ArtistSearch(_Common, total=False):
+class _ArtistSearch(_Common, _Page, total=False):
     q: Required[str]
     """Free-text search query. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ArtistSearchPages(_ArtistSearch, _Limit, total=False): ...
 
-class _ArtistTopTracks(_Common, total=False):
+class _ArtistTopTracks(_Common, _Page, _Media, total=False):
     artist_id: Required[int | str]
     """7digital artist id. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ArtistTopTracksPages(_ArtistTopTracks, _Limit, total=False): ...
 
-class _ArtistTags(_Common, total=False):
+class _ArtistTags(_Common, _Page, total=False):
     artist_id: Required[int | str]
     """7digital artist id. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
 
 class _ArtistTagsPages(_ArtistTags, _Limit, total=False): ...
 
-class _ArtistMatchById(_Common, total=False):
-    mb_ids: int | str | Sequence[int | str] | None
-    """MusicBrainz ids. One of ``mb_ids``, ``seven_digital_ids`` is required. A list, or a comma
-    list."""
-    seven_digital_ids: int | str | Sequence[int | str] | None
-    """7digital ids. One of ``mb_ids``, ``seven_digital_ids`` is required. A list, or a comma
-    list."""
-
-class _ArtistBytagTop(_Common, total=False):
+class _ArtistBytagTop(_Common, _Page, total=False):
     tags: Required[int | str | Sequence[int | str]]
     """Tag ids such as 'rock' or 'hip-hop-rap'. Required. A list, or a comma list."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
     image_size: int | None
     """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _ArtistBytagTopPages(_ArtistBytagTop, _Limit, total=False): ...
 
-class _TrackChart(_Common, total=False):
-    period: PeriodValue | None
-    """Chart period. One of: day, week, month."""
-    to_date: datetime.date | str | None
-    """Last day included (omit for the latest chart)."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
-
-class _TrackChartPages(_TrackChart, _Limit, total=False): ...
-
-class _TrackDetails(_Common, total=False):
+class _TrackDetails(_Common, _Media, total=False):
     track_id: Required[int | str]
     """7digital track id. Required."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
-class _TrackSearch(_Common, total=False):
+class _TrackSearch(_Common, _Page, _Media, total=False):
     q: Required[str]
     """Free-text search query. Required."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _TrackSearchPages(_TrackSearch, _Limit, total=False): ...
-
-class _TrackMatchById(_Common, total=False):
-    mb_ids: int | str | Sequence[int | str] | None
-    """MusicBrainz ids. One of ``mb_ids``, ``seven_digital_ids`` is required. A list, or a comma
-    list."""
-    seven_digital_ids: int | str | Sequence[int | str] | None
-    """7digital ids. One of ``mb_ids``, ``seven_digital_ids`` is required. A list, or a comma
-    list."""
-
-class _TagGet(_Common, total=False):
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
-
+class _TagGet(_Common, _Page, total=False): ...
 class _TagGetPages(_TagGet, _Limit, total=False): ...
 
 class _BasketGet(_Common, total=False):
@@ -495,11 +329,7 @@ class _UserUpdateUnlimitedStreaming(_Token, total=False):
     user_id: int | str | None
     """The partner's id of a managed user."""
 
-class _UserLocker(_Token, total=False):
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
+class _UserLocker(_Token, _Page, total=False):
     sort: SortValue | None
     """Order of the locker (default 'purchaseDate desc'). One of: purchaseDate asc, purchaseDate
     desc, artistName asc, artistName desc, releaseTitle asc, releaseTitle desc."""
@@ -547,30 +377,7 @@ class _UserPurchaseBasket(_Token, total=False):
     """The partner's id of a managed user, instead of ``access_token`` (keys with
     user-management rights)."""
 
-class _UserPurchasePricedItem(_Token, total=False):
-    release_id: Required[int | str]
-    """7digital release id. Required."""
-    price: Required[decimal.Decimal | float | str]
-    """Price shown to the user, e.g. 0.99. Required."""
-    track_id: int | str | None
-    """7digital track id."""
-    user_id: int | str | None
-    """The partner's id of a managed user, instead of ``access_token`` (keys with
-    user-management rights)."""
-
-class _UserPaymentCard(_Token, total=False):
-    user_id: int | str | None
-    """The partner's id of a managed user, instead of ``access_token`` (keys with
-    user-management rights)."""
-
 class _UserPaymentCardSelect(_Token, total=False):
-    card_id: Required[int | str]
-    """Card id (card/@id). Required."""
-    user_id: int | str | None
-    """The partner's id of a managed user, instead of ``access_token`` (keys with
-    user-management rights)."""
-
-class _UserPaymentCardDelete(_Token, total=False):
     card_id: Required[int | str]
     """Card id (card/@id). Required."""
     user_id: int | str | None
@@ -623,12 +430,6 @@ class _UserDetails(_Token, total=False):
     user_id: int | str | None
     """The partner's id of a managed user. Required unless ``access_token`` is given."""
 
-class _UserAuthenticate(_Common, total=False):
-    email_address: Required[str]
-    """E-mail address. Required."""
-    password: Required[str]
-    """Password. Required."""
-
 class _UsersGet(_Common, total=False):
     email_address: Required[str]
     """E-mail address. Required."""
@@ -658,14 +459,9 @@ class _CountryResolve(_Common, total=False):
     ipaddress: Required[str]
     """An IPv4 address. Required."""
 
-class _EditorialList(_Common, total=False):
+class _EditorialList(_Common, _Media, total=False):
     key: Required[str]
     """List key, e.g. 'tabAlbums'. Required."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
 class _CatalogueArtistByUrl(_Common, total=False):
     artist_slug: Required[str]
@@ -677,13 +473,9 @@ class _CatalogueReleaseByUrl(_Common, total=False):
     artist_slug: str | None
     """Artist slug of a 7digital.com URL."""
 
-class _PaymentCardType(_Common, total=False): ...
-
 class _PaymentVoucherDetails(_Common, total=False):
     voucher_code: Required[str]
     """Voucher code. Required."""
-
-class _StatusGet(_Common, total=False): ...
 
 class _TrackPreview(_Common, total=False):
     track_id: Required[int | str]
@@ -691,41 +483,23 @@ class _TrackPreview(_Common, total=False):
     redirect: bool | None
     """False: answer with the clip URL, not a redirect."""
 
-class _ReleaseDetailsBatch(_Common, total=False):
+class _ReleaseDetailsBatch(_Common, _Media, total=False):
     release_ids: Required[int | str | Sequence[int | str]]
     """7digital release ids. Required. A list, or a comma list."""
     show_errors: bool | None
     """Include an error element per id not found."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
-class _TrackDetailsBatch(_Common, total=False):
+class _TrackDetailsBatch(_Common, _Media, total=False):
     track_ids: Required[int | str | Sequence[int | str]]
     """7digital track ids. Required. A list, or a comma list."""
     show_errors: bool | None
     """Include an error element per id not found."""
-    usage_types: str | Sequence[UsageTypeValue] | None
-    """Licence blocks to include. One of: download, subscriptionstreaming, adsupportedstreaming.
-    A list, or a comma list."""
-    image_size: int | None
-    """Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen)."""
 
-class _TagRelated(_Common, total=False):
+class _TagRelated(_Common, _Page, total=False):
     tags: Required[int | str | Sequence[int | str]]
     """Tag ids such as 'rock' or 'hip-hop-rap'. Required. A list, or a comma list."""
-    page: int | None
-    """1-based page number (default 1)."""
-    page_size: int | None
-    """Items per page (API default 10). At most 50."""
 
 class _TagRelatedPages(_TagRelated, _Limit, total=False): ...
-
-class _CountryGeoRestrictionsCheckout(_Common, total=False):
-    ipaddress: Required[str]
-    """An IPv4 address. Required."""
 
 class _UserPaymentCardAdd(_Token, total=False):
     card_number: Required[str]
@@ -749,8 +523,6 @@ class _UserPaymentCardAdd(_Token, total=False):
     user_id: int | str | None
     """The partner's id of a managed user, instead of ``access_token`` (keys with
     user-management rights)."""
-
-class _OauthRequestToken(_Common, total=False): ...
 
 class _OauthRequestTokenAuthorise(_Common, total=False):
     username: Required[str]
@@ -827,14 +599,14 @@ class ReleaseResource:
     def search_items(self, **params: Unpack[_ReleaseSearchPages]) -> Iterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
         after that many items."""
-    def tracks(self, **params: Unpack[_ReleaseTracks]) -> Result:
+    def tracks(self, **params: Unpack[_ReleaseRecommend]) -> Result:
         """The tracks of a release, in order.
 
         ``GET /1.2/release/tracks``, unsigned; paged (items: ``track``, see
         :meth:`tracks_items`)."""
-    def tracks_pages(self, **params: Unpack[_ReleaseTracksPages]) -> Iterator[Result]:
+    def tracks_pages(self, **params: Unpack[_ReleaseRecommendPages]) -> Iterator[Result]:
         """Every page of :meth:`tracks`, fetched lazily; ``limit`` stops after that many items."""
-    def tracks_items(self, **params: Unpack[_ReleaseTracksPages]) -> Iterator[Track]:
+    def tracks_items(self, **params: Unpack[_ReleaseRecommendPages]) -> Iterator[Track]:
         """Every item (``track``) of :meth:`tracks`, fetched lazily; ``limit`` stops after that
         many items."""
     def tags(self, **params: Unpack[_ReleaseTags]) -> Result:
@@ -865,15 +637,15 @@ class ReleaseResource:
     def bytag_new_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_new`, fetched lazily; ``limit`` stops
         after that many items."""
-    def bytag_top(self, **params: Unpack[_ReleaseBytagTop]) -> Result:
+    def bytag_top(self, **params: Unpack[_ReleaseBytagNew]) -> Result:
         """The best-selling releases carrying the given tags.
 
         ``GET /1.2/release/bytag/top``, unsigned; paged (items: ``taggedItem``, see
         :meth:`bytag_top_items`)."""
-    def bytag_top_pages(self, **params: Unpack[_ReleaseBytagTopPages]) -> Iterator[Result]:
+    def bytag_top_pages(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[Result]:
         """Every page of :meth:`bytag_top`, fetched lazily; ``limit`` stops after that many
         items."""
-    def bytag_top_items(self, **params: Unpack[_ReleaseBytagTopPages]) -> Iterator[TaggedItem]:
+    def bytag_top_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
         after that many items."""
     def details_batch(self, **params: Unpack[_ReleaseDetailsBatch]) -> Result:
@@ -966,7 +738,7 @@ class ArtistResource:
     def tags_items(self, **params: Unpack[_ArtistTagsPages]) -> Iterator[Tag]:
         """Every item (``tag``) of :meth:`tags`, fetched lazily; ``limit`` stops after that many
         items."""
-    def match_by_id(self, **params: Unpack[_ArtistMatchById]) -> Result:
+    def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital artist ids, or back.
 
         ``GET /1.2/artist/match/byId``, signed 2-legged (consumer key and secret)."""
@@ -986,14 +758,14 @@ class TrackResource:
     """``client.track``: track/chart, track/details, track/search, track/match/byId,
     track/preview, track/details/batch."""
     def __init__(self, client: Client) -> None: ...
-    def chart(self, **params: Unpack[_TrackChart]) -> Result:
+    def chart(self, **params: Unpack[_ReleaseChart]) -> Result:
         """The track chart for a day, week or month.
 
         ``GET /1.2/track/chart``, unsigned; paged (items: ``chartItem``, see
         :meth:`chart_items`)."""
-    def chart_pages(self, **params: Unpack[_TrackChartPages]) -> Iterator[Result]:
+    def chart_pages(self, **params: Unpack[_ReleaseChartPages]) -> Iterator[Result]:
         """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
-    def chart_items(self, **params: Unpack[_TrackChartPages]) -> Iterator[ChartItem]:
+    def chart_items(self, **params: Unpack[_ReleaseChartPages]) -> Iterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
         that many items."""
     def details(self, **params: Unpack[_TrackDetails]) -> Result:
@@ -1010,7 +782,7 @@ class TrackResource:
     def search_items(self, **params: Unpack[_TrackSearchPages]) -> Iterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
         after that many items."""
-    def match_by_id(self, **params: Unpack[_TrackMatchById]) -> Result:
+    def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital track ids, or back.
 
         ``GET /1.2/track/match/byId``, signed 2-legged (consumer key and secret)."""
@@ -1179,7 +951,7 @@ class UserResource:
         ``GET /1.2/user/purchase/basket``, signed 3-legged (needs a user's access token).
 
         This call charges money or registers a payment; it is never retried."""
-    def purchase_priced_item(self, **params: Unpack[_UserPurchasePricedItem]) -> Result:
+    def purchase_priced_item(self, **params: Unpack[_UserPurchaseItem]) -> Result:
         """Buy a release or track at a price the partner chooses.
 
         ``GET /1.2/user/purchase/priceditem``, signed 3-legged (needs a user's access token).
@@ -1187,7 +959,7 @@ class UserResource:
         Notes: parameters unconfirmed (by analogy with purchase/item).
 
         This call charges money or registers a payment; it is never retried."""
-    def payment_card(self, **params: Unpack[_UserPaymentCard]) -> Result:
+    def payment_card(self, **params: Unpack[_UserUnlimitedStreaming]) -> Result:
         """The user's stored payment cards.
 
         ``GET /1.2/user/payment/card``, signed 3-legged (needs a user's access token)."""
@@ -1200,7 +972,7 @@ class UserResource:
         Notes: reply is an empty <response status="ok" version="1.2"/>.
 
         This call changes state on the server; it is never retried."""
-    def payment_card_delete(self, **params: Unpack[_UserPaymentCardDelete]) -> Result:
+    def payment_card_delete(self, **params: Unpack[_UserPaymentCardSelect]) -> Result:
         """Delete one of the user's cards.
 
         ``POST /1.2/user/payment/card/delete``, signed 3-legged (needs a user's access
@@ -1256,7 +1028,7 @@ class UserResource:
 
         Notes: 2-legged with userId for managed users; also callable 3-legged with the user's
         access token and no userId."""
-    def authenticate(self, **params: Unpack[_UserAuthenticate]) -> Result:
+    def authenticate(self, **params: Unpack[_UserSignup]) -> Result:
         """Check a user's e-mail address and password.
 
         ``POST /1.2/user/authenticate``, signed 2-legged (consumer key and secret)."""
@@ -1320,9 +1092,7 @@ class CountryResource:
         ``GET /1.2/country/resolve``, unsigned.
 
         Notes: parameter name is all lower case ipaddress."""
-    def geo_restrictions_checkout(
-        self, **params: Unpack[_CountryGeoRestrictionsCheckout]
-    ) -> Result:
+    def geo_restrictions_checkout(self, **params: Unpack[_CountryResolve]) -> Result:
         """Whether checkout is allowed from an IP address.
 
         ``GET /1.2/country/georestrictions/checkout``, unsigned.
@@ -1358,7 +1128,7 @@ class CatalogueResource:
 class PaymentResource:
     """``client.payment``: payment/card/type, payment/voucher/details."""
     def __init__(self, client: Client) -> None: ...
-    def card_type(self, **params: Unpack[_PaymentCardType]) -> Result:
+    def card_type(self, **params: Unpack[_CountriesGet]) -> Result:
         """The card types 7digital accepts.
 
         ``GET /1.2/payment/card/type``, unsigned.
@@ -1374,7 +1144,7 @@ class PaymentResource:
 class StatusResource:
     """``client.status``: status."""
     def __init__(self, client: Client) -> None: ...
-    def get(self, **params: Unpack[_StatusGet]) -> Result:
+    def get(self, **params: Unpack[_CountriesGet]) -> Result:
         """Whether the service is up, and its clock.
 
         ``GET /1.2/status``, unsigned.
@@ -1384,7 +1154,7 @@ class StatusResource:
 class OauthResource:
     """``client.oauth``: oauth/requestToken, oauth/requestToken/authorise, oauth/accessToken."""
     def __init__(self, client: Client) -> None: ...
-    def request_token(self, **params: Unpack[_OauthRequestToken]) -> Result:
+    def request_token(self, **params: Unpack[_CountriesGet]) -> Result:
         """OAuth step 1: a request token for the user to authorise.
 
         ``GET /1.2/oauth/requestToken``, signed 2-legged (consumer key and secret).
@@ -1524,14 +1294,14 @@ class AsyncReleaseResource:
     def search_items(self, **params: Unpack[_ReleaseSearchPages]) -> AsyncIterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
         after that many items."""
-    async def tracks(self, **params: Unpack[_ReleaseTracks]) -> Result:
+    async def tracks(self, **params: Unpack[_ReleaseRecommend]) -> Result:
         """The tracks of a release, in order.
 
         ``GET /1.2/release/tracks``, unsigned; paged (items: ``track``, see
         :meth:`tracks_items`)."""
-    def tracks_pages(self, **params: Unpack[_ReleaseTracksPages]) -> AsyncIterator[Result]:
+    def tracks_pages(self, **params: Unpack[_ReleaseRecommendPages]) -> AsyncIterator[Result]:
         """Every page of :meth:`tracks`, fetched lazily; ``limit`` stops after that many items."""
-    def tracks_items(self, **params: Unpack[_ReleaseTracksPages]) -> AsyncIterator[Track]:
+    def tracks_items(self, **params: Unpack[_ReleaseRecommendPages]) -> AsyncIterator[Track]:
         """Every item (``track``) of :meth:`tracks`, fetched lazily; ``limit`` stops after that
         many items."""
     async def tags(self, **params: Unpack[_ReleaseTags]) -> Result:
@@ -1562,15 +1332,15 @@ class AsyncReleaseResource:
     def bytag_new_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_new`, fetched lazily; ``limit`` stops
         after that many items."""
-    async def bytag_top(self, **params: Unpack[_ReleaseBytagTop]) -> Result:
+    async def bytag_top(self, **params: Unpack[_ReleaseBytagNew]) -> Result:
         """The best-selling releases carrying the given tags.
 
         ``GET /1.2/release/bytag/top``, unsigned; paged (items: ``taggedItem``, see
         :meth:`bytag_top_items`)."""
-    def bytag_top_pages(self, **params: Unpack[_ReleaseBytagTopPages]) -> AsyncIterator[Result]:
+    def bytag_top_pages(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[Result]:
         """Every page of :meth:`bytag_top`, fetched lazily; ``limit`` stops after that many
         items."""
-    def bytag_top_items(self, **params: Unpack[_ReleaseBytagTopPages]) -> AsyncIterator[TaggedItem]:
+    def bytag_top_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
         after that many items."""
     async def details_batch(self, **params: Unpack[_ReleaseDetailsBatch]) -> Result:
@@ -1663,7 +1433,7 @@ class AsyncArtistResource:
     def tags_items(self, **params: Unpack[_ArtistTagsPages]) -> AsyncIterator[Tag]:
         """Every item (``tag``) of :meth:`tags`, fetched lazily; ``limit`` stops after that many
         items."""
-    async def match_by_id(self, **params: Unpack[_ArtistMatchById]) -> Result:
+    async def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital artist ids, or back.
 
         ``GET /1.2/artist/match/byId``, signed 2-legged (consumer key and secret)."""
@@ -1683,14 +1453,14 @@ class AsyncTrackResource:
     """``client.track``: track/chart, track/details, track/search, track/match/byId,
     track/preview, track/details/batch."""
     def __init__(self, client: AsyncClient) -> None: ...
-    async def chart(self, **params: Unpack[_TrackChart]) -> Result:
+    async def chart(self, **params: Unpack[_ReleaseChart]) -> Result:
         """The track chart for a day, week or month.
 
         ``GET /1.2/track/chart``, unsigned; paged (items: ``chartItem``, see
         :meth:`chart_items`)."""
-    def chart_pages(self, **params: Unpack[_TrackChartPages]) -> AsyncIterator[Result]:
+    def chart_pages(self, **params: Unpack[_ReleaseChartPages]) -> AsyncIterator[Result]:
         """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
-    def chart_items(self, **params: Unpack[_TrackChartPages]) -> AsyncIterator[ChartItem]:
+    def chart_items(self, **params: Unpack[_ReleaseChartPages]) -> AsyncIterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
         that many items."""
     async def details(self, **params: Unpack[_TrackDetails]) -> Result:
@@ -1707,7 +1477,7 @@ class AsyncTrackResource:
     def search_items(self, **params: Unpack[_TrackSearchPages]) -> AsyncIterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
         after that many items."""
-    async def match_by_id(self, **params: Unpack[_TrackMatchById]) -> Result:
+    async def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital track ids, or back.
 
         ``GET /1.2/track/match/byId``, signed 2-legged (consumer key and secret)."""
@@ -1880,7 +1650,7 @@ class AsyncUserResource:
         ``GET /1.2/user/purchase/basket``, signed 3-legged (needs a user's access token).
 
         This call charges money or registers a payment; it is never retried."""
-    async def purchase_priced_item(self, **params: Unpack[_UserPurchasePricedItem]) -> Result:
+    async def purchase_priced_item(self, **params: Unpack[_UserPurchaseItem]) -> Result:
         """Buy a release or track at a price the partner chooses.
 
         ``GET /1.2/user/purchase/priceditem``, signed 3-legged (needs a user's access token).
@@ -1888,7 +1658,7 @@ class AsyncUserResource:
         Notes: parameters unconfirmed (by analogy with purchase/item).
 
         This call charges money or registers a payment; it is never retried."""
-    async def payment_card(self, **params: Unpack[_UserPaymentCard]) -> Result:
+    async def payment_card(self, **params: Unpack[_UserUnlimitedStreaming]) -> Result:
         """The user's stored payment cards.
 
         ``GET /1.2/user/payment/card``, signed 3-legged (needs a user's access token)."""
@@ -1901,7 +1671,7 @@ class AsyncUserResource:
         Notes: reply is an empty <response status="ok" version="1.2"/>.
 
         This call changes state on the server; it is never retried."""
-    async def payment_card_delete(self, **params: Unpack[_UserPaymentCardDelete]) -> Result:
+    async def payment_card_delete(self, **params: Unpack[_UserPaymentCardSelect]) -> Result:
         """Delete one of the user's cards.
 
         ``POST /1.2/user/payment/card/delete``, signed 3-legged (needs a user's access
@@ -1959,7 +1729,7 @@ class AsyncUserResource:
 
         Notes: 2-legged with userId for managed users; also callable 3-legged with the user's
         access token and no userId."""
-    async def authenticate(self, **params: Unpack[_UserAuthenticate]) -> Result:
+    async def authenticate(self, **params: Unpack[_UserSignup]) -> Result:
         """Check a user's e-mail address and password.
 
         ``POST /1.2/user/authenticate``, signed 2-legged (consumer key and secret)."""
@@ -2023,9 +1793,7 @@ class AsyncCountryResource:
         ``GET /1.2/country/resolve``, unsigned.
 
         Notes: parameter name is all lower case ipaddress."""
-    async def geo_restrictions_checkout(
-        self, **params: Unpack[_CountryGeoRestrictionsCheckout]
-    ) -> Result:
+    async def geo_restrictions_checkout(self, **params: Unpack[_CountryResolve]) -> Result:
         """Whether checkout is allowed from an IP address.
 
         ``GET /1.2/country/georestrictions/checkout``, unsigned.
@@ -2061,7 +1829,7 @@ class AsyncCatalogueResource:
 class AsyncPaymentResource:
     """``client.payment``: payment/card/type, payment/voucher/details."""
     def __init__(self, client: AsyncClient) -> None: ...
-    async def card_type(self, **params: Unpack[_PaymentCardType]) -> Result:
+    async def card_type(self, **params: Unpack[_CountriesGet]) -> Result:
         """The card types 7digital accepts.
 
         ``GET /1.2/payment/card/type``, unsigned.
@@ -2077,7 +1845,7 @@ class AsyncPaymentResource:
 class AsyncStatusResource:
     """``client.status``: status."""
     def __init__(self, client: AsyncClient) -> None: ...
-    async def get(self, **params: Unpack[_StatusGet]) -> Result:
+    async def get(self, **params: Unpack[_CountriesGet]) -> Result:
         """Whether the service is up, and its clock.
 
         ``GET /1.2/status``, unsigned.
@@ -2087,7 +1855,7 @@ class AsyncStatusResource:
 class AsyncOauthResource:
     """``client.oauth``: oauth/requestToken, oauth/requestToken/authorise, oauth/accessToken."""
     def __init__(self, client: AsyncClient) -> None: ...
-    async def request_token(self, **params: Unpack[_OauthRequestToken]) -> Result:
+    async def request_token(self, **params: Unpack[_CountriesGet]) -> Result:
         """OAuth step 1: a request token for the user to authorise.
 
         ``GET /1.2/oauth/requestToken``, signed 2-legged (consumer key and secret).
