@@ -135,8 +135,11 @@ def _lazy() -> dict[str, str]:
     """
     import ast
 
-    with open(__file__, encoding="utf-8") as f:
-        source = f.read()
+    get_source = getattr(globals().get("__loader__"), "get_source", None)
+    source = get_source(__name__) if get_source is not None else None
+    if not source:  # some import hooks (pytest's assertion rewriter) keep no source
+        with open(__file__, encoding="utf-8") as f:
+            source = f.read()
     for node in ast.parse(source).body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "_typing.TYPE_CHECKING":
             return {

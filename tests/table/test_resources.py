@@ -376,16 +376,15 @@ def test_mypy_rejects_wrong_calls_and_passes_right_ones(tmp_path: Path) -> None:
             assert number not in errors, errors[number]
 
 
-def test_stub_matches_the_runtime_methods() -> None:
+def test_stub_matches_the_runtime_methods(tmp_path: Path) -> None:
     """``mypy.stubtest``: the classes, methods, signatures and aliases of the stub exist."""
     stubtest = pytest.importorskip("mypy.stubtest")
-    config = str(ROOT / "pyproject.toml")
-    assert (
-        stubtest.test_stubs(
-            stubtest.parse_options(["py7D._resources", "--mypy-config-file", config])
-        )
-        == 0
-    )
+    # The stub's own TypedDicts and signatures are what is compared; skipping the
+    # modules it imports keeps the check to about a second.
+    config = tmp_path / "stubtest.ini"
+    config.write_text("[mypy]\nfollow_imports = skip\nfollow_imports_for_stubs = True\n")
+    options = stubtest.parse_options(["py7D._resources", "--mypy-config-file", str(config)])
+    assert stubtest.test_stubs(options) == 0
 
 
 def test_client_options_list_every_keyword_option_of_the_base_client() -> None:
