@@ -80,8 +80,8 @@ class ClientOptions(TypedDict, total=False):
 class BaseClient:
     """Everything a client does that does not wait on the network.
 
-    Holds the resolved :class:`Settings`, builds and signs requests through
-    the sans-I/O core, consults the cache, parses replies, and holds the
+    Holds the resolved :class:`Settings`, builds and signs requests
+    (``_request``), consults the cache, parses replies (``_reply``), and holds the
     reliability settings (timeouts, :class:`RetryPolicy`, :class:`Throttle`,
     the body cap). :class:`Client` and ``AsyncClient`` add only the sending.
     """
@@ -202,7 +202,7 @@ class BaseClient:
 
         httpx takes a request's timeouts from its extensions; they are set
         anew each attempt, as the time left shrinks. Without an httpx client
-        (the default transports) the core already put the headers on.
+        (the default transports) ``build_call`` already put the headers on.
         """
         if timeout is None:
             configured = self.timeout
