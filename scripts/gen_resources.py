@@ -200,8 +200,8 @@ def resource_class(resource: str, eps: list[Endpoint], is_async: bool) -> list[s
     for ep in eps:
         kinds = [(CALL, "Result")]
         if ep.paged:
-            assert ep.item_model is not None
-            kinds += [(PAGES, f"{iterator}[Result]"), (ITEMS, f"{iterator}[{ep.item_model}]")]
+            item = ep.item_model or "dict[str, Any]"
+            kinds += [(PAGES, f"{iterator}[Result]"), (ITEMS, f"{iterator}[{item}]")]
         for kind, returns in kinds:
             head = "async def" if is_async and kind == CALL else "def"
             params = td_name(ep, kind)

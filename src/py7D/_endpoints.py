@@ -340,8 +340,11 @@ class Endpoint:
 
     @property
     def item_model(self) -> str | None:
-        """The :mod:`py7D` model class typing the items of a paged endpoint (``Release``)."""
-        return ITEM_MODELS[self.items.rsplit(".", 1)[-1]] if self.items else None
+        """The :mod:`py7D` model class typing the items of a paged endpoint (``Release``).
+
+        None when the endpoint is not paged or its items have no model yet.
+        """
+        return ITEM_MODELS.get(self.items.rsplit(".", 1)[-1]) if self.items else None
 
     @property
     def page_size_max(self) -> int | None:
