@@ -204,7 +204,7 @@ def _numeric(name: str, value: int | str) -> str:
 
 def media_url(settings: Settings, target: MediaTarget) -> str:
     """The unsigned URL of ``target``: 7digital's media host, or the configured server's."""
-    from ._client import is_live_api
+    from ._config import is_live_api
 
     endpoint = find_media_endpoint(target.path)
     if is_live_api(settings.api_url):
@@ -511,7 +511,7 @@ class Transfer:
 
     def error(self, response: httpx.Response) -> Py7DError:
         """The typed error for a refusal (the body is read already, and small)."""
-        from ._core import parse_response
+        from ._reply import parse_response
 
         self.suspend()
         what = f"{self.target.kind} {self.target.params.get(self.target.kind + 'Id')}"
