@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from ._auth import TokenLike
+from ._config import is_live_api
 from ._endpoints import AuthLevel, find_media_endpoint
 from ._exceptions import (
     APIServiceException,
@@ -62,6 +63,7 @@ from ._exceptions import (
     map_transport_errors,
 )
 from ._filenames import safe_name
+from ._reply import parse_response
 
 if TYPE_CHECKING:
     from ._config import Settings
@@ -87,7 +89,7 @@ DOWNLOAD_PATHS = {
     "purchase": "media/user/download/purchase",
 }
 _ERROR_BODY_LIMIT = 64 * 1024
-_HASH_BLOCK = 1 << 20
+_HASH_BLOCK = 256 * 1024  # bytes read at a time from a partial file or a zip member
 _QUEUE = 16  # chunks waiting to be hashed (httpx hands out 64 KiB at most)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _DIGEST_ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5", "sha": "sha1"}
@@ -204,8 +206,6 @@ def _numeric(name: str, value: int | str) -> str:
 
 def media_url(settings: Settings, target: MediaTarget) -> str:
     """The unsigned URL of ``target``: 7digital's media host, or the configured server's."""
-    from ._config import is_live_api
-
     endpoint = find_media_endpoint(target.path)
     if is_live_api(settings.api_url):
         host = (endpoint.host if endpoint else None) or LIVE_MEDIA_HOST
@@ -260,7 +260,6 @@ class Transfer:
     meta: _Meta = field(init=False)
     _file: Any = field(default=None, init=False, repr=False)
     _hashes: _Digests | None = field(default=None, init=False, repr=False)
-    _restarted: bool = field(default=False, init=False)
     _no_range: bool = field(default=False, init=False)
     _verified_by: str | None = field(default=None, init=False)
     _total_at_start: int = field(default=0, init=False)
@@ -352,9 +351,7 @@ class Transfer:
             self._open(append=True)
             return Step.WRITE
         if status == 200 or status == 206:
-            if self.offset > 0:
-                self._restarted = True  # range ignored, or the file changed: from the top
-            self.offset = 0
+            self.offset = 0  # a fresh start, or the range was ignored or the file changed
             self._start_meta(headers, status)
             self._open(append=False)
             return Step.WRITE
@@ -370,7 +367,6 @@ class Transfer:
     def _restart(self, *, no_range: bool) -> Step:
         self._discard_part()
         self._no_range = no_range
-        self._restarted = True
         return Step.RETRY
 
     def _start_meta(self, headers: httpx.Headers, status: int) -> None:
@@ -511,8 +507,6 @@ class Transfer:
 
     def error(self, response: httpx.Response) -> Py7DError:
         """The typed error for a refusal (the body is read already, and small)."""
-        from ._reply import parse_response
-
         self.suspend()
         what = f"{self.target.kind} {self.target.params.get(self.target.kind + 'Id')}"
         try:
