@@ -90,7 +90,8 @@ DOWNLOAD_PATHS = {
 }
 _ERROR_BODY_LIMIT = 64 * 1024
 _HASH_BLOCK = 256 * 1024  # bytes read at a time from a partial file or a zip member
-_QUEUE = 16  # chunks waiting to be hashed (httpx hands out 64 KiB at most)
+_BATCH = 1 << 20  # bytes handed to the hashing thread at a time
+_QUEUE = 4  # batches waiting to be hashed
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _DIGEST_ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5", "sha": "sha1"}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
@@ -401,7 +402,6 @@ class Transfer:
                 self._file = self.part.open("wb")
         except OSError as exc:
             raise _path_error(exc, self.part) from None
-        self._total_at_start = self.offset
         self._notify()
 
     def _hash_existing(self) -> None:
@@ -434,6 +434,10 @@ class Transfer:
             self.progress(
                 DownloadProgress(self.final, self.offset, self.meta.total, self.resumed_from)
             )
+
+    def start_attempt(self) -> None:
+        """Note where this attempt starts, for :meth:`made_progress`."""
+        self._total_at_start = self.offset
 
     def made_progress(self) -> bool:
         """Whether the last attempt wrote anything (a drop after progress is resumed at once)."""
@@ -543,23 +547,31 @@ class Transfer:
 class _Digests:
     """SHA-256 (and the server's algorithm) of a stream of chunks, computed on a helper
     thread: hashlib releases the GIL, so hashing runs beside the network reads instead of
-    between them. The queue is bounded (``_QUEUE`` chunks), so memory stays flat."""
+    between them. Chunks are handed over in batches of about ``_BATCH`` bytes and at most
+    ``_QUEUE`` batches wait, so memory stays flat."""
 
     def __init__(self, algorithms: set[str]) -> None:
         self._hashes = {name: hashlib.new(name) for name in algorithms}
-        self._queue: queue.Queue[bytes | None] = queue.Queue(_QUEUE)
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(_QUEUE)
+        self._batch: list[bytes] = []
+        self._size = 0
         self._thread = threading.Thread(target=self._work, name="py7d-hash", daemon=True)
         self._thread.start()
         self.finished = False
 
     def _work(self) -> None:
         hashes = list(self._hashes.values())
-        while (chunk := self._queue.get()) is not None:
+        while (batch := self._queue.get()) is not None:
             for h in hashes:
-                h.update(chunk)
+                for chunk in batch:
+                    h.update(chunk)
 
     def update(self, chunk: bytes) -> None:
-        self._queue.put(chunk)
+        self._batch.append(chunk)
+        self._size += len(chunk)
+        if self._size >= _BATCH:
+            self._queue.put(self._batch)
+            self._batch, self._size = [], 0
 
     def result(self) -> dict[str, bytes]:
         """The digests of everything fed so far (ends the helper thread)."""
@@ -569,6 +581,9 @@ class _Digests:
     def close(self) -> None:
         if not self.finished:
             self.finished = True
+            if self._batch:
+                self._queue.put(self._batch)
+                self._batch = []
             self._queue.put(None)
             self._thread.join()
 
@@ -701,6 +716,7 @@ def run(
     """
     failures = 0
     while True:
+        transfer.start_attempt()
         request = http.build_request("GET", signed_url(), headers=transfer.request_headers())
         try:
             with map_transport_errors(request):
@@ -744,6 +760,7 @@ async def run_async(
     """:func:`run` for an ``httpx.AsyncClient`` (the file is written from the event loop)."""
     failures = 0
     while True:
+        transfer.start_attempt()
         request = http.build_request("GET", signed_url(), headers=transfer.request_headers())
         try:
             with map_transport_errors(request):
@@ -940,19 +957,12 @@ class Downloads:
     """The ``download_*`` methods of :class:`py7D.Client`."""
 
     def _download_client(self: _ClientParts) -> tuple[httpx.Client, bool]:
+        """The client's own ``http_client``, else an ``httpx.Client`` over its transport."""
         http: httpx.Client | None = getattr(self, "_http", None)
         if http is not None:
             return http, False
-        from ._transport import Py7DTransport, ssl_context
-
-        transport = getattr(self, "_transport", None)
-        if transport is None or isinstance(transport, Py7DTransport):
-            owned = httpx.HTTPTransport(verify=ssl_context(self.verify))
-            return httpx.Client(transport=owned, timeout=self.timeout, follow_redirects=True), True
-        borrowed = httpx.Client(
-            transport=_Borrowed(transport), timeout=self.timeout, follow_redirects=True
-        )
-        return borrowed, True
+        transport = _Borrowed(getattr(self, "_transport"))  # noqa: B009 - set by Client
+        return httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=True), True
 
     def _download(
         self: Any,
@@ -1038,19 +1048,24 @@ class AsyncDownloads:
     """The ``download_*`` methods of :class:`py7D.AsyncClient` (awaitable)."""
 
     def _download_client(self: _ClientParts) -> tuple[httpx.AsyncClient, bool]:
+        """The client's own ``http_client``, else an ``httpx.AsyncClient`` over its transport.
+
+        py7D's default async transport reads each reply whole (API replies are
+        small), so downloads go through httpx's own streaming transport instead.
+        """
         http: httpx.AsyncClient | None = getattr(self, "_http", None)
         if http is not None:
             return http, False
         from ._async_transport import Py7DAsyncTransport
         from ._transport import ssl_context
 
-        transport = getattr(self, "_transport", None)
-        timeout = self.timeout
-        if transport is None or isinstance(transport, Py7DAsyncTransport):
-            owned = httpx.AsyncHTTPTransport(verify=ssl_context(self.verify))
-            return httpx.AsyncClient(transport=owned, timeout=timeout, follow_redirects=True), True
-        borrowed = _AsyncBorrowed(transport)
-        return httpx.AsyncClient(transport=borrowed, timeout=timeout, follow_redirects=True), True
+        transport: httpx.AsyncBaseTransport = getattr(self, "_transport")  # noqa: B009
+        if isinstance(transport, Py7DAsyncTransport):
+            transport = httpx.AsyncHTTPTransport(verify=ssl_context(self.verify))
+        else:
+            transport = _AsyncBorrowed(transport)
+        client = httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=True)
+        return client, True
 
     async def _download(
         self: Any,

@@ -359,3 +359,26 @@ async def test_the_async_client_downloads_and_resumes(
     assert result.received == len(reference) - result.resumed_from
     assert target.read_bytes() == reference
     assert zipfile.ZipFile(zipped.path).testzip() is None
+
+
+async def test_the_async_client_resumes_over_the_wire(tmp_path: Path, reference: bytes) -> None:
+    pytest.importorskip("uvicorn")
+    from py7D.sandbox import running
+
+    faults = Faults(rate=0.5, kinds=("truncate", "reset"), seed=14, paths=("media/user/*",))
+    served = Sandbox(seeded_locker=True, faults=faults)
+    served_token = served.issue_access_token("alice@example.com")
+    with running(served) as url:
+        async with py7D.AsyncClient(
+            served.consumer_key,
+            served.consumer_secret,
+            base_url=url,
+            retries=py7D.RetryPolicy(backoff_base=0, backoff_cap=0),
+        ) as client:
+            result = await client.download_track(
+                TRACK, MP3, tmp_path / "t.mp3", access_token=served_token
+            )
+    assert served.faults is not None
+    assert served.faults.total_injected >= 1
+    assert result.path.read_bytes() == reference
+    assert result.received == len(reference)
