@@ -10,7 +10,7 @@ Rows:
 
 * throughput: ``client.download_purchase`` (temporary name, SHA-256 and
   Repr-Digest check, fsync, rename) against what a user would otherwise
-  write, a plain ``httpx`` stream copied to a file; best of three interleaved
+  write, a plain ``httpx`` stream copied to a file; best of five interleaved
   rounds each; goal: at least 90 % of the plain copy's MB/s;
 * peak memory: the high-water mark of resident memory of a fresh process that
   downloads the file, against one that reads the reply whole
@@ -46,7 +46,7 @@ import py7D  # noqa: E402
 
 ALBUMS = (100004, 100005, 100006)  # Dark Side of the Moon, Wish You Were Here, Animals
 FORMAT = 17  # MP3 320
-ROUNDS = 3
+ROUNDS = 5
 MEMORY_GOAL_MB = 50.0
 
 

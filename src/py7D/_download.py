@@ -91,7 +91,7 @@ DOWNLOAD_PATHS = {
 _ERROR_BODY_LIMIT = 64 * 1024
 _HASH_BLOCK = 256 * 1024  # bytes read at a time from a partial file or a zip member
 _BATCH = 1 << 20  # bytes handed to the hashing thread at a time
-_QUEUE = 4  # batches waiting to be hashed
+_QUEUE = 2  # batches waiting to be hashed
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _DIGEST_ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5", "sha": "sha1"}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
@@ -562,9 +562,9 @@ class _Digests:
     def _work(self) -> None:
         hashes = list(self._hashes.values())
         while (batch := self._queue.get()) is not None:
+            data = b"".join(batch)  # one update per batch: one GIL hand-over, not one per chunk
             for h in hashes:
-                for chunk in batch:
-                    h.update(chunk)
+                h.update(data)
 
     def update(self, chunk: bytes) -> None:
         self._batch.append(chunk)
