@@ -16,7 +16,6 @@ if _typing.TYPE_CHECKING:
     from typing import Any
 
     from ._async_client import AsyncClient
-    from ._async_transport import Py7DAsyncTransport
     from ._auth import OAuth1Auth, Token
     from ._cache import BaseCache, FileCache, MemoryCache
     from ._client import Client
@@ -85,7 +84,6 @@ if _typing.TYPE_CHECKING:
     )
     from ._retry import RetryPolicy
     from ._tokens import default_token_file, load_token, save_token
-    from ._transport import Py7DTransport
     from ._validation import Py7DWarning, UnknownEndpointWarning
 
 __version__ = "2.0.0.dev0"
@@ -129,9 +127,7 @@ _LAZY: dict[str, str] = {
     "ParamKind": "._endpoints",
     "Price": "._models",
     "Purchase": "._models",
-    "Py7DAsyncTransport": "._async_transport",
     "Py7DError": "._exceptions",
-    "Py7DTransport": "._transport",
     "Py7DWarning": "._validation",
     "RateLimit": "._core",
     "RateLimitedError": "._exceptions",
@@ -212,9 +208,7 @@ __all__ = [
     "ParamKind",
     "Price",
     "Purchase",
-    "Py7DAsyncTransport",
     "Py7DError",
-    "Py7DTransport",
     "Py7DWarning",
     "RateLimit",
     "RateLimitedError",

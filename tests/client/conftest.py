@@ -174,36 +174,3 @@ def free_port() -> int:
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-#: The body of the scripted replies below.
-FRAMED_BODY = b"<response/>"
-
-#: (reply bytes, the body a transport must read from them): every way HTTP/1.1 frames a body.
-REPLY_FRAMINGS = [
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + FRAMED_BODY, FRAMED_BODY),
-    (b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b""),
-    (
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"5\r\n<resp\r\n6;ext=1\r\nonse/>\r\n0\r\nX-Trailer: y\r\n\r\n",
-        FRAMED_BODY,
-    ),
-    (
-        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + FRAMED_BODY,
-        FRAMED_BODY,
-    ),
-    (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
-    (b"HTTP/1.0 200 OK\r\n\r\n" + FRAMED_BODY, FRAMED_BODY),  # delimited by closing
-]
-
-
-def default_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Make ``request.param`` the parser transports pick by default: ``"httptools"``, or
-    anything else for each transport's fallback (skipped where httptools is missing)."""
-    parser: str = request.param
-    if parser == "httptools":
-        pytest.importorskip("httptools")
-    from py7D import _transport
-
-    monkeypatch.setattr(_transport, "httptools_installed", lambda: parser == "httptools")
-    return parser
