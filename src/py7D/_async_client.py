@@ -16,7 +16,7 @@ from ._client import BaseClient, TimeoutLike
 from ._core import PreparedCall, Result
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
-from ._http import adecoded_chunks, may_resend, new_async_client, new_read_client, safe_to_resend
+from ._http import aread_body, may_resend, new_async_client, new_read_client, safe_to_resend
 from ._resources import AsyncResources
 from ._retry import RetryState
 
@@ -69,7 +69,6 @@ class AsyncClient(BaseClient, AsyncResources):
         self._reads: httpx.AsyncClient | None = None
         # A client of py7D's own for reads is made on the first read, under asyncio.
         self._default_reads = http_client is None and transport is None
-        self._owned: list[httpx.AsyncClient] = []
         if http_client is not None and may_resend(http_client):
             self._reads = http_client
             http_client = None
@@ -201,10 +200,7 @@ class AsyncClient(BaseClient, AsyncResources):
             auth = call.auth or httpx.USE_CLIENT_DEFAULT
             response = await http.send(request, auth=auth, stream=True)
             try:
-                reader = self._reader(response, state)
-                async for chunk in adecoded_chunks(response):
-                    reader.feed(chunk)
-                return reader.finish()
+                return await aread_body(response, self._reader(response, state))
             finally:
                 await response.aclose()
 

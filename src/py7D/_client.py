@@ -34,7 +34,7 @@ from ._exceptions import (
     install_log_redaction,
     map_transport_errors,
 )
-from ._http import ACCEPT_ENCODING, decoded_chunks, new_client
+from ._http import ACCEPT_ENCODING, new_client, read_body
 from ._limits import BodyReader, Throttle, ThrottleLike
 from ._paging import PageWalk, paged_endpoint
 from ._resources import Resources
@@ -128,6 +128,7 @@ class BaseClient:
         # Built once and copied cheaply into each request: per-call work is what
         # the benchmark's CPU target counts.
         self._headers = httpx.Headers(default_headers())
+        self._owned: list[Any] = []  # the httpx clients made here (closed with this client)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -189,7 +190,8 @@ class BaseClient:
             configured = timeout
         else:
             configured = _default_timeout(float(timeout))
-        request = apply_client_defaults(call.request, http)
+        # The core put this client's headers on already; a client of the user's adds its own.
+        request = call.request if http in self._owned else apply_client_defaults(call.request, http)
         request.extensions["timeout"] = state.timeout(configured).as_dict()
         return request
 
@@ -478,11 +480,11 @@ class Client(BaseClient, Resources):
         self._check_senders(transport, http_client)
         if http_client is not None and timeout is None:
             self.timeout = http_client.timeout  # your client, your timeouts
-        self._owns_http = http_client is None
         self._closed = False
-        self._http: httpx.Client = http_client or new_client(
-            **self._http_options(), transport=transport
-        )
+        if http_client is None:
+            http_client = new_client(**self._http_options(), transport=transport)
+            self._owned.append(http_client)
+        self._http: httpx.Client = http_client
 
     def request(
         self,
@@ -621,10 +623,7 @@ class Client(BaseClient, Resources):
             auth = call.auth or httpx.USE_CLIENT_DEFAULT
             response = self._http.send(request, auth=auth, stream=True)
             try:
-                reader = self._reader(response, state)
-                for chunk in decoded_chunks(response):
-                    reader.feed(chunk)
-                return reader.finish()
+                return read_body(response, self._reader(response, state))
             finally:
                 response.close()
 
@@ -692,8 +691,8 @@ class Client(BaseClient, Resources):
     def close(self) -> None:
         """Close the connection pool (if this client created it)."""
         self._closed = True
-        if self._owns_http:
-            self._http.close()
+        for http in self._owned:
+            http.close()
 
     def __enter__(self) -> Client:
         return self

@@ -24,15 +24,16 @@ import httpx
 
 if TYPE_CHECKING:
     from ._core import PreparedCall
+    from ._limits import BodyReader
 
 __all__ = [
     "ACCEPT_ENCODING",
-    "adecoded_chunks",
-    "decoded_chunks",
+    "aread_body",
     "may_resend",
     "new_async_client",
     "new_client",
     "new_read_client",
+    "read_body",
     "safe_to_resend",
 ]
 
@@ -160,10 +161,6 @@ def _is_read(response: httpx.Response) -> bool:
     return True
 
 
-async def _one(chunk: bytes) -> AsyncIterator[bytes]:
-    yield chunk
-
-
 class _Slices(httpx.SyncByteStream):
     def __init__(self, raw: Iterator[bytes]) -> None:
         self._raw = raw
@@ -184,30 +181,65 @@ class _AsyncSlices(httpx.AsyncByteStream):
                 yield chunk[start : start + ENCODED_SLICE]
 
 
-def decoded_chunks(response: httpx.Response) -> Iterator[bytes]:
-    """The body of a streamed ``response``, decoded, in chunks of bounded size.
+class _Watched(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response's own stream, each chunk shown to a :class:`BodyReader` as it arrives."""
 
-    A compressed body is handed to httpx's decoders a small slice at a time
-    (through a response of its own), so no single chunk is huge. A reply
-    already read (an in-process transport's) is one chunk.
+    def __init__(self, stream: Any, reader: BodyReader) -> None:
+        self._stream = stream
+        self._reader = reader
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            self._reader.count(chunk)
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            self._reader.count(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def read_body(response: httpx.Response, reader: BodyReader) -> httpx.Response:
+    """Read a streamed ``response``'s body, held by ``reader`` to its size cap and deadline.
+
+    A plain body is read by httpx (``Response.read``), each chunk shown to
+    ``reader`` on the way. A compressed one is handed to httpx's decoders a
+    small slice at a time (through a response of its own), so no decoded
+    chunk is huge and the cap counts decoded bytes.
     """
-    if _is_read(response):
-        return iter((response.content,))
+    if _is_read(response):  # an in-process transport's reply
+        reader.count(response.content)
+        return response
     if not _is_encoded(response):
-        return response.iter_raw()
+        response.stream = _Watched(response.stream, reader)
+        response.read()
+        return response
     sliced = httpx.Response(
         response.status_code, headers=response.headers, stream=_Slices(response.iter_raw())
     )
-    return sliced.iter_bytes()
+    for chunk in sliced.iter_bytes():
+        reader.feed(chunk)
+    return reader.finish()
 
 
-def adecoded_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
-    """:func:`decoded_chunks` for an async response."""
+async def aread_body(response: httpx.Response, reader: BodyReader) -> httpx.Response:
+    """:func:`read_body` for an async response."""
     if _is_read(response):
-        return _one(response.content)
+        reader.count(response.content)
+        return response
     if not _is_encoded(response):
-        return response.aiter_raw()
+        response.stream = _Watched(response.stream, reader)
+        await response.aread()
+        return response
     sliced = httpx.Response(
         response.status_code, headers=response.headers, stream=_AsyncSlices(response.aiter_raw())
     )
-    return sliced.aiter_bytes()
+    async for chunk in sliced.aiter_bytes():
+        reader.feed(chunk)
+    return reader.finish()

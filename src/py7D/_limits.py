@@ -116,8 +116,12 @@ class BodyReader:
 
     def feed(self, chunk: bytes) -> None:
         """Add a chunk; raise once the body is too big or the deadline has passed."""
-        self._size += len(chunk)
         self._chunks.append(chunk)
+        self.count(chunk)
+
+    def count(self, chunk: bytes) -> None:
+        """Count a chunk read elsewhere; raise once the body is too big or the deadline passed."""
+        self._size += len(chunk)
         self._check(self._response, self._size, self._max, self._deadline, self._clock)
 
     @staticmethod
