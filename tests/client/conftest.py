@@ -1,4 +1,4 @@
-"""Fixtures for the client, transport, cache and bulk tests.
+"""Fixtures for the client, cache and bulk tests.
 
 ``LocalServer`` is a stdlib HTTP/1.1 keep-alive server on a free loopback
 port (threaded, so slow replies do not block others); it records how many
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,34 +142,3 @@ def _serve(state: LocalServer, context: ssl.SSLContext | None) -> Iterator[Local
 @pytest.fixture
 def local_server() -> Iterator[LocalServer]:
     yield from _serve(LocalServer(), None)
-
-
-@pytest.fixture(scope="session")
-def ca() -> Any:
-    trustme = pytest.importorskip("trustme")
-    return trustme.CA()
-
-
-@pytest.fixture
-def tls_server(ca: Any) -> Iterator[LocalServer]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    yield from _serve(LocalServer(), context)
-
-
-@pytest.fixture
-def client_context(ca: Any) -> ssl.SSLContext:
-    """A client TLS context that trusts the test CA (and only it)."""
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-Handler = Callable[[httpx.Request], httpx.Response]

@@ -105,11 +105,8 @@ def test_soak_under_injected_faults() -> None:
     sandbox = Sandbox(rate_limit=10**9)
     sandbox.catalogue  # noqa: B018 - build it before the clock starts
     token = sandbox.issue_access_token("alice@example.com")
-    # Read timeouts apply per read (as httpx's): a dripped body is bounded by the call's
-    # deadline, so drips come in 1 KB pieces, lest the server's loop, busy with 16 callers,
-    # stretch a locker page's drip past it.
     injector = FaultInjector(
-        Faults(rate=0.1, seed=SEED, latency=0.02, drip_chunk=1024, drip_delay=0.001)
+        Faults(rate=0.1, seed=SEED, latency=0.02, drip_chunk=128, drip_delay=0.001)
     )
     tally = Tally()
     switch = sys.getswitchinterval()

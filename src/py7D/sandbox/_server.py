@@ -206,8 +206,9 @@ def _own_faults(sandbox: object) -> FaultInjector | None:
 def _compressing(app: ASGIApp) -> ASGIApp:
     """``app`` answering with gzip when the client offers it, as 7digital's servers do.
 
-    Outside the fault injector, as a server's compression sits in front of the
-    network's faults (Starlette's middleware; uncompressed without Starlette).
+    Under the fault injector, which needs to be outermost: its faults cut, drip
+    or delay the compressed bytes (Starlette's middleware; uncompressed without
+    Starlette).
     """
     try:
         from starlette.middleware.gzip import GZipMiddleware
@@ -256,7 +257,7 @@ def serve(
     uvicorn = _uvicorn()
     sock = _bind(host, port)
     sandbox = sandbox or Sandbox()
-    app = _compressing(with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox)))
+    app = with_faults(_compressing(asgi_app(sandbox)), as_injector(faults) or _own_faults(sandbox))
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -279,7 +280,7 @@ def running(
     uvicorn = _uvicorn()
     sock = _bind(host, port)
     sandbox = sandbox or Sandbox()
-    app = _compressing(with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox)))
+    app = with_faults(_compressing(asgi_app(sandbox)), as_injector(faults) or _own_faults(sandbox))
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
