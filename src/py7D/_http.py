@@ -39,14 +39,16 @@ __all__ = [
 
 #: The compressions py7D offers. Their decoders run on slices of the raw body
 #: (:data:`ENCODED_SLICE`), so one decoded chunk stays small even for a
-#: decompression bomb and the size cap is checked between chunks.
+#: decompression bomb and the size cap is checked between chunks. Brotli and
+#: zstd are not offered: a small slice of either can expand far more than gzip's
+#: ~1,000 times, so one decoded chunk would not stay small.
 ACCEPT_ENCODING = "gzip, deflate"
 
 #: Raw bytes of a compressed body decoded at a time: gzip expands at most about
 #: 1,030 times, so one decoded chunk stays under ~4 MB.
 ENCODED_SLICE = 4096
 
-#: Connections a client's pool may hold open: above any concurrency ``map`` is used with.
+#: Connections a client's pool may hold open (``map`` with a few hundred in flight).
 MAX_CONNECTIONS = 256
 #: Idle connections kept, so bulk runs reuse connections instead of reconnecting.
 MAX_KEEPALIVE = 100
