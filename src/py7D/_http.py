@@ -217,31 +217,51 @@ def read_body(response: httpx.Response, reader: BodyReader) -> httpx.Response:
     """
     if _is_read(response):  # an in-process transport's reply
         reader.count(response.content)
-        return response
-    if not _is_encoded(response):
+    elif not _is_encoded(response):
         response.stream = _Watched(response.stream, reader)
         response.read()
-        return response
-    sliced = httpx.Response(
-        response.status_code, headers=response.headers, stream=_Slices(response.iter_raw())
-    )
-    for chunk in sliced.iter_bytes():
-        reader.feed(chunk)
-    return reader.finish()
+    else:
+        sliced = httpx.Response(
+            response.status_code, headers=response.headers, stream=_Slices(response.iter_raw())
+        )
+        for chunk in sliced.iter_bytes():
+            reader.feed(chunk)
+        response.close()
+        _settle(response)
+        return reader.finish()
+    response.close()
+    _settle(response)
+    return response
 
 
 async def aread_body(response: httpx.Response, reader: BodyReader) -> httpx.Response:
     """:func:`read_body` for an async response."""
     if _is_read(response):
         reader.count(response.content)
-        return response
-    if not _is_encoded(response):
+    elif not _is_encoded(response):
         response.stream = _Watched(response.stream, reader)
         await response.aread()
-        return response
-    sliced = httpx.Response(
-        response.status_code, headers=response.headers, stream=_AsyncSlices(response.aiter_raw())
-    )
-    async for chunk in sliced.aiter_bytes():
-        reader.feed(chunk)
-    return reader.finish()
+    else:
+        sliced = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_AsyncSlices(response.aiter_raw()),
+        )
+        async for chunk in sliced.aiter_bytes():
+            reader.feed(chunk)
+        await response.aclose()
+        _settle(response)
+        return reader.finish()
+    await response.aclose()
+    _settle(response)
+    return response
+
+
+def _settle(response: httpx.Response) -> None:
+    """Let go of a read and closed response's network stream.
+
+    httpx's client ties each response and its stream to one another, so the
+    pair (with the body) waits for the cycle collector; a long paged walk
+    would hold dozens of pages at a time.
+    """
+    response.stream = httpx.ByteStream(response.content if _is_read(response) else b"")
