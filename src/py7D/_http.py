@@ -156,6 +156,8 @@ def _is_encoded(response: httpx.Response) -> bool:
 
 
 def _is_read(response: httpx.Response) -> bool:
+    if not response.is_stream_consumed:  # the usual case: skip raising ResponseNotRead
+        return False
     try:
         response.content  # noqa: B018 - raises when the body is still to be read
     except httpx.ResponseNotRead:
