@@ -46,10 +46,12 @@ def _unknown_path(exc: Py7DError) -> str | None:
     if not path or find_endpoints(path):
         return None
     near = close_paths(path)
-    hint = f"did you mean {' or '.join(near)}? " if near else ""
+    hint = f"Did you mean {' or '.join(near)}? " if near else ""
+    excerpt = getattr(exc, "excerpt", None)
+    said = f" ({excerpt!r})" if excerpt else ""
     return (
-        f"{path} is not in the endpoint table, and the server answered HTTP {exc.status_code} "
-        f"with no 7digital reply: the API does not know that path. {hint}"
+        f"{path} is not in the endpoint table, and the server answered HTTP {exc.status_code}"
+        f"{said}, not a 7digital XML envelope: the API does not know that path. {hint}"
         "'py7d endpoints' lists the known ones"
     )
 
@@ -86,7 +88,8 @@ def describe(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, TransportError):
         if exc.nothing_listening is not None:
             return ExitCode.NETWORK, (
-                f"nothing is listening at {exc.nothing_listening} (connection refused): start "
+                f"network error: nothing is listening at {exc.nothing_listening} (connection "
+                "refused): start "
                 "the server there (e.g. 'py7d sandbox --port N'), or check the API URL "
                 "('py7d whoami'); --sandbox needs no server"
             )
