@@ -11,7 +11,7 @@ import decimal
 import enum
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +23,6 @@ from ._auth import FORM_CONTENT_TYPE, OAuth1Auth, Token
 from ._config import Settings
 from ._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
 from ._exceptions import (
-    APIClientException,
     OAuthError,
     Py7DError,
     RateLimitedError,
@@ -761,12 +760,3 @@ def _has_request(response: httpx.Response) -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def check_client_usage(kwargs: Iterable[str]) -> None:
-    """The seed's ``request()`` refuses an ``access_token`` keyword."""
-    if "access_token" in kwargs:
-        raise APIClientException(
-            "request() does not take access_token; use oauth_3legged_request(method, function, "
-            "access_token, **kwargs) for calls on behalf of a user"
-        )
