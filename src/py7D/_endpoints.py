@@ -78,8 +78,8 @@ class Param:
     allowed values of an ``ENUM`` (each element's, when ``many``), compared
     case-insensitively; ``spellings`` are the other casings the generated type
     hints accept too: the ones 7digital's replies use (``<type>Album</type>``).
-    ``numeric`` marks an ``ID`` that is a whole number of 1 or more (catalogue,
-    card, purchase and shop ids), checked as such before a call is sent.
+    ``numeric`` marks an ``ID`` that is a whole number (catalogue, card, purchase
+    and shop ids), checked as such before a call is sent.
     """
 
     name: str

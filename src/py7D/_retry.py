@@ -264,11 +264,16 @@ class RetryState:
         acted = _may_have_acted(exc)
         exc.may_have_acted = acted
         status = exc.status_code
-        if self.endpoint is None and not acted and status is not None:
+        if (
+            self.endpoint is None
+            and isinstance(exc, ResponseParseError)
+            and status is not None
+            and 400 <= status < 500
+        ):  # e.g. 404 "Resource not found": the server does not know the path
             exc.hint = (
                 f"the path is not in py7D's endpoint table and the server turned it down "
-                f"(HTTP {status}) without acting on it: check the path (py7D.endpoints() "
-                "lists the known ones)"
+                f"(HTTP {status}, not a 7digital reply) without acting on it: check the path "
+                "(py7D.endpoints() lists the known ones)"
             )
         elif acted:
             exc.hint = (

@@ -40,7 +40,7 @@ Parameters of a known endpoint
   (not None). ``userId`` counts as given when the call carries a user's access
   token: the token names the user (``user/details``).
 - Values are checked by kind: numeric ids (``artistId``, ``releaseIds``...) are
-  whole numbers of 1 or more, one per parameter unless it takes a list
+  whole numbers, one per parameter unless it takes a list
   (``artistId=abc``, ``-1``, ``2.5`` and ``[1, 2]`` are refused, naming the
   parameter); whole numbers within bounds (``pageSize`` at most
   50 on catalogue lists), ``true``/``false``, dates (``yyyyMMdd`` or a
@@ -333,12 +333,12 @@ def _check_id(param: Param, value: Any) -> str | None:
     if not param.numeric:
         return None
     for v in values:
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
             continue
-        if isinstance(v, str) and v.isascii() and v.isdecimal() and int(v) >= 1:
+        if isinstance(v, str) and v.isascii() and v.isdecimal():
             continue
         shown = f"{v!r} in {value!r}" if len(values) > 1 or v is not value else repr(v)
-        return f"{param.name} must be a 7digital id (a whole number of 1 or more), not {shown}"
+        return f"{param.name} must be a 7digital id (a whole number such as 12345), not {shown}"
     return None
 
 

@@ -126,7 +126,7 @@ def test_unknown_path_message_says_what_happened(cli: Runner) -> None:
     assert "Did you mean artist/details?" in near.stderr
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "2.5", "[1,2]", "0"])
+@pytest.mark.parametrize("value", ["abc", "-1", "2.5", "[1,2]", "+3"])
 def test_ids_are_checked_by_kind_before_sending(shell: Runner, value: str) -> None:
     out = shell.run("--sandbox", "artist", "details", f"artistId={value}")
     assert out.code == ExitCode.USAGE, out
@@ -376,3 +376,22 @@ def test_the_command_runs_quickly_enough_to_be_used_from_scripts(shell: Runner) 
     shell.run("--sandbox", "artist", "search", "q=pink", "pageSize=1")
     cached = list(Path(shell.env["XDG_CACHE_HOME"]).glob("py7d/sandbox-catalogue-*.pickle"))
     assert len(cached) == 1
+
+
+def test_library_hint_for_an_unknown_path_says_what_happened() -> None:
+    from py7D.sandbox import Sandbox
+
+    box = Sandbox()
+    client = py7D.Client(
+        box.consumer_key, box.consumer_secret, base_url=box.base_url, transport=box.transport()
+    )
+    with (
+        client,
+        pytest.warns(py7D.UnknownEndpointWarning),
+        pytest.raises(py7D.ResponseParseError) as caught,
+    ):
+        client.request("frobnicate", "things")
+    text = str(caught.value)
+    assert "not in py7D's endpoint table" in text
+    assert "HTTP 404" in text
+    assert "changes state" not in text
