@@ -350,25 +350,9 @@ def test_completion_offers_every_option_of_the_parsers() -> None:
     assert candidates(["sandbox", "r"]) == ["reset"]
 
 
-def test_pytest_runs_without_the_asyncio_loop_scope_warning() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--collect-only",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/test_xml.py",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=SRC.parent,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    assert "asyncio_default_fixture_loop_scope" not in proc.stdout + proc.stderr
+def test_pytest_asyncio_loop_scope_is_set(pytestconfig: pytest.Config) -> None:
+    """pytest-asyncio warns on every run while this option is unset."""
+    assert pytestconfig.getini("asyncio_default_fixture_loop_scope") == "function"
 
 
 def test_the_command_runs_quickly_enough_to_be_used_from_scripts(shell: Runner) -> None:

@@ -4,8 +4,10 @@ The scripts are thin: they hand the words typed so far to ``py7d __complete``,
 which answers from the endpoint table (resources, actions, parameter names, and
 the values of enumerated and true/false parameters: ``type=al`` -> ``type=album``,
 ``--type al``, ``usageTypes=download,sub`` -> ``...,subscriptionstreaming``),
-one candidate per line. Only the standard library and the table are imported,
-so completing stays quick.
+one candidate per line. The options and their choices are read from the
+argparse parsers (``py7D._cli.parsers``), never listed here. Only the standard
+library and the table are imported (and the sandbox, to complete ``py7d
+sandbox --...``), so completing stays quick.
 """
 
 from __future__ import annotations

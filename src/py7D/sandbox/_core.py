@@ -805,12 +805,14 @@ class Sandbox:
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # A new sandbox's attributes first: a state saved before an attribute existed
+        # still gives a complete sandbox (with that attribute's starting value).
+        self.__dict__.update(Sandbox().__dict__)
         self.__dict__.update(state)
         self._lock = threading.Lock()
         self._nonces = NonceStore(self.clock)
         self._replies = OrderedDict()
         self._catalogue = None
-        self.__dict__.setdefault("catalogue_cache", None)
 
     # -- state helpers (call with the lock held) ---------------------------------
     def _user_id_of(self, user: str | int) -> int:
