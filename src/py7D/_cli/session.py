@@ -118,7 +118,14 @@ def _state_file() -> Path:
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     """One ``py7d --sandbox`` command at a time reads and writes the state."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise CliError(
+            f"cannot keep the embedded sandbox's state in {directory} ({exc.strerror or exc}); "
+            "set XDG_STATE_HOME to a writable directory",
+            ExitCode.CONFIG,
+        ) from None
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no lock
