@@ -14,7 +14,7 @@ from typing import Any
 
 from ._auth import TokenLike
 from ._client import Client
-from ._core import Result
+from ._result import Result
 
 __all__ = [
     "default_client",

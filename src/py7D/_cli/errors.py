@@ -11,24 +11,21 @@ if TYPE_CHECKING:
 
 __all__ = ["describe"]
 
+# What to do, per family of 7digital error codes; the codes of each family are
+# py7D._exceptions.ERROR_CODE_RANGES (the one table of them).
+_FAMILY_HINTS = {
+    "InvalidParameterError": "check the parameters ('py7d endpoints RESOURCE' lists them)",
+    "ResourceNotFoundError": "check the id, and the country (--country) it is sold in",
+    "UserCardError": "a card or payment problem: check the user's card",
+    "RemoteServiceError": "7digital could not complete it: try again later",
+}
+
 
 def _api_hint(code: int) -> str:
-    """What to do about an error code, by its family (the families are py7D's error classes)."""
-    from .._exceptions import (
-        InvalidParameterError,
-        RemoteServiceError,
-        ResourceNotFoundError,
-        UserCardError,
-        error_class_for_code,
-    )
+    from .._exceptions import error_class_for_code
 
-    hints: dict[type[Exception], str] = {
-        InvalidParameterError: "check the parameters ('py7d endpoints RESOURCE' lists them)",
-        ResourceNotFoundError: "check the id, and the country (--country) it is sold in",
-        UserCardError: "a card or payment problem: check the user's card",
-        RemoteServiceError: "7digital could not complete it: try again later",
-    }
-    return hints.get(error_class_for_code(code), "see the 7digital error code list")
+    family = error_class_for_code(code).__name__
+    return _FAMILY_HINTS.get(family, "see the 7digital error code list")
 
 
 def _unknown_path(exc: Py7DError) -> str | None:

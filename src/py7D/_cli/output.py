@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from .base import UsageError
 
 if TYPE_CHECKING:
-    from .._core import Result
+    from .._result import Result
 
 __all__ = [
     "FORMATS",
