@@ -6,19 +6,23 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from ._auth import TokenLike
 from ._bulk import gather_async
-from ._client import BaseClient, TimeoutLike
-from ._core import PreparedCall, Result
+from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
 from ._http import aread_body, may_resend, new_async_client, new_read_client, safe_to_resend
+from ._request import PreparedCall
 from ._resources import AsyncResources
+from ._result import Result
 from ._retry import RetryState
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["AsyncClient"]
 
@@ -58,7 +62,7 @@ class AsyncClient(BaseClient, AsyncResources):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         self._check_senders(transport, http_client)

@@ -3,8 +3,9 @@
 This table is the single source of truth for the HTTP verb, the auth level,
 parameters, paging, the repeating elements of each reply, a one-line
 description and the Python method name. Signing, validation, paging, the
-resource-style methods (generated from it by ``scripts/gen_resources.py``),
-the CLI listing and the sandbox all read it; nothing repeats it.
+resource-style methods (built from it at run time, with a typed stub that
+``scripts/gen_resources.py`` writes), the CLI listing and the sandbox all read
+it; nothing repeats it.
 
 Facts come from the 7digital API reference (the Node client's 61 actions plus
 the endpoints seen in other official sources). Paths keep the API's own
@@ -78,6 +79,8 @@ class Param:
     allowed values of an ``ENUM`` (each element's, when ``many``), compared
     case-insensitively; ``spellings`` are the other casings the generated type
     hints accept too: the ones 7digital's replies use (``<type>Album</type>``).
+    ``numeric`` marks an ``ID`` that is a whole number (catalogue, card, purchase
+    and shop ids), checked as such before a call is sent.
     """
 
     name: str
@@ -88,6 +91,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     spellings: tuple[str, ...] = ()
+    numeric: bool = False
 
     @property
     def python_name(self) -> str:
@@ -162,18 +166,18 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
                     for way in ("asc", "desc")
                 ),
             ),
-            Param("artistId", ParamKind.ID, "7digital artist id"),
-            Param("releaseId", ParamKind.ID, "7digital release id"),
-            Param("trackId", ParamKind.ID, "7digital track id"),
-            Param("releaseIds", ParamKind.ID, "7digital release ids", many=True),
-            Param("trackIds", ParamKind.ID, "7digital track ids", many=True),
-            Param("packageId", ParamKind.ID, "download package id (2 = standard)"),
+            Param("artistId", ParamKind.ID, "7digital artist id", numeric=True),
+            Param("releaseId", ParamKind.ID, "7digital release id", numeric=True),
+            Param("trackId", ParamKind.ID, "7digital track id", numeric=True),
+            Param("releaseIds", ParamKind.ID, "7digital release ids", many=True, numeric=True),
+            Param("trackIds", ParamKind.ID, "7digital track ids", many=True, numeric=True),
+            Param("packageId", ParamKind.ID, "download package id (2 = standard)", numeric=True),
             Param("tags", ParamKind.ID, "tag ids such as 'rock' or 'hip-hop-rap'", many=True),
             Param("letter", description="first letter(s) of the artist name"),
             Param("mbIds", ParamKind.ID, "MusicBrainz ids", many=True),
-            Param("sevenDigitalIds", ParamKind.ID, "7digital ids", many=True),
+            Param("sevenDigitalIds", ParamKind.ID, "7digital ids", many=True, numeric=True),
             Param("basketId", ParamKind.ID, "basket id (a GUID from basket/create)"),
-            Param("itemId", ParamKind.ID, "basket item id (basketItem/@id)"),
+            Param("itemId", ParamKind.ID, "basket item id (basketItem/@id)", numeric=True),
             Param("affiliatePartner", ParamKind.ID, "partner id earning the commission"),
             Param("voucherCode", description="voucher code"),
             Param("price", ParamKind.DECIMAL, "price shown to the user, e.g. 0.99"),
@@ -183,15 +187,15 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
             Param("redirectUrl", description="where the card form sends the user afterwards"),
             Param("token", description="a token (see the endpoint)"),
             Param("userId", ParamKind.ID, "the partner's id of a managed user"),
-            Param("purchaseId", ParamKind.ID, "purchase id"),
+            Param("purchaseId", ParamKind.ID, "purchase id", numeric=True),
             Param("transactionId", description="the partner's transaction id"),
-            Param("cardId", ParamKind.ID, "card id (card/@id)"),
+            Param("cardId", ParamKind.ID, "card id (card/@id)", numeric=True),
             Param("id", ParamKind.ID, "id substituted into the path"),
             Param("emailAddress", description="e-mail address"),
             Param("password", description="password"),
             Param("username", description="the user's e-mail address"),
             Param("country", description="2-letter shop country (default from the settings)"),
-            Param("shopId", ParamKind.ID, "numeric shop id, instead of country"),
+            Param("shopId", ParamKind.ID, "numeric shop id, instead of country", numeric=True),
             Param("ipaddress", description="an IPv4 address"),
             Param("key", description="list key, e.g. 'tabAlbums'"),
             Param("artistSlug", description="artist slug of a 7digital.com URL"),
@@ -211,12 +215,28 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
     }
 )
 
-# Accepted on every call without being listed per endpoint (REFERENCE.md §2).
+# Accepted on every call without being listed per endpoint: 7digital's shop selectors.
 COMMON_PARAMS: tuple[str, ...] = ("country", "shopId")
 
 # A user's access token names the user, so it stands in for a required ``userId``
 # (``user/details`` is 2-legged with userId, or 3-legged with the user's token).
 TOKEN_STANDS_FOR = "userId"  # noqa: S105 - a parameter name, not a secret
+
+# The model class (``_models.py``) typing each kind of item a paged endpoint walks.
+ITEM_MODELS: Mapping[str, str] = MappingProxyType(
+    {
+        "searchResult": "SearchResult",
+        "release": "Release",
+        "track": "Track",
+        "artist": "Artist",
+        "chartItem": "ChartItem",
+        "tag": "Tag",
+        "taggedItem": "TaggedItem",
+        "recommendedItem": "RecommendedItem",
+        "lockerRelease": "LockerRelease",
+        "translation": "Translation",
+    }
+)
 
 _PARAMS_LOWER: Mapping[str, Param] = MappingProxyType({k.lower(): v for k, v in PARAMS.items()})
 
@@ -234,6 +254,7 @@ class Endpoint:
     ``description`` is one line for people (docstrings, ``py7d endpoints``);
     ``name`` overrides the Python method name (see :attr:`method_name`);
     ``params`` overrides entries of :data:`PARAMS` for this endpoint only.
+    ``reply_version`` is the ``version`` attribute 7digital's replies carry.
     """
 
     path: str
@@ -252,6 +273,7 @@ class Endpoint:
     description: str = ""
     name: str | None = None
     params: tuple[Param, ...] = ()
+    reply_version: str = "1.2"
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -320,6 +342,14 @@ class Endpoint:
         return _PARAMS_LOWER.get(lowered) or Param(name)
 
     @property
+    def item_model(self) -> str | None:
+        """The :mod:`py7D` model class typing the items of a paged endpoint (``Release``).
+
+        None when the endpoint is not paged or its items have no model yet.
+        """
+        return ITEM_MODELS.get(self.items.rsplit(".", 1)[-1]) if self.items else None
+
+    @property
     def page_size_max(self) -> int | None:
         """The largest ``pageSize`` this endpoint allows (None: unknown or not paged)."""
         return self.param("pageSize").maximum if self.paged else None
@@ -380,7 +410,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description="Review and promotional text written for a release.",
         required=("releaseId",),
         root="editorial",
-        notes='children review/text and promotionalText/text; recorded replies carry version="1.0"',
+        notes="children review/text and promotionalText/text",
+        reply_version="1.0",
     ),
     Endpoint(
         "release/chart",
@@ -929,7 +960,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         root="user",
         changes_state=True,
         notes=":id = 7digital user id, templated into the path; form-encoded body",
-        params=(Param("id", ParamKind.ID, "7digital user id (user/@id)"),),
+        params=(Param("id", ParamKind.ID, "7digital user id (user/@id)", numeric=True),),
     ),
     Endpoint(
         "countries",
@@ -944,7 +975,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         root="translations",
         lists=("translation",),
         items="translation",
-        notes='recorded replies carry version="1.0" and pageSize 5000',
+        notes="recorded replies carry pageSize 5000",
+        reply_version="1.0",
         params=(Param("pageSize", ParamKind.INT, "items per page (replies show 5000)", minimum=1),),
     ),
     Endpoint(

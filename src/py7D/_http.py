@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
-    from ._core import PreparedCall
     from ._limits import BodyReader
+    from ._request import PreparedCall
 
 __all__ = [
     "ACCEPT_ENCODING",
