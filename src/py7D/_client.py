@@ -207,7 +207,7 @@ class BaseClient:
             configured = timeout
         else:
             configured = _default_timeout(float(timeout))
-        # The core put this client's headers on already; a client of the user's adds its own.
+        # build_call put this client's headers on already; a client of the user's adds its own.
         request = call.request if http in self._owned else apply_client_defaults(call.request, http)
         request.extensions["timeout"] = state.timeout(configured).as_dict()
         return request
