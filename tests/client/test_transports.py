@@ -214,9 +214,9 @@ def test_a_dropped_state_changing_call_reaches_the_server_once(
 def test_a_state_changing_call_after_a_blocked_loop_or_idle_close_is_delivered_once(
     mode: str,
 ) -> None:
-    # The server closes idle connections after 0.2 s; the client is blocked for 0.5 s.
+    # The server closes idle connections after 0.2 s; the client is blocked for 0.8 s.
     with scripted(lambda request, sock: reply(sock), keepalive=0.2) as server:
-        outcomes = run(mode, server.url, [CREATE, 0.5, VOUCHER, PURCHASE])
+        outcomes = run(mode, server.url, [CREATE, 0.8, VOUCHER, PURCHASE])
     assert all(isinstance(o, py7D.Result) for o in outcomes), outcomes
     assert server.paths() == ["basket/create", "basket/applyVoucher", "user/purchase/basket"]
 
@@ -362,9 +362,9 @@ def test_the_deadline_holds_while_a_body_is_dripped(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_read_timeouts_apply_to_each_read_not_the_whole_body(mode: str) -> None:
-    # 300 KB arriving steadily over ~1.5 s, with a 0.5 s read timeout.
+    # 300 KB arriving steadily over ~1.5 s, with a 1 s read timeout.
     with scripted(dripping(300_000, 20_000, 0.1)) as server:
-        (result,) = run(mode, server.url, [READ], timeout=0.5)
+        (result,) = run(mode, server.url, [READ], timeout=1.0)
     assert isinstance(result, py7D.Result), result
 
 
