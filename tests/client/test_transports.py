@@ -222,6 +222,19 @@ def test_a_state_changing_call_after_a_blocked_loop_or_idle_close_is_delivered_o
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_back_to_back_calls_to_a_server_that_closes_after_each_reply(mode: str) -> None:
+    def answer(request: Request, sock: socket.socket) -> bool:
+        reply(sock, headers=("Connection: close",))
+        return False
+
+    with scripted(answer) as server:
+        outcomes = run(mode, server.url, [CREATE, VOUCHER, PURCHASE, READ, READ])
+    assert all(isinstance(o, py7D.Result) for o in outcomes), outcomes
+    assert len(server.arrivals) == 5  # each once, each on a connection of its own
+    assert len({r.connection for r in server.arrivals}) == 5
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_read_dropped_on_a_reused_connection_is_retried(mode: str) -> None:
     with scripted(drop_after_first("artist/details")) as server:
         outcomes = run(mode, server.url, [READ, READ], retries=RetryPolicy())
