@@ -487,3 +487,19 @@ def test_proxies_from_the_environment_are_used(
         assert len(server.arrivals) == 4
     finally:
         proxy.stop()
+
+
+def test_under_trio_everything_goes_through_httpx_over_the_network() -> None:
+    trio = pytest.importorskip("trio")
+    outcomes: list[Any] = []
+
+    async def main(url: str) -> None:
+        async with py7D.AsyncClient(KEY, SECRET, base_url=url, retries=None) as client:
+            for resource, action, params in (READ, CREATE, READ):
+                outcomes.append(await client.request(resource, action, **params))
+            assert client._reads is None  # no aiohttp client was made: it needs asyncio
+
+    with scripted(lambda request, sock: reply(sock)) as server:
+        trio.run(main, server.url)
+    assert all(isinstance(o, py7D.Result) for o in outcomes), outcomes
+    assert {r.connection for r in server.arrivals} == {1}  # one pool, one connection
