@@ -15,7 +15,7 @@ from ._bulk import gather_async
 from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
-from ._http import aread_body, may_resend, new_async_client, new_read_client, safe_to_resend
+from ._http import aread_body, may_resend, new_read_client, safe_to_resend
 from ._request import PreparedCall
 from ._resources import AsyncResources
 from ._result import Result
@@ -77,11 +77,11 @@ class AsyncClient(BaseClient, AsyncResources):
             self._reads = http_client
             http_client = None
         elif transport is not None and may_resend(transport):
-            self._reads = new_async_client(**self._http_options(), transport=transport)
+            self._reads = httpx.AsyncClient(**self._http_options(), transport=transport)
             self._owned.append(self._reads)
             transport = None
         if http_client is None:
-            http_client = new_async_client(**self._http_options(), transport=transport)
+            http_client = httpx.AsyncClient(**self._http_options(), transport=transport)
             self._owned.append(http_client)
         self._http: httpx.AsyncClient = http_client
 
@@ -214,7 +214,7 @@ class AsyncClient(BaseClient, AsyncResources):
             return self._http
         if self._reads is None and self._default_reads:
             self._default_reads = False
-            self._reads = new_read_client(**self._http_options())
+            self._reads = new_read_client(self._http_options())
             if self._reads is not None:
                 self._owned.append(self._reads)
         return self._reads or self._http

@@ -24,7 +24,7 @@ from ._exceptions import (
     ValidationError,
     map_transport_errors,
 )
-from ._http import ACCEPT_ENCODING, new_client, read_body
+from ._http import ACCEPT_ENCODING, client_options, read_body
 from ._limits import BodyReader, Throttle, ThrottleLike
 from ._media import preview_clip_url, sign_media_url
 from ._paging import PageWalk, paged_endpoint
@@ -251,12 +251,8 @@ class BaseClient:
 
     def _http_options(self) -> dict[str, Any]:
         """What the httpx clients py7D creates are built with (see :mod:`py7D._http`)."""
-        return {
-            "timeout": self.timeout,
-            "headers": self._headers,
-            "hooks": {"request": self._request_hooks, "response": self._response_hooks},
-            "verify": self.verify,
-        }
+        hooks = {"request": self._request_hooks, "response": self._response_hooks}
+        return client_options(self.timeout, self._headers, hooks, self.verify)
 
     @staticmethod
     def _check_senders(transport: object, http_client: object) -> None:
@@ -422,7 +418,7 @@ class Client(BaseClient, Resources):
             self.timeout = http_client.timeout  # your client, your timeouts
         self._closed = False
         if http_client is None:
-            http_client = new_client(**self._http_options(), transport=transport)
+            http_client = httpx.Client(**self._http_options(), transport=transport)
             self._owned.append(http_client)
         self._http: httpx.Client = http_client
 

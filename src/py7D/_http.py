@@ -29,9 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCEPT_ENCODING",
     "aread_body",
+    "client_options",
     "may_resend",
-    "new_async_client",
-    "new_client",
     "new_read_client",
     "read_body",
     "safe_to_resend",
@@ -65,12 +64,13 @@ def tls_verify(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
     return verify
 
 
-def _options(
+def client_options(
     timeout: httpx.Timeout,
     headers: httpx.Headers,
     hooks: Mapping[str, Sequence[Any]],
     verify: bool | str | ssl.SSLContext,
 ) -> dict[str, Any]:
+    """What the ``httpx.Client``/``AsyncClient`` py7D makes for itself are built with."""
     return {
         "timeout": timeout,
         "headers": headers,
@@ -81,34 +81,7 @@ def _options(
     }
 
 
-def new_client(
-    timeout: httpx.Timeout,
-    headers: httpx.Headers,
-    hooks: Mapping[str, Sequence[Any]],
-    verify: bool | str | ssl.SSLContext,
-    transport: httpx.BaseTransport | None = None,
-) -> httpx.Client:
-    """The ``httpx.Client`` a :class:`py7D.Client` sends through (over ``transport`` if given)."""
-    return httpx.Client(**_options(timeout, headers, hooks, verify), transport=transport)
-
-
-def new_async_client(
-    timeout: httpx.Timeout,
-    headers: httpx.Headers,
-    hooks: Mapping[str, Sequence[Any]],
-    verify: bool | str | ssl.SSLContext,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` (by default over ``httpx.AsyncHTTPTransport``)."""
-    return httpx.AsyncClient(**_options(timeout, headers, hooks, verify), transport=transport)
-
-
-def new_read_client(
-    timeout: httpx.Timeout,
-    headers: httpx.Headers,
-    hooks: Mapping[str, Sequence[Any]],
-    verify: bool | str | ssl.SSLContext,
-) -> httpx.AsyncClient | None:
+def new_read_client(options: Mapping[str, Any]) -> httpx.AsyncClient | None:
     """An ``httpx.AsyncClient`` over ``AiohttpTransport`` for reads, or None without httpx-aiohttp.
 
     Proxies from the environment get an ``AiohttpTransport`` of their own,
@@ -118,7 +91,7 @@ def new_read_client(
         from httpx_aiohttp import HttpxAiohttpClient
     except ImportError:  # pragma: no cover - a dependency; absent only on odd platforms
         return None
-    client: httpx.AsyncClient = HttpxAiohttpClient(**_options(timeout, headers, hooks, verify))
+    client: httpx.AsyncClient = HttpxAiohttpClient(**options)
     return client
 
 
