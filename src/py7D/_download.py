@@ -957,12 +957,9 @@ class Downloads:
     """The ``download_*`` methods of :class:`py7D.Client`."""
 
     def _download_client(self: _ClientParts) -> tuple[httpx.Client, bool]:
-        """The client's own ``http_client``, else an ``httpx.Client`` over its transport."""
-        http: httpx.Client | None = getattr(self, "_http", None)
-        if http is not None:
-            return http, False
-        transport = _Borrowed(getattr(self, "_transport"))  # noqa: B009 - set by Client
-        return httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=True), True
+        """The ``httpx.Client`` the client sends through (its transport streams bodies)."""
+        http: httpx.Client = getattr(self, "_http")  # noqa: B009 - set by Client
+        return http, False
 
     def _download(
         self: Any,
@@ -1048,24 +1045,10 @@ class AsyncDownloads:
     """The ``download_*`` methods of :class:`py7D.AsyncClient` (awaitable)."""
 
     def _download_client(self: _ClientParts) -> tuple[httpx.AsyncClient, bool]:
-        """The client's own ``http_client``, else an ``httpx.AsyncClient`` over its transport.
-
-        py7D's default async transport reads each reply whole (API replies are
-        small), so downloads go through httpx's own streaming transport instead.
-        """
-        http: httpx.AsyncClient | None = getattr(self, "_http", None)
-        if http is not None:
-            return http, False
-        from ._async_transport import Py7DAsyncTransport
-        from ._transport import ssl_context
-
-        transport: httpx.AsyncBaseTransport = getattr(self, "_transport")  # noqa: B009
-        if isinstance(transport, Py7DAsyncTransport):
-            transport = httpx.AsyncHTTPTransport(verify=ssl_context(self.verify))
-        else:
-            transport = _AsyncBorrowed(transport)
-        client = httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=True)
-        return client, True
+        """The ``httpx.AsyncClient`` the client sends state-changing calls through: httpx's
+        own transport (or yours), which streams bodies; aiohttp is kept to API reads."""
+        http: httpx.AsyncClient = getattr(self, "_http")  # noqa: B009 - set by AsyncClient
+        return http, False
 
     async def _download(
         self: Any,
@@ -1134,23 +1117,3 @@ class AsyncDownloads:
             target, _zip_destination(to, unpack), access_token, progress
         )
         return _unpacked(result, Path(to)) if unpack else result
-
-
-class _Borrowed(httpx.BaseTransport):
-    """Someone else's transport: used, never closed."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self._inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._inner.handle_request(request)
-
-
-class _AsyncBorrowed(httpx.AsyncBaseTransport):
-    """Someone else's async transport: used, never closed."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._inner.handle_async_request(request)

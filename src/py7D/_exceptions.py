@@ -33,6 +33,7 @@ Errors carry the HTTP status and a *redacted* description of the request
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from ._redact import describe_request
@@ -152,6 +153,10 @@ class TransportError(Py7DError):
     ) -> None:
         super().__init__(message, request=request)
         self.may_have_acted: bool = may_have_acted
+
+    nothing_listening: str | None = None
+    """``scheme://host:port`` when a loopback address refused the connection: no server
+    runs there, so the call is not retried."""
 
 
 class RequestTimeoutError(TransportError):
@@ -327,6 +332,27 @@ class map_transport_errors:  # noqa: N801 - used like a function (a class costs 
         import httpx
 
         request = self._request
+        origin = _refused_on_loopback(exc, request or _request_of(exc))
+        if origin is not None:
+            error = TransportError(
+                f"nothing is listening at {origin} (connection refused)",
+                request=request or _request_of(exc),
+                may_have_acted=False,
+            )
+            error.nothing_listening = origin
+            raise error from exc
+        aiohttp_error = None if isinstance(exc, Py7DError) else _aiohttp_error(exc)
+        if aiohttp_error is not None:
+            # httpx-aiohttp names aiohttp's errors loosely (a connection the server dropped,
+            # maybe after acting, becomes ConnectTimeout): judge by aiohttp's own error.
+            names = {cls.__name__ for cls in type(aiohttp_error).__mro__}
+            acted = not names & {"ClientConnectorError", "ConnectionTimeoutError"}
+            error_class = RequestTimeoutError if "TimeoutError" in names else TransportError
+            raise error_class(
+                f"network error: {type(aiohttp_error).__name__}: {_safe_text(aiohttp_error)}",
+                request=request or _request_of(exc),
+                may_have_acted=acted,
+            ) from exc
         if isinstance(exc, httpx.TimeoutException):
             acted = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise RequestTimeoutError(
@@ -356,11 +382,51 @@ class map_transport_errors:  # noqa: N801 - used like a function (a class costs 
             ) from exc
 
 
-def _request_of(exc: httpx.RequestError) -> httpx.Request | None:
+def _refused_on_loopback(exc: BaseException, request: httpx.Request | None) -> str | None:
+    """``scheme://host:port`` when ``exc`` is a refused connection to a loopback address."""
+    import httpx
+
+    # httpx-aiohttp raises ConnectError or ConnectTimeout for a refused connection.
+    if request is None or not isinstance(exc, httpx.TransportError):
+        return None
+    host = request.url.host
+    if host != "localhost":
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return None
+        except ValueError:
+            return None
+    refused = False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or "Connection refused" in str(current):
+            refused = True
+            break
+        current = current.__cause__ or current.__context__
+    if not refused:
+        return None
+    port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{shown}:{port}"
+
+
+def _request_of(exc: BaseException) -> httpx.Request | None:
+    import httpx
+
     try:
-        return exc.request
+        return exc.request if isinstance(exc, httpx.RequestError) else None
     except RuntimeError:
         return None
+
+
+def _aiohttp_error(exc: BaseException) -> BaseException | None:
+    """The aiohttp error behind ``exc`` (itself, or what httpx-aiohttp raised it from), if any."""
+    for candidate in (exc, exc.__cause__):
+        if candidate is not None and type(candidate).__module__.split(".", 1)[0] == "aiohttp":
+            return candidate
+    return None
 
 
 def _safe_text(exc: BaseException) -> str:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..cli import EXIT_CODES_HELP, ExitCode, Parser, UsageError, setup_logging
+from .base import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from .._auth import Token
@@ -42,8 +42,8 @@ __all__ = [
     "MANIFEST_NAME",
     "Item",
     "Manifest",
+    "add_arguments",
     "assign_paths",
-    "build_parser",
     "choose_format",
     "run_download",
 ]
@@ -69,16 +69,8 @@ exit status 0: everything is there; 3: some downloads failed (each is listed);
 130: interrupted (partial files are kept for the next run)."""
 
 
-def build_parser(parent: argparse.ArgumentParser) -> Parser:
-    """The parser of ``py7d download``, with the global options from ``parent``."""
-    parser = Parser(
-        prog="py7d download",
-        description="Download the user's locker (bought tracks and releases) to files.",
-        epilog=EXAMPLES + "\n\n" + EXIT_CODES_HELP,
-        parents=[parent],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``py7d download`` (the global options are the parser's already)."""
     parser.add_argument(
         "what", nargs="?", choices=("release", "track"), help="download releases or tracks by id"
     )
@@ -103,7 +95,6 @@ def build_parser(parent: argparse.ArgumentParser) -> Parser:
         "--dry-run", action="store_true", help="list what would be fetched, fetch nothing"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
-    return parser
 
 
 def _positive_int(text: str) -> int:
@@ -577,13 +568,10 @@ def _check_options(options: argparse.Namespace) -> None:
         raise UsageError(f"ids are numbers, not {', '.join(map(repr, bad))}")
 
 
-def run_download(argv: Sequence[str]) -> int:
-    """``py7d download ...``: returns the exit status."""
-    from ..cli import _global_parent
+def run_download(options: argparse.Namespace) -> int:
+    """``py7d download ...`` with its parsed options: returns the exit status."""
     from .session import open_session
 
-    options = build_parser(_global_parent()).parse_args(list(argv))
-    setup_logging(options.debug)
     _check_options(options)
     folder = Path(options.to).expanduser()
     with open_session(options, normalize=True) as session:
