@@ -956,11 +956,6 @@ _TRACK_DOC = """Download track ``track_id`` in ``format_id`` to ``to``; returns 
 class Downloads:
     """The ``download_*`` methods of :class:`py7D.Client`."""
 
-    def _download_client(self: _ClientParts) -> tuple[httpx.Client, bool]:
-        """The ``httpx.Client`` the client sends through (its transport streams bodies)."""
-        http: httpx.Client = getattr(self, "_http")  # noqa: B009 - set by Client
-        return http, False
-
     def _download(
         self: Any,
         target: MediaTarget,
@@ -969,12 +964,8 @@ class Downloads:
         progress: ProgressCallback | None,
     ) -> DownloadResult:
         transfer, signed_url = _prepare(self, target, to, access_token, progress)
-        http, close = self._download_client()
-        try:
-            return run(transfer, http, signed_url, self.retries)
-        finally:
-            if close:
-                http.close()
+        # The httpx.Client the client sends through: its transport streams bodies.
+        return run(transfer, self._http, signed_url, self.retries)
 
     def download_track(
         self: Any,
@@ -1044,12 +1035,6 @@ class Downloads:
 class AsyncDownloads:
     """The ``download_*`` methods of :class:`py7D.AsyncClient` (awaitable)."""
 
-    def _download_client(self: _ClientParts) -> tuple[httpx.AsyncClient, bool]:
-        """The ``httpx.AsyncClient`` the client sends state-changing calls through: httpx's
-        own transport (or yours), which streams bodies; aiohttp is kept to API reads."""
-        http: httpx.AsyncClient = getattr(self, "_http")  # noqa: B009 - set by AsyncClient
-        return http, False
-
     async def _download(
         self: Any,
         target: MediaTarget,
@@ -1058,12 +1043,9 @@ class AsyncDownloads:
         progress: ProgressCallback | None,
     ) -> DownloadResult:
         transfer, signed_url = _prepare(self, target, to, access_token, progress)
-        http, close = self._download_client()
-        try:
-            return await run_async(transfer, http, signed_url, self.retries)
-        finally:
-            if close:
-                await http.aclose()
+        # The client's httpx.AsyncClient for calls that are not plain reads: httpx's own
+        # transport (or yours), which streams bodies; aiohttp is kept to API reads.
+        return await run_async(transfer, self._http, signed_url, self.retries)
 
     async def download_track(
         self: Any,
