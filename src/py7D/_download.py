@@ -883,7 +883,6 @@ class _ClientParts(Protocol):
     settings: Settings
     timeout: httpx.Timeout
     retries: RetryPolicy
-    verify: Any
 
     def sign_url(self, url: str, *, token: TokenLike | None = None, **params: Any) -> str: ...
 
