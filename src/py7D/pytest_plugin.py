@@ -161,7 +161,10 @@ def py7d_user(py7d_sandbox: Sandbox, py7d_credentials: SandboxCredentials) -> Sa
     from . import Token
     from .sandbox import SEEDED_USERS
 
-    email, password, user_id = SEEDED_USERS[0]
+    email, password, _ = SEEDED_USERS[0]
+    # The seeded account (created if an overriding py7d_sandbox fixture started without it).
+    user = py7d_sandbox.state.user_by_email(email)
+    user_id = user.id if user is not None else py7d_sandbox.add_user(email, password)
     key, secret = py7d_sandbox.issue_access_token(email, consumer_key=py7d_credentials.consumer_key)
     return SandboxUser(email, password, user_id, Token(key, secret))
 

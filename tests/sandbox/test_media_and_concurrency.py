@@ -147,8 +147,7 @@ def test_concurrent_requests_keep_state_consistent(sandbox: Sandbox, signer: Sig
     assert len({p.id for p in ledger}) == 8
     assert all(len(p.items) == 16 for p in ledger)
     # Every purchase landed in the locker exactly once.
-    with sandbox._lock:
-        entries = sandbox._lockers[1001]
+    entries = sandbox.state.locker(1001)
     assert len({e.purchase_id for e in entries}) == 8
     assert (
         int(

@@ -21,6 +21,7 @@ __all__ = [
     "PurchaseRecord",
     "RequestToken",
     "User",
+    "card_expired",
     "card_problem",
 ]
 
@@ -44,16 +45,24 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
-def card_problem(number: str, expiry: str, now: float) -> str | None:
-    """Why a card cannot be stored (an error message), or None."""
+def card_problem(number: str, expiry: str, holder: str, now: float) -> str | None:
+    """Why a card cannot be stored (7digital's error message), or None."""
     if not luhn_ok(number) or number in DECLINED_CARDS:
         return "Value of parameter CardNumber is not valid"
     if len(expiry) != 6 or not expiry.isdecimal() or not 1 <= int(expiry[4:]) <= 12:
-        return "Value of parameter CardExpiryDate is not valid"
+        return "Value of parameter ExpiryDate is not valid"
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     if int(expiry) < today.year * 100 + today.month:
-        return "Card has expired"
+        return "Value of parameter ExpiryDate is not valid: ExpiryDate cannot be in the past"
+    if not holder.strip():
+        return "CardHolderName is not valid"
     return None
+
+
+def card_expired(expiry: str, now: float) -> bool:
+    """Whether a stored card's ``yyyyMM`` expiry month is over."""
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    return expiry.isdecimal() and int(expiry) < today.year * 100 + today.month
 
 
 @dataclass

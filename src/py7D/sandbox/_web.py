@@ -62,8 +62,9 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
     """``/<consumerKey>/oauth/authorise``: a login form that authorises a request token."""
     form = _form(request)
     key = form.get("oauth_token", "")
-    with sandbox._lock:
-        token = sandbox._request_tokens.get(key)
+    state = sandbox.state
+    with state.lock:
+        token = state.request_token(key)
         valid = (
             token is not None
             and not token.used
@@ -79,10 +80,10 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
         callback = form.get("oauth_callback") or token.callback or ""
         if request.method != "POST":
             return _login_form(key, callback, error="")
-        user = sandbox._check_credentials(form.get("email", ""), form.get("password", ""))
+        user = state.check_credentials(form.get("email", ""), form.get("password", ""))
         if user is None:
             return _login_form(key, callback, error="Wrong e-mail address or password.")
-        token.user_id = user.id
+        state.authorise_request_token(key, user.id)
     if callback and callback.lower() != "oob":
         return _redirect(_with_query(callback, oauth_token=key, status="Authorised"))
     return _html(
@@ -113,13 +114,14 @@ def _login_form(token: str, callback: str, *, error: str) -> httpx.Response:
 def card_form(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
     """``/cardregistration/<id>``: the payment provider's card form (POST completes it)."""
     registration_id = segments[1]
-    with sandbox._lock:
-        registration = sandbox._registrations.get(registration_id)
+    state = sandbox.state
+    with state.lock:
+        registration = state.registration(registration_id)
         if registration is None or registration.status != "pending":
             return _html(404, "Card registration", "<p class=error>Unknown registration.</p>")
         if request.method == "POST":
             form = _form(request)
-            sandbox._complete_registration(
+            state.complete_registration(
                 registration_id,
                 form.get("cardnumber", "").replace(" ", ""),
                 form.get("cardtype", "VISA"),
@@ -147,9 +149,8 @@ def card_form(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> 
 def paypal_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
     """``/paypal/checkout?token=EC-…``: approves at once and returns to the success URL."""
     token = _form(request).get("token", "")
-    with sandbox._lock:
-        basket = next((b for b in sandbox._baskets.values() if b.paypal_token == token), None)
-        urls = basket.paypal_urls if basket else None
+    basket = sandbox.state.basket_by_paypal_token(token) if token else None
+    urls = basket.paypal_urls if basket else None
     if not token or urls is None:
         return text_response(404, "Unknown PayPal token")
     return _redirect(_with_query(urls[0], token=token, PayerID="SANDBOXPAYER"))
@@ -198,7 +199,7 @@ def _media_track(
     format_id: str | None,
 ) -> tuple[Track, AccessToken | None] | httpx.Response:
     signed = collect_signed_params(request)
-    consumer = sandbox._consumer_for(request, signed)
+    consumer = sandbox.consumer_for(request, signed)
     if consumer is None:  # metered routes only run for known keys; kept for safety
         raise OAuthRefusedError("Access to resource denied")
     # CONSUMER/USER levels refuse a request without a signature.
@@ -217,8 +218,7 @@ def _media_track(
 def _owns(sandbox: Sandbox, token: AccessToken | RequestToken | None, track: Track) -> bool:
     if not isinstance(token, AccessToken):
         return False
-    with sandbox._lock:
-        return any(e.track_id == track.id for e in sandbox._lockers.get(token.user_id, []))
+    return sandbox.state.owns(token.user_id, track.id)
 
 
 @web_route(lambda seg: len(seg) == 2 and seg[0].lower() == "clip", metered=True)
