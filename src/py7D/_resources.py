@@ -59,6 +59,7 @@ __all__ = [
     "AsyncCountriesResource",
     "AsyncCountryResource",
     "AsyncEditorialResource",
+    "AsyncMerchandisingResource",
     "AsyncOauthResource",
     "AsyncPaymentResource",
     "AsyncReleaseResource",
@@ -66,6 +67,7 @@ __all__ = [
     "AsyncStatusResource",
     "AsyncTagResource",
     "AsyncTrackResource",
+    "AsyncTrackownershipResource",
     "AsyncTranslationsResource",
     "AsyncUserResource",
     "AsyncUsersResource",
@@ -74,6 +76,7 @@ __all__ = [
     "CountriesResource",
     "CountryResource",
     "EditorialResource",
+    "MerchandisingResource",
     "OauthResource",
     "PaymentResource",
     "PeriodValue",
@@ -83,6 +86,7 @@ __all__ = [
     "StatusResource",
     "TagResource",
     "TrackResource",
+    "TrackownershipResource",
     "TranslationsResource",
     "TypeValue",
     "UsageTypeValue",
@@ -1412,7 +1416,8 @@ class ArtistResource:
 
     Calls ``GET artist/browse``, ``GET artist/chart``, ``GET artist/details``, ``GET
     artist/releases``, ``GET artist/similar``, ``GET artist/search``, ``GET artist/topTracks``,
-    ``GET artist/tags``, ``GET artist/match/byId``, ``GET artist/bytag/top``.
+    ``GET artist/tags``, ``GET artist/match/byId``, ``GET artist/bytag/top``, ``GET
+    artist/recommend``.
     """
 
     __slots__ = ("_client",)
@@ -2530,6 +2535,142 @@ class ArtistResource:
             normalize=normalize,
         )
 
+    def recommend(
+        self,
+        *,
+        artist_id: int | str,
+        page: int | None = None,
+        page_size: int | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Releases recommended to fans of an artist.
+
+        ``GET /1.2/artist/recommend``, unsigned; paged (items: ``recommendedItem``), see
+        :meth:`recommend_pages` and :meth:`recommend_items`.
+
+        Notes: recorded replies list releases (recommendedItem/release); package/format has no
+        formats wrapper.
+
+        Parameters
+        ----------
+        artist_id:
+            7digital artist id. Required.
+        page:
+            1-based page number (default 1).
+        page_size:
+            Items per page (API default 10). At most 50.
+        usage_types:
+            Licence blocks to include. One of: download, subscriptionstreaming,
+            adsupportedstreaming. A list, or a comma list.
+        image_size:
+            Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen).
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return self._client.request(
+            "artist/recommend",
+            params=_params(
+                params,
+                {
+                    "artistId": artist_id,
+                    "page": page,
+                    "pageSize": page_size,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
+    def recommend_pages(
+        self,
+        *,
+        artist_id: int | str,
+        page: int | None = None,
+        page_size: int | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Iterator[Result]:
+        """Every page of :meth:`recommend`, fetched lazily.
+
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
+        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
+        endpoint allows) and stops after the last page.
+        """
+        return self._client.pages(
+            "artist/recommend",
+            limit=limit,
+            params=_params(
+                params,
+                {
+                    "artistId": artist_id,
+                    "page": page,
+                    "pageSize": page_size,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
+    def recommend_items(
+        self,
+        *,
+        artist_id: int | str,
+        page: int | None = None,
+        page_size: int | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Iterator[RecommendedItem]:
+        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily.
+
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
+        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
+        endpoint allows) and stops after the last page.
+        """
+        return self._client.items(
+            "artist/recommend",
+            limit=limit,
+            params=_params(
+                params,
+                {
+                    "artistId": artist_id,
+                    "page": page,
+                    "pageSize": page_size,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
 
 class TrackResource:
     """``client.track``: the ``track`` endpoints.
@@ -3255,7 +3396,7 @@ class BasketResource:
 
     Calls ``GET basket``, ``GET basket/addItem``, ``GET basket/removeItem``, ``GET basket/create``,
     ``POST basket/applyVoucher``, ``GET basket/addpriceditem``, ``GET basket/paypalurl``, ``POST
-    basket/completepaypalpurchase``.
+    basket/completepaypalpurchase``, ``GET basket/{basketId}/status``.
     """
 
     __slots__ = ("_client",)
@@ -3661,17 +3802,59 @@ class BasketResource:
             normalize=normalize,
         )
 
+    def status(
+        self,
+        *,
+        basket_id: int | str,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Whether a basket has been paid for, and its purchase id once it has.
+
+        ``GET /1.2/basket/{basketId}/status``, unsigned.
+
+        Notes: reply <paymentStatus>Success|Failure</paymentStatus> then <purchaseId> on success.
+
+        Parameters
+        ----------
+        basket_id:
+            Basket id (a GUID from basket/create). Goes into the path ``basket/{basketId}/status``.
+            Required.
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return self._client.request(
+            "basket/{basketId}/status",
+            params=_params(
+                params,
+                {
+                    "basketId": basket_id,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
 
 class UserResource:
     """``client.user``: the ``user`` endpoints.
 
     Calls ``GET user/unlimitedStreaming``, ``POST user/unlimitedStreaming``, ``GET user/locker``,
     ``GET user/purchase/item``, ``GET user/purchase/rrpitem``, ``GET user/purchase/basket``, ``GET
-    user/purchase/priceditem``, ``GET user/payment/card``, ``POST user/payment/card/select``,
-    ``POST user/payment/card/delete``, ``POST user/payment/cardregistration``, ``GET
-    user/payment/cardregistration/{id}``, ``GET user/deliveritem``, ``POST user/signup``, ``GET
-    user/create``, ``GET user/details``, ``POST user/authenticate``, ``POST
-    user/payment/card/add``.
+    user/purchase/priceditem``, ``GET user/purchase/prepare``, ``GET user/payment/card``, ``POST
+    user/payment/card/select``, ``POST user/payment/card/delete``, ``POST
+    user/payment/cardregistration``, ``GET user/payment/cardregistration/{id}``, ``GET
+    user/deliveritem``, ``POST user/signup``, ``GET user/create``, ``GET user/details``, ``POST
+    user/authenticate``, ``POST user/payment/card/add``.
     """
 
     __slots__ = ("_client",)
@@ -4166,6 +4349,58 @@ class UserResource:
                     "releaseId": release_id,
                     "price": price,
                     "trackId": track_id,
+                    "country": country,
+                    "shopId": shop_id,
+                    "userId": user_id,
+                },
+            ),
+            access_token=access_token,
+            normalize=normalize,
+        )
+
+    def purchase_prepare(
+        self,
+        *,
+        basket_id: int | str,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        user_id: int | str | None = None,
+        access_token: TokenLike | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Prepare a basket payment: a payment token for the payment provider.
+
+        ``GET /1.2/user/purchase/prepare``, signed 3-legged (needs a user's access token).
+
+        Notes: reply preparePayment@paymentToken@autoFulfilled with preparePaymentDate.
+
+        This call changes state on the server; it is never retried.
+
+        Parameters
+        ----------
+        basket_id:
+            Basket id (a GUID from basket/create). Required.
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        user_id:
+            The partner's id of a managed user, instead of ``access_token`` (keys with
+            user-management rights).
+        access_token:
+            A user's access token, ``py7D.Token(key, secret)`` (3-legged signing).
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return self._client.request(
+            "user/purchase/prepare",
+            params=_params(
+                params,
+                {
+                    "basketId": basket_id,
                     "country": country,
                     "shopId": shop_id,
                     "userId": user_id,
@@ -4765,6 +5000,78 @@ class UserResource:
         )
 
 
+class TrackownershipResource:
+    """``client.trackownership``: the ``trackownership`` endpoints.
+
+    Calls ``POST trackownership/user/{userId}``.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def record_for_user(
+        self,
+        *,
+        release_id: int | str,
+        user_id: int | str | None = None,
+        track_id: int | str | None = None,
+        transaction_id: str | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        access_token: TokenLike | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Record that a partner's user owns a release or track bought elsewhere.
+
+        ``POST /1.2/trackownership/user/{userId}``, signed 2-legged (consumer key and secret).
+
+        Notes: partner keys only; form-encoded body; parameters and reply shape unconfirmed.
+
+        This call changes state on the server; it is never retried.
+
+        Parameters
+        ----------
+        release_id:
+            7digital release id. Required.
+        user_id:
+            The partner's id (or 7digital id) of the user. Goes into the path
+            ``trackownership/user/{userId}``. Required unless ``access_token`` is given.
+        track_id:
+            7digital track id.
+        transaction_id:
+            The partner's transaction id.
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        access_token:
+            A user's access token, ``py7D.Token(key, secret)`` (3-legged signing).
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return self._client.request(
+            "trackownership/user/{userId}",
+            params=_params(
+                params,
+                {
+                    "releaseId": release_id,
+                    "userId": user_id,
+                    "trackId": track_id,
+                    "transactionId": transaction_id,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            access_token=access_token,
+            normalize=normalize,
+        )
+
+
 class UsersResource:
     """``client.users``: the ``users`` endpoints.
 
@@ -5203,6 +5510,66 @@ class EditorialResource:
         )
 
 
+class MerchandisingResource:
+    """``client.merchandising``: the ``merchandising`` endpoints.
+
+    Calls ``GET merchandising/list/details``.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def list_details(
+        self,
+        *,
+        key: str,
+        shop_id: int | str | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """A merchandising list by its key (the older name of editorial/list).
+
+        ``GET /1.2/merchandising/list/details``, unsigned.
+
+        Parameters
+        ----------
+        key:
+            List key, e.g. 'tabAlbums'. Required.
+        shop_id:
+            Numeric shop id, instead of country.
+        usage_types:
+            Licence blocks to include. One of: download, subscriptionstreaming,
+            adsupportedstreaming. A list, or a comma list.
+        image_size:
+            Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen).
+        country:
+            2-letter shop country (default from the settings).
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return self._client.request(
+            "merchandising/list/details",
+            params=_params(
+                params,
+                {
+                    "key": key,
+                    "shopId": shop_id,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                },
+            ),
+            normalize=normalize,
+        )
+
+
 class CatalogueResource:
     """``client.catalogue``: the ``catalogue`` endpoints.
 
@@ -5622,6 +5989,11 @@ class Resources:
         return UserResource(cast("Client", self))
 
     @property
+    def trackownership(self) -> TrackownershipResource:
+        """``trackownership`` endpoints (:class:`TrackownershipResource`)."""
+        return TrackownershipResource(cast("Client", self))
+
+    @property
     def users(self) -> UsersResource:
         """``users`` endpoints (:class:`UsersResource`)."""
         return UsersResource(cast("Client", self))
@@ -5645,6 +6017,11 @@ class Resources:
     def editorial(self) -> EditorialResource:
         """``editorial`` endpoints (:class:`EditorialResource`)."""
         return EditorialResource(cast("Client", self))
+
+    @property
+    def merchandising(self) -> MerchandisingResource:
+        """``merchandising`` endpoints (:class:`MerchandisingResource`)."""
+        return MerchandisingResource(cast("Client", self))
 
     @property
     def catalogue(self) -> CatalogueResource:
@@ -6956,7 +7333,8 @@ class AsyncArtistResource:
 
     Calls ``GET artist/browse``, ``GET artist/chart``, ``GET artist/details``, ``GET
     artist/releases``, ``GET artist/similar``, ``GET artist/search``, ``GET artist/topTracks``,
-    ``GET artist/tags``, ``GET artist/match/byId``, ``GET artist/bytag/top``.
+    ``GET artist/tags``, ``GET artist/match/byId``, ``GET artist/bytag/top``, ``GET
+    artist/recommend``.
     """
 
     __slots__ = ("_client",)
@@ -8074,6 +8452,142 @@ class AsyncArtistResource:
             normalize=normalize,
         )
 
+    async def recommend(
+        self,
+        *,
+        artist_id: int | str,
+        page: int | None = None,
+        page_size: int | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Releases recommended to fans of an artist.
+
+        ``GET /1.2/artist/recommend``, unsigned; paged (items: ``recommendedItem``), see
+        :meth:`recommend_pages` and :meth:`recommend_items`.
+
+        Notes: recorded replies list releases (recommendedItem/release); package/format has no
+        formats wrapper.
+
+        Parameters
+        ----------
+        artist_id:
+            7digital artist id. Required.
+        page:
+            1-based page number (default 1).
+        page_size:
+            Items per page (API default 10). At most 50.
+        usage_types:
+            Licence blocks to include. One of: download, subscriptionstreaming,
+            adsupportedstreaming. A list, or a comma list.
+        image_size:
+            Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen).
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return await self._client.request(
+            "artist/recommend",
+            params=_params(
+                params,
+                {
+                    "artistId": artist_id,
+                    "page": page,
+                    "pageSize": page_size,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
+    def recommend_pages(
+        self,
+        *,
+        artist_id: int | str,
+        page: int | None = None,
+        page_size: int | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> AsyncIterator[Result]:
+        """Every page of :meth:`recommend`, fetched lazily.
+
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
+        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
+        endpoint allows) and stops after the last page.
+        """
+        return self._client.pages(
+            "artist/recommend",
+            limit=limit,
+            params=_params(
+                params,
+                {
+                    "artistId": artist_id,
+                    "page": page,
+                    "pageSize": page_size,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
+    def recommend_items(
+        self,
+        *,
+        artist_id: int | str,
+        page: int | None = None,
+        page_size: int | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> AsyncIterator[RecommendedItem]:
+        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily.
+
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
+        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
+        endpoint allows) and stops after the last page.
+        """
+        return self._client.items(
+            "artist/recommend",
+            limit=limit,
+            params=_params(
+                params,
+                {
+                    "artistId": artist_id,
+                    "page": page,
+                    "pageSize": page_size,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
 
 class AsyncTrackResource:
     """``client.track``: the ``track`` endpoints.
@@ -8799,7 +9313,7 @@ class AsyncBasketResource:
 
     Calls ``GET basket``, ``GET basket/addItem``, ``GET basket/removeItem``, ``GET basket/create``,
     ``POST basket/applyVoucher``, ``GET basket/addpriceditem``, ``GET basket/paypalurl``, ``POST
-    basket/completepaypalpurchase``.
+    basket/completepaypalpurchase``, ``GET basket/{basketId}/status``.
     """
 
     __slots__ = ("_client",)
@@ -9205,17 +9719,59 @@ class AsyncBasketResource:
             normalize=normalize,
         )
 
+    async def status(
+        self,
+        *,
+        basket_id: int | str,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Whether a basket has been paid for, and its purchase id once it has.
+
+        ``GET /1.2/basket/{basketId}/status``, unsigned.
+
+        Notes: reply <paymentStatus>Success|Failure</paymentStatus> then <purchaseId> on success.
+
+        Parameters
+        ----------
+        basket_id:
+            Basket id (a GUID from basket/create). Goes into the path ``basket/{basketId}/status``.
+            Required.
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return await self._client.request(
+            "basket/{basketId}/status",
+            params=_params(
+                params,
+                {
+                    "basketId": basket_id,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            normalize=normalize,
+        )
+
 
 class AsyncUserResource:
     """``client.user``: the ``user`` endpoints.
 
     Calls ``GET user/unlimitedStreaming``, ``POST user/unlimitedStreaming``, ``GET user/locker``,
     ``GET user/purchase/item``, ``GET user/purchase/rrpitem``, ``GET user/purchase/basket``, ``GET
-    user/purchase/priceditem``, ``GET user/payment/card``, ``POST user/payment/card/select``,
-    ``POST user/payment/card/delete``, ``POST user/payment/cardregistration``, ``GET
-    user/payment/cardregistration/{id}``, ``GET user/deliveritem``, ``POST user/signup``, ``GET
-    user/create``, ``GET user/details``, ``POST user/authenticate``, ``POST
-    user/payment/card/add``.
+    user/purchase/priceditem``, ``GET user/purchase/prepare``, ``GET user/payment/card``, ``POST
+    user/payment/card/select``, ``POST user/payment/card/delete``, ``POST
+    user/payment/cardregistration``, ``GET user/payment/cardregistration/{id}``, ``GET
+    user/deliveritem``, ``POST user/signup``, ``GET user/create``, ``GET user/details``, ``POST
+    user/authenticate``, ``POST user/payment/card/add``.
     """
 
     __slots__ = ("_client",)
@@ -9710,6 +10266,58 @@ class AsyncUserResource:
                     "releaseId": release_id,
                     "price": price,
                     "trackId": track_id,
+                    "country": country,
+                    "shopId": shop_id,
+                    "userId": user_id,
+                },
+            ),
+            access_token=access_token,
+            normalize=normalize,
+        )
+
+    async def purchase_prepare(
+        self,
+        *,
+        basket_id: int | str,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        user_id: int | str | None = None,
+        access_token: TokenLike | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Prepare a basket payment: a payment token for the payment provider.
+
+        ``GET /1.2/user/purchase/prepare``, signed 3-legged (needs a user's access token).
+
+        Notes: reply preparePayment@paymentToken@autoFulfilled with preparePaymentDate.
+
+        This call changes state on the server; it is never retried.
+
+        Parameters
+        ----------
+        basket_id:
+            Basket id (a GUID from basket/create). Required.
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        user_id:
+            The partner's id of a managed user, instead of ``access_token`` (keys with
+            user-management rights).
+        access_token:
+            A user's access token, ``py7D.Token(key, secret)`` (3-legged signing).
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return await self._client.request(
+            "user/purchase/prepare",
+            params=_params(
+                params,
+                {
+                    "basketId": basket_id,
                     "country": country,
                     "shopId": shop_id,
                     "userId": user_id,
@@ -10309,6 +10917,78 @@ class AsyncUserResource:
         )
 
 
+class AsyncTrackownershipResource:
+    """``client.trackownership``: the ``trackownership`` endpoints.
+
+    Calls ``POST trackownership/user/{userId}``.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def record_for_user(
+        self,
+        *,
+        release_id: int | str,
+        user_id: int | str | None = None,
+        track_id: int | str | None = None,
+        transaction_id: str | None = None,
+        country: str | None = None,
+        shop_id: int | str | None = None,
+        access_token: TokenLike | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """Record that a partner's user owns a release or track bought elsewhere.
+
+        ``POST /1.2/trackownership/user/{userId}``, signed 2-legged (consumer key and secret).
+
+        Notes: partner keys only; form-encoded body; parameters and reply shape unconfirmed.
+
+        This call changes state on the server; it is never retried.
+
+        Parameters
+        ----------
+        release_id:
+            7digital release id. Required.
+        user_id:
+            The partner's id (or 7digital id) of the user. Goes into the path
+            ``trackownership/user/{userId}``. Required unless ``access_token`` is given.
+        track_id:
+            7digital track id.
+        transaction_id:
+            The partner's transaction id.
+        country:
+            2-letter shop country (default from the settings).
+        shop_id:
+            Numeric shop id, instead of country.
+        access_token:
+            A user's access token, ``py7D.Token(key, secret)`` (3-legged signing).
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return await self._client.request(
+            "trackownership/user/{userId}",
+            params=_params(
+                params,
+                {
+                    "releaseId": release_id,
+                    "userId": user_id,
+                    "trackId": track_id,
+                    "transactionId": transaction_id,
+                    "country": country,
+                    "shopId": shop_id,
+                },
+            ),
+            access_token=access_token,
+            normalize=normalize,
+        )
+
+
 class AsyncUsersResource:
     """``client.users``: the ``users`` endpoints.
 
@@ -10747,6 +11427,66 @@ class AsyncEditorialResource:
         )
 
 
+class AsyncMerchandisingResource:
+    """``client.merchandising``: the ``merchandising`` endpoints.
+
+    Calls ``GET merchandising/list/details``.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def list_details(
+        self,
+        *,
+        key: str,
+        shop_id: int | str | None = None,
+        usage_types: str | Sequence[UsageTypeValue] | None = None,
+        image_size: int | None = None,
+        country: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+    ) -> Result:
+        """A merchandising list by its key (the older name of editorial/list).
+
+        ``GET /1.2/merchandising/list/details``, unsigned.
+
+        Parameters
+        ----------
+        key:
+            List key, e.g. 'tabAlbums'. Required.
+        shop_id:
+            Numeric shop id, instead of country.
+        usage_types:
+            Licence blocks to include. One of: download, subscriptionstreaming,
+            adsupportedstreaming. A list, or a comma list.
+        image_size:
+            Width in pixels of image URLs (50, 75, 100, 150, 182, 350, 1600 seen).
+        country:
+            2-letter shop country (default from the settings).
+        params:
+            Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
+        normalize:
+            Make every repeating element a list (default: the client's setting).
+        """
+        return await self._client.request(
+            "merchandising/list/details",
+            params=_params(
+                params,
+                {
+                    "key": key,
+                    "shopId": shop_id,
+                    "usageTypes": usage_types,
+                    "imageSize": image_size,
+                    "country": country,
+                },
+            ),
+            normalize=normalize,
+        )
+
+
 class AsyncCatalogueResource:
     """``client.catalogue``: the ``catalogue`` endpoints.
 
@@ -11166,6 +11906,11 @@ class AsyncResources:
         return AsyncUserResource(cast("AsyncClient", self))
 
     @property
+    def trackownership(self) -> AsyncTrackownershipResource:
+        """``trackownership`` endpoints (:class:`AsyncTrackownershipResource`)."""
+        return AsyncTrackownershipResource(cast("AsyncClient", self))
+
+    @property
     def users(self) -> AsyncUsersResource:
         """``users`` endpoints (:class:`AsyncUsersResource`)."""
         return AsyncUsersResource(cast("AsyncClient", self))
@@ -11189,6 +11934,11 @@ class AsyncResources:
     def editorial(self) -> AsyncEditorialResource:
         """``editorial`` endpoints (:class:`AsyncEditorialResource`)."""
         return AsyncEditorialResource(cast("AsyncClient", self))
+
+    @property
+    def merchandising(self) -> AsyncMerchandisingResource:
+        """``merchandising`` endpoints (:class:`AsyncMerchandisingResource`)."""
+        return AsyncMerchandisingResource(cast("AsyncClient", self))
 
     @property
     def catalogue(self) -> AsyncCatalogueResource:

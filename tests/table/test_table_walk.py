@@ -140,6 +140,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("artist/tags", "GET"): lambda c: {"artistId": c.artist_id},
     ("artist/match/byId", "GET"): lambda c: {"sevenDigitalIds": c.artist_id},
     ("artist/bytag/top", "GET"): lambda c: {"tags": "rock"},
+    ("artist/recommend", "GET"): lambda c: {"artistId": c.artist_id},
     ("track/chart", "GET"): lambda c: {"period": "month"},
     ("track/details", "GET"): lambda c: {"trackId": c.track_id},
     ("track/search", "GET"): lambda c: {"q": "money"},
@@ -168,6 +169,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "cancelUrl": "https://shop.test/no",
     },
     ("basket/completepaypalpurchase", "POST"): lambda c: _paypal(c),
+    ("basket/{basketId}/status", "GET"): lambda c: {"basketId": c.basket()},
     ("user/unlimitedStreaming", "GET"): lambda c: {"access_token": c.token},
     ("user/unlimitedStreaming", "POST"): lambda c: {
         "userId": ALICE_ID,
@@ -213,6 +215,15 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "access_token": c.token,
         "id": c.registration_id(),
     },
+    ("user/purchase/prepare", "GET"): lambda c: {
+        "access_token": c.token,
+        "basketId": c.basket(),
+    },
+    ("trackownership/user/{userId}", "POST"): lambda c: {
+        "userId": ALICE_ID,
+        "releaseId": c.release_id,
+        "transactionId": "owned-elsewhere-1",
+    },
     ("user/deliveritem", "GET"): lambda c: {
         "access_token": c.token,
         "releaseId": c.release_id,
@@ -238,6 +249,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("translations", "GET"): lambda c: {},
     ("country/resolve", "GET"): lambda c: {"ipaddress": "81.2.69.142"},
     ("editorial/list", "GET"): lambda c: {"key": "tabAlbums"},
+    ("merchandising/list/details", "GET"): lambda c: {"key": "hmv1"},
     ("catalogue/artist-byurl", "GET"): lambda c: {"artistSlug": "pink-floyd"},
     ("catalogue/release-byurl", "GET"): lambda c: {
         "artistSlug": c.release["artist"]["slug"],

@@ -18,12 +18,15 @@ from ._render import (
     ARTIST_CHART,
     ARTIST_DETAILS,
     ARTIST_LIST,
+    ARTIST_RELEASE,
     ARTIST_SEARCH,
     ARTIST_SIMILAR,
+    ARTIST_TAGGED,
     CHART_TRACK,
     RELEASE_CHART,
     RELEASE_DETAILS,
     RELEASE_LIST,
+    RELEASE_RECOMMENDED_FOR_ARTIST,
     RELEASE_SEARCH,
     RELEASE_TAGGED_NEW,
     RELEASE_TAGGED_TOP,
@@ -147,7 +150,7 @@ def artist_releases(req: ApiRequest) -> Element:
     )
     if wanted:
         releases = [rel for rel in releases if rel.type.lower() == wanted]
-    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, RELEASE_LIST))
+    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, ARTIST_RELEASE))
 
 
 @route("artist/topTracks", cacheable=True)
@@ -197,8 +200,25 @@ def artist_bytag_top(req: ApiRequest) -> Element:
         req,
         "taggedResults",
         artists,
-        lambda el, a: r.artist(sub(el, "taggedItem"), a, ARTIST_LIST),
+        lambda el, a: r.artist(sub(el, "taggedItem"), a, ARTIST_TAGGED),
         head=lambda el: sub(el, "type", "artist"),
+    )
+
+
+@route("artist/recommend", cacheable=True)
+def artist_recommend(req: ApiRequest) -> Element:
+    """``recommendations``: releases by artists similar to the artist."""
+    artist, r, cat = get_artist(req), req.render, req.catalogue
+    items = [
+        cat.releases[release_id]
+        for other in cat.similar_artists(artist)[:20]
+        for release_id in other.release_ids[:2]
+    ]
+    return paged(
+        req,
+        "recommendations",
+        items,
+        lambda el, rel: r.release(sub(el, "recommendedItem"), rel, RELEASE_RECOMMENDED_FOR_ARTIST),
     )
 
 
@@ -211,8 +231,13 @@ def artist_match(req: ApiRequest) -> Element:
 # -- release --------------------------------------------------------------------
 @route("release/details", cacheable=True)
 def release_details(req: ApiRequest) -> Element:
-    """``release`` for ``releaseId``."""
-    return req.render.release(Element("root"), get_release(req), RELEASE_DETAILS)
+    """``release`` for ``releaseId`` (any unknown id, numeric or not: 2001, as 7digital says)."""
+    value = req.require("releaseId")
+    numeric = value.isascii() and value.isdecimal() and len(value) <= 12
+    release = req.catalogue.release(int(value)) if numeric else None
+    if release is None:
+        raise ApiError.not_found(f"No releases found with id: {value}")
+    return req.render.release(Element("root"), release, RELEASE_DETAILS)
 
 
 @route("release/tracks", cacheable=True)
@@ -493,9 +518,18 @@ def georestrictions(req: ApiRequest) -> Element:
     return el
 
 
-_LIST_KEYS = ("tabAlbums", "home1", "new-albums", "pop-bestsellers", "rock-bestsellers", "empty")
+_LIST_KEYS = (
+    "tabAlbums",
+    "home1",
+    "hmv1",
+    "new-albums",
+    "pop-bestsellers",
+    "rock-bestsellers",
+    "empty",
+)
 
 
+@route("merchandising/list/details")
 @route("editorial/list")
 def editorial_list(req: ApiRequest) -> Element:
     """``list`` for a known key (``empty`` has no items; unknown keys give 2001)."""

@@ -218,8 +218,8 @@ def _streaming_el(req: ApiRequest, user: User) -> Element:
 
 
 # -- baskets ------------------------------------------------------------------------------
-def _basket(req: ApiRequest) -> Basket:
-    basket_id = req.require("basketId")
+def _basket(req: ApiRequest, basket_id: str | None = None) -> Basket:
+    basket_id = basket_id if basket_id is not None else req.require("basketId")
     try:
         uuid.UUID(basket_id)
     except ValueError:
@@ -391,6 +391,20 @@ def basket_paypal(req: ApiRequest) -> Element:
     return el
 
 
+@route("basket/{basketId}/status", stateful=True)
+def basket_status(req: ApiRequest) -> list[Element]:
+    """``paymentStatus`` Success (then ``purchaseId``) once the basket is paid, else Failure."""
+    basket = _basket(req, req.path_id or "")
+    status = Element("paymentStatus")
+    if basket.purchase_id is None:
+        status.text = "Failure"
+        return [status]
+    status.text = "Success"
+    purchase = Element("purchaseId")
+    purchase.text = str(basket.purchase_id)
+    return [status, purchase]
+
+
 @route("basket/completepaypalpurchase", "POST", stateful=True)
 def basket_complete_paypal(req: ApiRequest) -> Element:
     """Pay a basket with an approved PayPal token: ``<purchase id=".."/>``."""
@@ -450,7 +464,9 @@ def _record(
     transaction_id: str | None = None,
 ) -> PurchaseRecord:
     """Charge (where money is due), fill the locker and append to the ledger."""
-    card_id = None if kind in ("paypal", "deliveritem") else _charge(req, user, amount)
+    card_id = (
+        None if kind in ("paypal", "deliveritem", "trackownership") else _charge(req, user, amount)
+    )
     purchase_id = req.state.new_id("purchase")
     when = dt.datetime.fromtimestamp(req.now, dt.timezone.utc).replace(microsecond=0)
     entries = [
@@ -498,6 +514,23 @@ def purchase_basket(req: ApiRequest) -> Element:
     return _purchase_el(req, record)
 
 
+@route("user/purchase/prepare", stateful=True)
+def purchase_prepare(req: ApiRequest) -> Element:
+    """A payment token for the basket; ``autoFulfilled`` when nothing is left to pay."""
+    req.user()
+    basket = _open_basket(req)
+    if not basket.items:
+        raise ApiError(2002, "Basket is empty")
+    basket.payment_token = f"{secrets.randbelow(10**10):010d}-{secrets.token_hex(16).upper()}"
+    el = Element(
+        "preparePayment",
+        paymentToken=basket.payment_token,
+        autoFulfilled="True" if basket.due == 0 else "False",
+    )
+    sub(el, "preparePaymentDate", iso(dt.datetime.fromtimestamp(req.now, dt.timezone.utc)))
+    return el
+
+
 def _single_item(req: ApiRequest) -> tuple[Release, Track | None, float, float]:
     release, track, _ = _item_to_add(req)
     price, rrp = catalogue_price(req.shop.currency, release, track)
@@ -543,6 +576,26 @@ def deliver_item(req: ApiRequest) -> Element:
         req, user, "deliveritem", [(release, track)], amount, transaction_id=transaction
     )
     return _purchase_el(req, record)
+
+
+@route("trackownership/user/{userId}", "POST", stateful=True)
+def track_ownership(req: ApiRequest) -> Element:
+    """Partner call: put a release or track the user bought elsewhere into their locker."""
+    _require_user_management(req)
+    user = req.user_by_id(req.path_id or "")
+    release, track, _, _ = _single_item(req)
+    transaction = req.get("transactionId")
+    if transaction and not req.state.mark_delivered(user.id, transaction):
+        raise ApiError(2003, f"Transaction already delivered: {transaction}")
+    record = _record(
+        req, user, "trackownership", [(release, track)], 0.0, transaction_id=transaction
+    )
+    el = Element("trackOwnership", userId=str(user.id))
+    sub(el, "releaseId", release.id)
+    if track is not None:
+        sub(el, "trackId", track.id)
+    sub(el, "purchaseId", record.id)
+    return el
 
 
 # -- locker ---------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ _QUERY_ON_POST = frozenset({"userid", "country", "shopid", "onbehalfofpartnerid"
 # The token endpoints answer both GET and POST.
 _ANY_VERB = frozenset({"oauth/requesttoken", "oauth/accesstoken"})
 
-Reply = Element | None | httpx.Response
+Reply = Element | list[Element] | None | httpx.Response
 
 _CATALOGUE_LOCK = threading.Lock()
 
@@ -178,7 +178,10 @@ class ApiRequest:
         user_id = self.get("userId")
         if user_id is None:
             raise OAuthRefusedError("Not authorised - no user credentials provided")
-        # The partner's own id first, else a 7digital user id.
+        return self.user_by_id(user_id)
+
+    def user_by_id(self, user_id: str) -> User:
+        """A ``userId`` value: the partner's own id first, else a 7digital user id."""
         partner_user = self.state.partner_user(self.consumer.key, user_id)
         if partner_user is not None:
             return partner_user

@@ -140,6 +140,7 @@ class Basket:
     purchase_id: int | None = None
     paypal_token: str | None = None
     paypal_urls: tuple[str, str] | None = None
+    payment_token: str | None = None
 
     @property
     def total(self) -> float:
@@ -203,9 +204,10 @@ class LockerEntry:
 class PurchaseRecord:
     """One entry of :attr:`Sandbox.purchases`, the ledger of everything charged or delivered.
 
-    ``kind`` is ``basket``, ``paypal``, ``item``, ``rrpitem``, ``priceditem``
-    or ``deliveritem``; ``basket_id`` is set for basket purchases and
-    ``items`` lists ``(releaseId, trackId or None)``.
+    ``kind`` is ``basket``, ``paypal``, ``item``, ``rrpitem``, ``priceditem``,
+    ``deliveritem`` or ``trackownership`` (a partner's record, nothing charged);
+    ``basket_id`` is set for basket purchases and ``items`` lists
+    ``(releaseId, trackId or None)``.
     """
 
     id: int
