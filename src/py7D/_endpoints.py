@@ -28,9 +28,11 @@ from types import MappingProxyType
 __all__ = [
     "ENDPOINTS",
     "MEDIA_ENDPOINTS",
+    "MEDIA_FORMATS",
     "PARAMS",
     "AuthLevel",
     "Endpoint",
+    "MediaFormat",
     "Param",
     "ParamKind",
     "endpoints",
@@ -1206,6 +1208,39 @@ MEDIA_ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 _MEDIA_BY_KEY: dict[str, Endpoint] = {ep.key: ep for ep in MEDIA_ENDPOINTS}
+
+
+@dataclass(frozen=True)
+class MediaFormat:
+    """A ``formatId`` value: what replies call it and what a download or stream carries.
+
+    ``streaming`` formats are only for ``stream/catalogue`` and ``stream/locker``
+    (which also take the download formats); downloads take the others.
+    ``file_format`` and ``bit_rate`` are what older replies show in
+    ``format/fileFormat`` and ``format/bitRate`` (None where no reply shows them).
+    """
+
+    id: int
+    description: str
+    file_format: str
+    bit_rate: int | None
+    streaming: bool = False
+
+
+MEDIA_FORMATS: Mapping[int, MediaFormat] = MappingProxyType(
+    {
+        f.id: f
+        for f in (
+            MediaFormat(17, "MP3 320", "MP3", 320),
+            MediaFormat(33, "AAC 320", "MP4", 320),
+            MediaFormat(48, "MP3 256", "MP3", 256),
+            MediaFormat(45, "FLAC 16-bit 44.1kHz", "FLAC", 1411),
+            MediaFormat(52, "FLAC 24-bit 44.1kHz", "FLAC", 2116),
+            # 7digital's own players sign locker streams with formatId=26.
+            MediaFormat(26, "MP3 streaming", "MP3", None, streaming=True),
+        )
+    }
+)
 
 
 def find_media_endpoint(path: str) -> Endpoint | None:

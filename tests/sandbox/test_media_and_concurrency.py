@@ -67,6 +67,44 @@ def test_catalogue_stream_checks_parameters(sandbox: Sandbox, signer: Signer) ->
     assert bad_format.status_code == 400
 
 
+def test_streams_take_7digitals_streaming_format_ids_and_downloads_do_not(
+    sandbox: Sandbox, signer: Signer
+) -> None:
+    from py7D._endpoints import MEDIA_FORMATS
+
+    assert MEDIA_FORMATS[26].streaming
+    token = access_token(sandbox, ALICE)
+    bought = sandbox.handle(
+        signer.request(
+            "GET",
+            "user/purchase/item",
+            {"releaseId": 100004, "trackId": 1000030, "price": "0.99"},
+            token=token,
+        )
+    )
+    assert bought.status_code == 200, bought.text
+    streaming = {"trackId": 1000030, "formatId": 26}
+    catalogue = sandbox.handle(media(signer, "stream/catalogue", streaming))
+    assert catalogue.status_code == 200
+    locker = sandbox.handle(media(signer, "stream/locker", streaming, token=token))
+    assert (locker.status_code, locker.headers["content-type"]) == (200, "audio/mpeg")
+    download = sandbox.handle(
+        media(
+            signer,
+            "media/user/downloadtrack",
+            {"releaseId": 100004, "trackId": 1000030, "formatId": 26},
+            token=token,
+        )
+    )
+    assert (download.status_code, download.text) == (400, "Missing or invalid formatId")
+    # Every formatId a locker reply offers is one the table knows as a download format.
+    offered = {
+        int(f.get("id") or 0) for f in ET.fromstring(bought.content).iter("format") if f.get("id")
+    }
+    assert offered
+    assert all(not MEDIA_FORMATS[i].streaming for i in offered)
+
+
 def test_locker_stream_and_download_need_ownership(sandbox: Sandbox, signer: Signer) -> None:
     token = access_token(sandbox, ALICE)
     params = {"trackId": 1000030, "formatId": 17}

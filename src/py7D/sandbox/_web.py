@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-from .._endpoints import AuthLevel
-from ._catalogue import FORMATS, Track
+from .._endpoints import MEDIA_FORMATS, AuthLevel
+from ._catalogue import Track
 from ._core import HTML_TYPE, Sandbox, text_response, web_route
 from ._errors import OAuthRefusedError
 from ._oauth import collect_signed_params
@@ -197,6 +197,8 @@ def _media_track(
     level: AuthLevel,
     track_id: str | None,
     format_id: str | None,
+    *,
+    streaming: bool = False,
 ) -> tuple[Track, AccessToken | None] | httpx.Response:
     signed = collect_signed_params(request)
     consumer = sandbox.consumer_for(request, signed)
@@ -207,8 +209,11 @@ def _media_track(
     assert token is None or isinstance(token, AccessToken)
     if not track_id or not track_id.isdecimal():
         return text_response(400, "Missing or invalid trackId")
-    if format_id is not None and (not format_id.isdecimal() or int(format_id) not in FORMATS):
-        return text_response(400, "Missing or invalid formatId")
+    if format_id is not None:
+        known = MEDIA_FORMATS.get(int(format_id)) if format_id.isdecimal() else None
+        # Streams take the streaming formats too; downloads only the download formats.
+        if known is None or (known.streaming and not streaming):
+            return text_response(400, "Missing or invalid formatId")
     track = sandbox.catalogue.track(int(track_id))
     if track is None:
         return text_response(404, "Track not found")
@@ -243,7 +248,12 @@ def stream(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> htt
     locker = segments[0].lower() == "media" or segments[1].lower() == "locker"
     level = AuthLevel.USER if locker else AuthLevel.CONSUMER
     found = _media_track(
-        sandbox, request, level, params.get("trackid"), params.get("formatid") or ""
+        sandbox,
+        request,
+        level,
+        params.get("trackid"),
+        params.get("formatid") or "",
+        streaming=segments[0].lower() == "stream",
     )
     if isinstance(found, httpx.Response):
         return found
