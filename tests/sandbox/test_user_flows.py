@@ -368,7 +368,14 @@ def test_paypal_purchase(sandbox: Sandbox, bob: Api) -> None:
         or ""
     )
     with httpx.Client(transport=sandbox.transport()) as browser:
-        approval = browser.get(url)
+        page = browser.get(url)
+        assert page.status_code == 200
+        assert "Pay with PayPal" in page.text
+        cancelled = browser.post(url, data={"decision": "cancel"})
+        assert httpx.URL(cancelled.headers["location"]).path == "/cancel"
+        approval = browser.post(url, data={"decision": "approve"})
+        unknown = browser.get("http://sandbox.7digital.test/paypal/checkout?token=EC-NONE")
+    assert unknown.status_code == 404
     assert approval.status_code == 302
     back = httpx.URL(approval.headers["location"])
     assert back.host == "app"

@@ -95,8 +95,10 @@ class Ctx:
             cancel_url="https://shop.test/no",
         )
         url = py7D._core.httpx.URL(reply.data["url"])
-        # The sandbox's fake PayPal page approves the token when the browser visits it.
-        self.client._transport.handle_request(py7D._core.httpx.Request("GET", url)).read()
+        # The user presses "Pay with PayPal" on the sandbox's PayPal page.
+        self.client._transport.handle_request(
+            py7D._core.httpx.Request("POST", url, data={"decision": "approve"})
+        ).read()
         return str(url.params["token"])
 
     def card_id(self) -> str:
