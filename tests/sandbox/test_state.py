@@ -84,7 +84,10 @@ def test_a_card_with_a_past_expiry_or_no_holder_is_refused_in_7digitals_words(
     for (number, expiry, holder), message in cases.items():
         registration = state.new_registration(1002, "https://example.test/back")
         done = state.complete_registration(registration.id, number, "VISA", holder, expiry)
-        assert (done.status, done.error) == ("error", message)
+        assert (done.status, done.error_code, done.error) == ("error", 1002, message)
+    declined = state.new_registration(1002, "https://example.test/back")
+    done = state.complete_registration(declined.id, "4012888888881881", "VISA", "B", "203012")
+    assert (done.error_code, done.error) == (3103, "Add card failed: Please try again")
     assert state.cards_of(1002) == []
 
 

@@ -752,5 +752,5 @@ def _registration_el(req: ApiRequest, registration: CardRegistration) -> Element
         if card is not None:
             _card_el(el, card, default=None, holder_tag="cardholderName")
     elif registration.status == "error":
-        sub(sub(el, "error", code=1002), "errorMessage", registration.error)
+        sub(sub(el, "error", code=registration.error_code), "errorMessage", registration.error)
     return el

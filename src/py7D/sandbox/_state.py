@@ -45,17 +45,22 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
-def card_problem(number: str, expiry: str, holder: str, now: float) -> str | None:
-    """Why a card cannot be stored (7digital's error message), or None."""
-    if not luhn_ok(number) or number in DECLINED_CARDS:
-        return "Value of parameter CardNumber is not valid"
+def card_problem(number: str, expiry: str, holder: str, now: float) -> tuple[int, str] | None:
+    """Why a card cannot be stored: 7digital's ``(error code, message)``, or None.
+
+    1002 for a field that is not valid; 3103 when the payment provider declines it.
+    """
+    if not luhn_ok(number):
+        return 1002, "Value of parameter CardNumber is not valid"
     if len(expiry) != 6 or not expiry.isdecimal() or not 1 <= int(expiry[4:]) <= 12:
-        return "Value of parameter ExpiryDate is not valid"
+        return 1002, "Value of parameter ExpiryDate is not valid"
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     if int(expiry) < today.year * 100 + today.month:
-        return "Value of parameter ExpiryDate is not valid: ExpiryDate cannot be in the past"
+        return 1002, "Value of parameter ExpiryDate is not valid: ExpiryDate cannot be in the past"
     if not holder.strip():
-        return "CardHolderName is not valid"
+        return 1002, "CardHolderName is not valid"
+    if number in DECLINED_CARDS:
+        return 3103, "Add card failed: Please try again"
     return None
 
 
@@ -186,6 +191,7 @@ class CardRegistration:
     status: str = "pending"
     card_id: int | None = None
     error: str | None = None
+    error_code: int = 1002
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,8 @@ class SandboxState:
             registration = self._registrations[registration_id]
             problem = card_problem(number, expiry, holder, self.clock())
             if problem is not None:
-                registration.status, registration.error = "error", problem
+                registration.status = "error"
+                registration.error_code, registration.error = problem
             else:
                 card = self.store_card(
                     registration.user_id, card_type.upper(), number, holder, expiry
