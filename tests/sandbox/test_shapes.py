@@ -40,6 +40,8 @@ EXTRA_PATHS: dict[str, dict[str, str]] = {
         "editorial/promotionalText/text": "as above",
     },
     "artist/releases": {"releases/release/popularity": _FULLER},
+    "editorial/list": {"list/description": "optional list description (API reference §8)"},
+    "merchandising/list/details": {"list/description": "as editorial/list"},
     "artist/bytag/top": {"taggedResults/taggedItem/artist/popularity": _FULLER},
     "release/tracks": {"tracks/track/streamingReleaseDate": _FULLER, "tracks/track/type": _FULLER},
     **{

@@ -540,6 +540,8 @@ def editorial_list(req: ApiRequest) -> Element:
     digest = int(hashlib.sha1(match.encode()).hexdigest()[:6], 16)  # noqa: S324 (ids, not security)
     el = Element("list", id=str(100 + digest % 900))
     sub(el, "key", match)
+    if match != "empty":  # optional in real replies; the sandbox describes its filled lists
+        sub(el, "description", f"Sandbox list {match}")
     items = sub(el, "listItems")
     if match == "empty":
         return el
