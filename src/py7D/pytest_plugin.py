@@ -13,6 +13,8 @@ Fixtures (all function-scoped, so every test starts from a fresh sandbox):
 ``py7d_sandbox``
     A :class:`py7D.sandbox.Sandbox`. Override it in your ``conftest.py`` to
     change its options (``Sandbox(user_management=True)``, a ``clock``, ...).
+    Its ``state`` shows what your code did: ``py7d_sandbox.state.purchases``,
+    ``.locker(user_id)``, ``.cards_of(user_id)``, ``.basket(basket_id)`` ...
 ``py7d_credentials``
     The sandbox's ``(consumer_key, consumer_secret)``.
 ``py7d_client`` / ``py7d_async_client``

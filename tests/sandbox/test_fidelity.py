@@ -429,6 +429,7 @@ class Outcome:
     endpoint: str
     kind: str  # "ok" or "error"
     total_paths: int = 0
+    sent: set[str] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
     out_of_order: list[str] = field(default_factory=list)
     error_mismatch: str = ""
@@ -436,6 +437,10 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return not (self.missing or self.out_of_order or self.error_mismatch)
+
+
+def _root(file: str) -> ET.Element:
+    return ET.fromstring((RECORDED / file).read_bytes())
 
 
 def recorded_orders(file: str) -> set[tuple[str, str, str]]:
@@ -493,6 +498,7 @@ def compare(
     for child in mine_root:
         have |= set(element_paths(child))
         mine_orders |= sibling_orders(child)
+    outcome.sent = have
     outcome.missing = [p for p in wanted if p not in have]
     outcome.out_of_order = sorted(
         f"{parent}: {a} before {b}"
@@ -539,7 +545,8 @@ def test_fidelity_table(outcomes: dict[str, Outcome], capsys: pytest.CaptureFixt
     by_endpoint: dict[str, list[Outcome]] = {}
     for outcome in outcomes.values():
         by_endpoint.setdefault(outcome.endpoint, []).append(outcome)
-    lines = [f"{'endpoint':38} {'recordings':>10} {'paths':>11} {'order':>6} {'errors':>7}"]
+    head = f"{'endpoint':38} {'recordings':>10} {'paths':>11} {'order':>6} {'errors':>7}"
+    lines = [f"{head} {'extra':>6}"]
     for endpoint, group in sorted(by_endpoint.items()):
         oks = [o for o in group if o.kind == "ok"]
         errors = [o for o in group if o.kind == "error"]
@@ -548,9 +555,17 @@ def test_fidelity_table(outcomes: dict[str, Outcome], capsys: pytest.CaptureFixt
         order = "ok" if not any(o.out_of_order for o in oks) else "WRONG"
         errs = f"{sum(not o.error_mismatch for o in errors)}/{len(errors)}" if errors else "-"
         paths = f"{present}/{total}" if oks else "-"
-        lines.append(f"{endpoint:38} {len(group):>10} {paths:>11} {order:>6} {errs:>7}")
+        # Paths the sandbox sends that no recording of the endpoint has (informative).
+        recorded_paths = {p for o in oks for child in _root(o.file) for p in element_paths(child)}
+        extra = len(set().union(*(o.sent for o in oks)) - recorded_paths) if oks else 0
+        row = f"{endpoint:38} {len(group):>10} {paths:>11} {order:>6} {errs:>7}"
+        lines.append(f"{row} {extra:>6}")
     with capsys.disabled():
-        print("\nSandbox fidelity against the recorded 7digital replies\n" + "\n".join(lines))
+        print(
+            "\nSandbox fidelity against the recorded 7digital replies (paths: recorded element"
+            " paths the sandbox sends; extra: element paths it sends that no recording has)\n"
+            + "\n".join(lines)
+        )
     assert len(by_endpoint) >= 40
     assert all(o.passed for o in outcomes.values()), [
         f for f, o in outcomes.items() if not o.passed
