@@ -925,7 +925,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         moves_money=True,
     ),
     Endpoint(
-        "trackownership/user/{userId}",
+        "trackownership/user/{id}",
         description="Record that a partner's user owns a release or track bought elsewhere.",
         name="record_for_user",
         method="POST",
@@ -936,7 +936,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         changes_state=True,
         unconfirmed=("optional_params", "reply_root", "required_params"),
         notes="partner keys only; form-encoded body; parameters and reply shape unconfirmed",
-        params=(Param("userId", ParamKind.ID, "the partner's id (or 7digital id) of the user"),),
+        params=(Param("id", ParamKind.ID, "the partner's id (or 7digital id) of the user"),),
     ),
     Endpoint(
         "user/signup",

@@ -5003,7 +5003,7 @@ class UserResource:
 class TrackownershipResource:
     """``client.trackownership``: the ``trackownership`` endpoints.
 
-    Calls ``POST trackownership/user/{userId}``.
+    Calls ``POST trackownership/user/{id}``.
     """
 
     __slots__ = ("_client",)
@@ -5014,19 +5014,18 @@ class TrackownershipResource:
     def record_for_user(
         self,
         *,
+        id_: int | str,
         release_id: int | str,
-        user_id: int | str | None = None,
         track_id: int | str | None = None,
         transaction_id: str | None = None,
         country: str | None = None,
         shop_id: int | str | None = None,
-        access_token: TokenLike | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Result:
         """Record that a partner's user owns a release or track bought elsewhere.
 
-        ``POST /1.2/trackownership/user/{userId}``, signed 2-legged (consumer key and secret).
+        ``POST /1.2/trackownership/user/{id}``, signed 2-legged (consumer key and secret).
 
         Notes: partner keys only; form-encoded body; parameters and reply shape unconfirmed.
 
@@ -5034,11 +5033,11 @@ class TrackownershipResource:
 
         Parameters
         ----------
+        id_:
+            The partner's id (or 7digital id) of the user. Goes into the path
+            ``trackownership/user/{id}``. Required.
         release_id:
             7digital release id. Required.
-        user_id:
-            The partner's id (or 7digital id) of the user. Goes into the path
-            ``trackownership/user/{userId}``. Required unless ``access_token`` is given.
         track_id:
             7digital track id.
         transaction_id:
@@ -5047,27 +5046,24 @@ class TrackownershipResource:
             2-letter shop country (default from the settings).
         shop_id:
             Numeric shop id, instead of country.
-        access_token:
-            A user's access token, ``py7D.Token(key, secret)`` (3-legged signing).
         params:
             Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
         normalize:
             Make every repeating element a list (default: the client's setting).
         """
         return self._client.request(
-            "trackownership/user/{userId}",
+            "trackownership/user/{id}",
             params=_params(
                 params,
                 {
+                    "id": id_,
                     "releaseId": release_id,
-                    "userId": user_id,
                     "trackId": track_id,
                     "transactionId": transaction_id,
                     "country": country,
                     "shopId": shop_id,
                 },
             ),
-            access_token=access_token,
             normalize=normalize,
         )
 
@@ -10920,7 +10916,7 @@ class AsyncUserResource:
 class AsyncTrackownershipResource:
     """``client.trackownership``: the ``trackownership`` endpoints.
 
-    Calls ``POST trackownership/user/{userId}``.
+    Calls ``POST trackownership/user/{id}``.
     """
 
     __slots__ = ("_client",)
@@ -10931,19 +10927,18 @@ class AsyncTrackownershipResource:
     async def record_for_user(
         self,
         *,
+        id_: int | str,
         release_id: int | str,
-        user_id: int | str | None = None,
         track_id: int | str | None = None,
         transaction_id: str | None = None,
         country: str | None = None,
         shop_id: int | str | None = None,
-        access_token: TokenLike | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Result:
         """Record that a partner's user owns a release or track bought elsewhere.
 
-        ``POST /1.2/trackownership/user/{userId}``, signed 2-legged (consumer key and secret).
+        ``POST /1.2/trackownership/user/{id}``, signed 2-legged (consumer key and secret).
 
         Notes: partner keys only; form-encoded body; parameters and reply shape unconfirmed.
 
@@ -10951,11 +10946,11 @@ class AsyncTrackownershipResource:
 
         Parameters
         ----------
+        id_:
+            The partner's id (or 7digital id) of the user. Goes into the path
+            ``trackownership/user/{id}``. Required.
         release_id:
             7digital release id. Required.
-        user_id:
-            The partner's id (or 7digital id) of the user. Goes into the path
-            ``trackownership/user/{userId}``. Required unless ``access_token`` is given.
         track_id:
             7digital track id.
         transaction_id:
@@ -10964,27 +10959,24 @@ class AsyncTrackownershipResource:
             2-letter shop country (default from the settings).
         shop_id:
             Numeric shop id, instead of country.
-        access_token:
-            A user's access token, ``py7D.Token(key, secret)`` (3-legged signing).
         params:
             Further API parameters, sent as given (e.g. ``{'tag_campaign': 'x'}``).
         normalize:
             Make every repeating element a list (default: the client's setting).
         """
         return await self._client.request(
-            "trackownership/user/{userId}",
+            "trackownership/user/{id}",
             params=_params(
                 params,
                 {
+                    "id": id_,
                     "releaseId": release_id,
-                    "userId": user_id,
                     "trackId": track_id,
                     "transactionId": transaction_id,
                     "country": country,
                     "shopId": shop_id,
                 },
             ),
-            access_token=access_token,
             normalize=normalize,
         )
 

@@ -221,8 +221,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "access_token": c.token,
         "basketId": c.basket(),
     },
-    ("trackownership/user/{userId}", "POST"): lambda c: {
-        "userId": ALICE_ID,
+    ("trackownership/user/{id}", "POST"): lambda c: {
+        "id": ALICE_ID,
         "releaseId": c.release_id,
         "transactionId": "owned-elsewhere-1",
     },

@@ -118,7 +118,7 @@ Deliberate deviations from the live API
   ``oauth/requestToken/authorise`` (``oauth_request_token`` with
   ``oauth_token`` and ``status``), ``*/details/batch`` (``items``; with
   ``showErrors=true`` unknown ids appear as ``error`` elements),
-  ``trackownership/user/{userId}`` (POST by a partner key with
+  ``trackownership/user/{id}`` (POST by a partner key with
   ``releaseId``, ``trackId``, ``transactionId``; ``trackOwnership@userId``
   with ``releaseId``, ``trackId``, ``purchaseId``). ``user/purchase/prepare``
   gives a fresh ``paymentToken`` (``autoFulfilled="True"`` when nothing is

@@ -578,7 +578,7 @@ def deliver_item(req: ApiRequest) -> Element:
     return _purchase_el(req, record)
 
 
-@route("trackownership/user/{userId}", "POST", stateful=True)
+@route("trackownership/user/{id}", "POST", stateful=True)
 def track_ownership(req: ApiRequest) -> Element:
     """Partner call: put a release or track the user bought elsewhere into their locker."""
     _require_user_management(req)
