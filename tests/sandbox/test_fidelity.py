@@ -3,7 +3,8 @@
 For every recorded reply in ``../shared/api/recorded`` (read at test time, never
 copied into the repository) the sandbox is sent the matching request and:
 
-* an ok reply must contain every element path of the recording, and where the
+* an ok reply must contain every element and attribute path of the recording
+  (``xsi:nil`` aside), and where the
   recording has two sibling elements in one order the sandbox never has them
   the other way round (unless the endpoint's recordings themselves use both
   orders, as ``release/details`` does for ``label`` and ``download``);
@@ -401,10 +402,17 @@ def _content(root: ET.Element) -> list[ET.Element]:
     return list(root)
 
 
+XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
 def element_paths(element: ET.Element, prefix: str = "") -> list[str]:
-    """Element paths below and including ``element``, in document order, each once."""
+    """Element and attribute (``@name``) paths below and including ``element``, in
+    document order, each once; ``xsi:nil`` (a marker of missing data) is left out."""
     path = f"{prefix}/{element.tag}" if prefix else element.tag
     seen = {path: None}
+    for name in element.attrib:
+        if name != f"{XSI}nil":
+            seen.setdefault(f"{path}/@{name}", None)
     for child in element:
         for p in element_paths(child, path):
             seen.setdefault(p, None)
