@@ -4,16 +4,16 @@ For every recorded reply in ``../shared/api/recorded`` (read at test time, never
 copied into the repository) the sandbox is sent the matching request and:
 
 * an ok reply must contain every element and attribute path of the recording
-  (``xsi:nil`` aside), and where the
-  recording has two sibling elements in one order the sandbox never has them
-  the other way round (unless the endpoint's recordings themselves use both
-  orders, as ``release/details`` does for ``label`` and ``download``);
+  (``xsi:nil`` aside), and where the recording has two sibling elements in one
+  order the sandbox never has them the other way round (unless the endpoint's
+  recordings themselves use both orders, as ``release/details`` does for
+  ``label`` and ``download``);
 * an error reply must carry the recorded code, the recorded wording and the
   recorded HTTP status (from the stub's ``*.metadata.json``, else the status
   7digital's newer servers send for that code).
 
 Recordings that cannot apply are listed in ``NOT_COMPARED`` with the reason.
-``test_fidelity_table`` prints one line per endpoint (run with ``-s`` to see it).
+``test_fidelity_table`` prints one line per endpoint, also without ``-s``.
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ class World:
             self.signer.request(method, path, params or None, data=data, token=token)
         )
 
-    def user(self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any):  # type: ignore[no-untyped-def]
+    def user(
+        self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any
+    ) -> httpx.Response:
+        """A call signed with Alice's access token."""
         return self.call(method, path, data, token=self.alice, **params)
 
     def basket(self, *release_ids: int) -> str:
@@ -465,10 +468,13 @@ def compare(
     response: httpx.Response,
     disputed: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> Outcome:
-    recorded_root = ET.fromstring((RECORDED / file).read_bytes())
+    """How the sandbox's ``response`` compares with the recording ``file``."""
+    recorded_root = _root(file)
     if recorded_root.get("status") == "error":
         outcome = Outcome(file, endpoint, "error")
-        code = recorded_root.find("error").get("code")  # type: ignore[union-attr]
+        recorded_error = recorded_root.find("error")
+        assert recorded_error is not None, file
+        code = recorded_error.get("code")
         message = recorded_root.findtext("error/errorMessage")
         meta = RECORDED / file.replace(".xml", ".metadata.json")
         status = (
@@ -481,11 +487,12 @@ def compare(
         except ET.ParseError:
             outcome.error_mismatch = f"not XML: {response.status_code} {response.text[:80]}"
             return outcome
+        error = mine.find("error")
         got = (
             response.status_code,
-            mine.find("error").get("code") if mine.find("error") is not None else None,
+            None if error is None else error.get("code"),
             mine.findtext("error/errorMessage"),
-        )  # type: ignore[union-attr]
+        )
         if got != (status, code, message):
             outcome.error_mismatch = f"expected {(status, code, message)}, got {got}"
         return outcome
