@@ -137,6 +137,19 @@ def test_a_wrong_password_shows_a_clear_error_and_keeps_the_address(
         py7D.exchange_access_token(client, request_token)
 
 
+def test_deny_leaves_the_token_unauthorised(client: py7D.Client, page: Any) -> None:
+    request_token = py7D.get_request_token(client)
+    page.goto(py7D.authorize_url(client, request_token))
+    for _ in range(3):  # from the e-mail field: password, Allow access, Deny
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Deny"
+    page.keyboard.press("Enter")  # empty fields do not block a refusal
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Access denied"
+    with pytest.raises(py7D.OAuthError):
+        py7D.exchange_access_token(client, request_token)
+
+
 def test_card_form_by_keyboard_refuses_an_empty_name_then_registers(
     served: tuple[Sandbox, str], client: py7D.Client, page: Any
 ) -> None:

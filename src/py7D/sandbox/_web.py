@@ -94,7 +94,12 @@ def _is_authorise(seg: list[str]) -> bool:
 
 @web_route(_is_authorise)
 def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
-    """``/<consumerKey>/oauth/authorise``: a login form that authorises a request token."""
+    """``/<consumerKey>/oauth/authorise``: a login form that authorises a request token.
+
+    "Allow access" (the default of a POST) signs in and authorises; "Deny"
+    (``decision=deny``) leaves the token unauthorised and says so, or returns
+    to the callback with ``denied=<token>``.
+    """
     form = _form(request)
     key = form.get("oauth_token", "")
     state = sandbox.state
@@ -110,11 +115,20 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
             return _html(
                 400,
                 "Authorisation failed",
-                "<p class=error>This authorisation link is invalid or has expired.</p>",
+                "<p class=error role=alert>This authorisation link is invalid or has expired.</p>",
             )
         callback = form.get("oauth_callback") or token.callback or ""
         if request.method != "POST":
             return _login_form(key, callback, email="", error="")
+        if form.get("decision") == "deny":
+            if callback and callback.lower() != "oob":
+                return _redirect(_with_query(callback, denied=key))
+            return _html(
+                200,
+                "Access denied",
+                "<p>The application may not use your 7digital account. You can close this "
+                "window.</p>",
+            )
         email = form.get("email", "")
         user = state.check_credentials(email, form.get("password", ""))
         if user is None:
@@ -160,7 +174,8 @@ def _login_form(token: str, callback: str, *, email: str, error: str) -> httpx.R
             autocomplete="current-password",
             error_id=error_id,
         )
-        + '<button type="submit">Allow access</button></form>'
+        + '<button type="submit" name="decision" value="allow">Allow access</button>'
+        '<button type="submit" name="decision" value="deny" formnovalidate>Deny</button></form>'
     )
     return _html(200, "Sign in to 7digital (sandbox)", body)
 
