@@ -205,7 +205,7 @@ _REPLY_CACHE_SIZE = 1024
 def route(
     path: str, method: str = "GET", *, stateful: bool = False, cacheable: bool = False
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for an endpoint of the table (``stateful`` ones run under the lock).
+    """Register ``handler`` for an endpoint of the table (``stateful`` ones hold ``state.lock``).
 
     ``cacheable``: the handler reads only the request's parameters, its origin and the
     (read-only, deterministic) catalogue: no clock, no user, no sandbox state. The body it
@@ -355,10 +355,8 @@ class Sandbox:
         self.seed = seed
         self.clock = clock
         self.rate_limit = rate_limit
-        self.request_token_ttl = request_token_ttl
         if access_token_ttl is not None and access_token_ttl <= 0:
             raise ValueError("access_token_ttl must be positive seconds, or None (no expiry)")
-        self.access_token_ttl = access_token_ttl
         self._base_url = base_url
         self._artists = artists
         self._lock = threading.Lock()
@@ -395,6 +393,16 @@ class Sandbox:
     def consumer_secret(self) -> str:
         """That consumer's secret (a test credential; not shown in the repr)."""
         return self._default_consumer[1]
+
+    @property
+    def request_token_ttl(self) -> float:
+        """Seconds a request token stays valid."""
+        return self.state.request_token_ttl
+
+    @property
+    def access_token_ttl(self) -> float | None:
+        """Seconds an access token stays valid (None: until revoked)."""
+        return self.state.access_token_ttl
 
     @property
     def base_url(self) -> str:
