@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 import py7D
@@ -94,10 +95,10 @@ class Ctx:
             success_url="https://shop.test/ok",
             cancel_url="https://shop.test/no",
         )
-        url = py7D._core.httpx.URL(reply.data["url"])
+        url = httpx.URL(reply.data["url"])
         # The user presses "Pay with PayPal" on the sandbox's PayPal page.
         self.client._transport.handle_request(
-            py7D._core.httpx.Request("POST", url, data={"decision": "approve"})
+            httpx.Request("POST", url, data={"decision": "approve"})
         ).read()
         return str(url.params["token"])
 
