@@ -46,6 +46,7 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 640, "height": 480})
         with py7D.Client(sandbox.consumer_key, sandbox.consumer_secret, base_url=url) as client:
             page.goto(py7D.authorize_url(client, py7D.get_request_token(client)))
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'email'")
         page.screenshot(path=str(out / "sandbox-login.png"))
         page.keyboard.type("alice@example.com")
         page.keyboard.press("Tab")

@@ -80,6 +80,12 @@ def _focused(page: Any) -> str:
     return str(page.evaluate("document.activeElement && document.activeElement.id"))
 
 
+def _arrive(page: Any, url: str) -> None:
+    """Open ``url`` and wait until the page has put the focus somewhere (autofocus)."""
+    page.goto(url)
+    page.wait_for_function("document.activeElement && document.activeElement !== document.body")
+
+
 def _unlabelled_fields(page: Any) -> list[str]:
     """Names of visible inputs, selects and buttons that have no label (or button text)."""
     return list(
@@ -98,7 +104,7 @@ def test_three_legged_flow_with_the_keyboard_alone(
     served: tuple[Sandbox, str], client: py7D.Client, page: Any
 ) -> None:
     request_token = py7D.get_request_token(client)
-    page.goto(py7D.authorize_url(client, request_token))
+    _arrive(page, py7D.authorize_url(client, request_token))
     assert page.title() == "Sign in to 7digital (sandbox)"
     assert _unlabelled_fields(page) == []
     assert _focused(page) == "email"  # the first field has the focus on arrival
@@ -122,7 +128,7 @@ def test_a_wrong_password_shows_a_clear_error_and_keeps_the_address(
     client: py7D.Client, page: Any
 ) -> None:
     request_token = py7D.get_request_token(client)
-    page.goto(py7D.authorize_url(client, request_token))
+    _arrive(page, py7D.authorize_url(client, request_token))
     page.keyboard.type("alice@example.com")
     page.keyboard.press("Tab")
     page.keyboard.type("not-her-password")
@@ -139,7 +145,7 @@ def test_a_wrong_password_shows_a_clear_error_and_keeps_the_address(
 
 def test_deny_leaves_the_token_unauthorised(client: py7D.Client, page: Any) -> None:
     request_token = py7D.get_request_token(client)
-    page.goto(py7D.authorize_url(client, request_token))
+    _arrive(page, py7D.authorize_url(client, request_token))
     for _ in range(3):  # from the e-mail field: password, Allow access, Deny
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Deny"
@@ -161,7 +167,7 @@ def test_card_form_by_keyboard_refuses_an_empty_name_then_registers(
         redirect_url=f"{origin}/back-in-the-shop", access_token=token
     )
     form_url = f"{origin}/cardregistration/{started.data['@id']}"
-    page.goto(form_url)
+    _arrive(page, form_url)
     assert page.title() == "Register a card"
     assert _unlabelled_fields(page) == []
     assert _focused(page) == "cardNumber"
@@ -192,7 +198,7 @@ def test_paypal_page_approves_with_the_keyboard(
     approval = client.basket.paypal_url(
         basket_id=basket_id, success_url=f"{origin}/paid", cancel_url=f"{origin}/cancelled"
     ).data["url"]
-    page.goto(approval)
+    _arrive(page, approval)
     assert page.title() == "PayPal checkout"
     assert _unlabelled_fields(page) == []
     assert page.evaluate("document.activeElement.textContent") == "Pay with PayPal"

@@ -69,6 +69,16 @@ class SandboxState:
         self._purchases: list[PurchaseRecord] = []
         self._next_id = {"user": 1003, "card": 1, "item": 1, "purchase": 1}
 
+    # -- pickling (``py7d --sandbox`` keeps a sandbox between commands) ----------------
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
     def new_id(self, kind: str) -> int:
         """The next id of a ``user``, ``card``, basket ``item`` or ``purchase``."""
         with self.lock:
@@ -117,6 +127,19 @@ class SandboxState:
     def user(self, user_id: int) -> User | None:
         """The account with 7digital id ``user_id``, or None."""
         return self._users.get(user_id)
+
+    def user_id_of(self, user: str | int) -> int:
+        """The id of a user given by e-mail address or id (LookupError when unknown)."""
+        if isinstance(user, bool) or not isinstance(user, str | int):
+            raise TypeError(f"a user is an e-mail address or a user id, not {user!r}")
+        if isinstance(user, int):
+            if user not in self._users:
+                raise LookupError(f"no sandbox user has the id {user}")
+            return user
+        found = self.user_by_email(user)
+        if found is None:
+            raise LookupError(f"no sandbox user has the e-mail address {user!r}")
+        return found.id
 
     def user_by_email(self, email: str) -> User | None:
         """The account with that e-mail address (any case), or None."""
