@@ -119,3 +119,19 @@ def test_no_handler_touches_a_private_attribute_of_the_sandbox() -> None:
             ):
                 offenders.append(f"{module}:{node.lineno} sandbox.{node.attr}")
     assert offenders == []
+
+
+def test_the_state_survives_pickling(sandbox: Sandbox) -> None:
+    """``py7d --sandbox`` pickles the sandbox between commands; the state comes back whole."""
+    import pickle
+
+    sandbox.state.store_card(1002, "VISA", "4111111111111111", "Bob", "203012")
+    key, _ = sandbox.issue_access_token(1002)
+    again = pickle.loads(pickle.dumps(sandbox))
+    assert again.state is not sandbox.state
+    assert [c.holder for c in again.state.cards_of(1002)] == ["Bob"]
+    token = again.state.access_token(key)
+    assert token is not None
+    assert token.user_id == 1002
+    with again.state.lock:  # a fresh, working lock
+        assert again.state.user_id_of("BOB@example.com") == 1002
