@@ -97,9 +97,7 @@ class Ctx:
         )
         url = httpx.URL(reply.data["url"])
         # The user presses "Pay with PayPal" on the sandbox's PayPal page.
-        self.client._transport.handle_request(
-            httpx.Request("POST", url, data={"decision": "approve"})
-        ).read()
+        self.client._http.post(url, data={"decision": "approve"}).read()
         return str(url.params["token"])
 
     def card_id(self) -> str:
