@@ -286,9 +286,9 @@ class Endpoint:
     description: str = ""
     name: str | None = None
     params: tuple[Param, ...] = ()
-    reply_version: str = "1.2"
     host: str | None = None
     media_type: str | None = None
+    reply_version: str = "1.2"
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

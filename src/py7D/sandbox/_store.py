@@ -320,10 +320,24 @@ class SandboxState:
             self._lockers.setdefault(record.user_id, []).extend(entries)
             self._purchases.append(record)
 
+    def add_to_locker(self, entries: Iterable[LockerEntry]) -> None:
+        """Put owned tracks into their users' lockers without a ledger entry (purchases
+        made before the sandbox's records begin, such as the seeded locker)."""
+        with self.lock:
+            for entry in entries:
+                self._lockers.setdefault(entry.user_id, []).append(entry)
+
     def locker(self, user_id: int) -> list[LockerEntry]:
         """The user's owned tracks, in the order they were bought."""
         with self.lock:
             return list(self._lockers.get(user_id, ()))
+
+    def locker_has_purchase(self, purchase_id: int) -> bool:
+        """Whether any locker holds tracks of purchase ``purchase_id``."""
+        with self.lock:
+            return any(
+                e.purchase_id == purchase_id for entries in self._lockers.values() for e in entries
+            )
 
     def owns(self, user_id: int, track_id: int) -> bool:
         """Whether the track is in the user's locker."""

@@ -1,5 +1,5 @@
 """Pages outside ``/1.2``: the OAuth login page, the hosted card form, a fake PayPal
-approval page, and the signed media URLs (clips, streams, locker downloads).
+approval page, and the signed media URLs of clips and streams.
 """
 
 from __future__ import annotations
@@ -304,8 +304,6 @@ def _media_track(
     level: AuthLevel,
     track_id: str | None,
     format_id: str | None,
-    *,
-    streaming: bool = False,
 ) -> tuple[Track, AccessToken | None] | httpx.Response:
     signed = collect_signed_params(request)
     consumer = sandbox.consumer_for(request, signed)
@@ -316,11 +314,9 @@ def _media_track(
     assert token is None or isinstance(token, AccessToken)
     if not track_id or not track_id.isdecimal():
         return text_response(400, "Missing or invalid trackId")
-    if format_id is not None:
-        known = MEDIA_FORMATS.get(int(format_id)) if format_id.isdecimal() else None
-        # Streams take the streaming formats too; downloads only the download formats.
-        if known is None or (known.streaming and not streaming):
-            return text_response(400, "Missing or invalid formatId")
+    # Streams take 7digital's streaming formats (26) as well as the download formats.
+    if format_id is not None and (not format_id.isdecimal() or int(format_id) not in MEDIA_FORMATS):
+        return text_response(400, "Missing or invalid formatId")
     track = sandbox.catalogue.track(int(track_id))
     if track is None:
         return text_response(404, "Track not found")
@@ -343,16 +339,14 @@ def clip(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx
 
 
 @web_route(
-    lambda seg: (
-        [s.lower() for s in seg]
-        in (["stream", "catalogue"], ["stream", "locker"], ["media", "user", "downloadtrack"])
-    ),
+    lambda seg: [s.lower() for s in seg] in (["stream", "catalogue"], ["stream", "locker"]),
     metered=True,
 )
 def stream(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
-    """``/stream/catalogue`` (2-legged), ``/stream/locker`` and locker downloads (3-legged)."""
+    """``/stream/catalogue`` (2-legged) and ``/stream/locker`` (3-legged); locker downloads
+    are served by ``_media_download``."""
     params = _form(request)
-    locker = segments[0].lower() == "media" or segments[1].lower() == "locker"
+    locker = segments[1].lower() == "locker"
     level = AuthLevel.USER if locker else AuthLevel.CONSUMER
     found = _media_track(
         sandbox,
@@ -360,7 +354,6 @@ def stream(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> htt
         level,
         params.get("trackid"),
         params.get("formatid") or "",
-        streaming=segments[0].lower() == "stream",
     )
     if isinstance(found, httpx.Response):
         return found
