@@ -297,6 +297,9 @@ TAIL_ARGS = [
 ]
 
 LIMIT_ARG = Arg("limit", None, "int", False, "Stop after this many items.")
+CONCURRENCY_ARG = Arg(
+    "concurrency", None, "int", False, "Pages fetched at once (default 8; 1: one after another)."
+)
 
 
 def wrap(text: str, indent: int) -> list[str]:
@@ -382,22 +385,23 @@ def method(ep: Endpoint, is_async: bool) -> list[str]:
             ("pages", "Result", "Every page of"),
             ("items", model, "Every item (``" + ep.items + "``) of"),
         ):
-            sig = [*args, LIMIT_ARG, *TAIL_ARGS]
+            sig = [*args, LIMIT_ARG, CONCURRENCY_ARG, *TAIL_ARGS]
             lines += ["", f"    def {name}_{suffix}(", "        self,", "        *,"]
             lines += [f"        {a.signature()}" for a in sig]
             lines.append(f"    ) -> {iterator}[{item_type}]:")
             summary = f"{what} :meth:`{name}`, fetched lazily."
             text = (
                 f"Parameters as in :meth:`{name}`, plus ``limit`` (stop after this many "
-                "items). Starts at ``page`` (default 1), asks for ``page_size`` items per page "
-                "(default: the largest the endpoint allows) and stops after the last page."
+                "items) and ``concurrency`` (pages fetched at once). Starts at ``page`` "
+                "(default 1), asks for ``page_size`` items per page (default: the largest the "
+                "endpoint allows) and stops after the last page."
             )
             pad = " " * 8
             lines += [f'{pad}"""{summary}', ""]
             lines += [pad + line for line in wrap(text, 8)]
             lines.append(f'{pad}"""')
             call = f"self._client.{suffix}"
-            lines += call_lines(ep, args, call, ["limit=limit,"])
+            lines += call_lines(ep, args, call, ["limit=limit,", "concurrency=concurrency,"])
     return lines
 
 

@@ -212,18 +212,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`by_date`, fetched lazily.
 
-        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/byDate",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -252,18 +255,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Release]:
         """Every item (``release``) of :meth:`by_date`, fetched lazily.
 
-        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/byDate",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -444,18 +450,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -484,18 +493,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -580,18 +592,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`recommend`, fetched lazily.
 
-        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/recommend",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -618,18 +633,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[RecommendedItem]:
         """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily.
 
-        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/recommend",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -720,18 +738,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -760,18 +781,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -856,18 +880,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`tracks`, fetched lazily.
 
-        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/tracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -894,18 +921,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Track]:
         """Every item (``track``) of :meth:`tracks`, fetched lazily.
 
-        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/tracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -978,18 +1008,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1012,18 +1045,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Tag]:
         """Every item (``tag``) of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1154,18 +1190,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`bytag_new`, fetched lazily.
 
-        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/bytag/new",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1192,18 +1231,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_new`, fetched lazily.
 
-        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/bytag/new",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1287,18 +1329,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1325,18 +1370,21 @@ class ReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1484,18 +1532,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`browse`, fetched lazily.
 
-        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/browse",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1520,18 +1571,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Artist]:
         """Every item (``artist``) of :meth:`browse`, fetched lazily.
 
-        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/browse",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1613,18 +1667,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1651,18 +1708,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1796,18 +1856,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`releases`, fetched lazily.
 
-        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/releases",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1836,18 +1899,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Release]:
         """Every item (``release``) of :meth:`releases`, fetched lazily.
 
-        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/releases",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1926,18 +1992,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`similar`, fetched lazily.
 
-        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/similar",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -1962,18 +2031,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Artist]:
         """Every item (``artist``) of :meth:`similar`, fetched lazily.
 
-        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/similar",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2050,18 +2122,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2086,18 +2161,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2180,18 +2258,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`top_tracks`, fetched lazily.
 
-        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/topTracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2218,18 +2299,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Track]:
         """Every item (``track``) of :meth:`top_tracks`, fetched lazily.
 
-        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/topTracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2302,18 +2386,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2336,18 +2423,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Tag]:
         """Every item (``tag``) of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2468,18 +2558,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2504,18 +2597,21 @@ class ArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2616,18 +2712,21 @@ class TrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "track/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2656,18 +2755,21 @@ class TrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "track/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2800,18 +2902,21 @@ class TrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "track/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -2838,18 +2943,21 @@ class TrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "track/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -3075,18 +3183,21 @@ class TagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "tag",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -3107,18 +3218,21 @@ class TagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Tag]:
         """Every item (``tag``) of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "tag",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -3190,18 +3304,21 @@ class TagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`related`, fetched lazily.
 
-        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "tag/related",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -3224,18 +3341,21 @@ class TagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Tag]:
         """Every item (``tag``) of :meth:`related`, fetched lazily.
 
-        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "tag/related",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -3870,18 +3990,21 @@ class UserResource:
         user_id: int | str | None = None,
         access_token: TokenLike | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`locker`, fetched lazily.
 
-        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "user/locker",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -3916,18 +4039,21 @@ class UserResource:
         user_id: int | str | None = None,
         access_token: TokenLike | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[LockerRelease]:
         """Every item (``lockerReleases.lockerRelease``) of :meth:`locker`, fetched lazily.
 
-        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "user/locker",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -4990,18 +5116,21 @@ class TranslationsResource:
         page: int | None = None,
         page_size: int | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Result]:
         """Every page of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "translations",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -5022,18 +5151,21 @@ class TranslationsResource:
         page: int | None = None,
         page_size: int | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> Iterator[Translation]:
         """Every item (``translation``) of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "translations",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -5756,18 +5888,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`by_date`, fetched lazily.
 
-        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/byDate",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -5796,18 +5931,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Release]:
         """Every item (``release``) of :meth:`by_date`, fetched lazily.
 
-        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`by_date`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/byDate",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -5988,18 +6126,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6028,18 +6169,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6124,18 +6268,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`recommend`, fetched lazily.
 
-        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/recommend",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6162,18 +6309,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[RecommendedItem]:
         """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily.
 
-        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`recommend`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/recommend",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6264,18 +6414,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6304,18 +6457,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6400,18 +6556,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`tracks`, fetched lazily.
 
-        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/tracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6438,18 +6597,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Track]:
         """Every item (``track``) of :meth:`tracks`, fetched lazily.
 
-        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/tracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6522,18 +6684,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6556,18 +6721,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Tag]:
         """Every item (``tag``) of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6698,18 +6866,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`bytag_new`, fetched lazily.
 
-        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/bytag/new",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6736,18 +6907,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_new`, fetched lazily.
 
-        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_new`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/bytag/new",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6831,18 +7005,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "release/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -6869,18 +7046,21 @@ class AsyncReleaseResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "release/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7028,18 +7208,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`browse`, fetched lazily.
 
-        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/browse",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7064,18 +7247,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Artist]:
         """Every item (``artist``) of :meth:`browse`, fetched lazily.
 
-        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`browse`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/browse",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7157,18 +7343,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7195,18 +7384,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7340,18 +7532,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`releases`, fetched lazily.
 
-        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/releases",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7380,18 +7575,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Release]:
         """Every item (``release``) of :meth:`releases`, fetched lazily.
 
-        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`releases`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/releases",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7470,18 +7668,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`similar`, fetched lazily.
 
-        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/similar",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7506,18 +7707,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Artist]:
         """Every item (``artist``) of :meth:`similar`, fetched lazily.
 
-        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`similar`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/similar",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7594,18 +7798,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7630,18 +7837,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7724,18 +7934,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`top_tracks`, fetched lazily.
 
-        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/topTracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7762,18 +7975,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Track]:
         """Every item (``track``) of :meth:`top_tracks`, fetched lazily.
 
-        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`top_tracks`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/topTracks",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7846,18 +8062,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -7880,18 +8099,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Tag]:
         """Every item (``tag``) of :meth:`tags`, fetched lazily.
 
-        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`tags`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/tags",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8012,18 +8234,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "artist/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8048,18 +8273,21 @@ class AsyncArtistResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily.
 
-        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`bytag_top`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "artist/bytag/top",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8160,18 +8388,21 @@ class AsyncTrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "track/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8200,18 +8431,21 @@ class AsyncTrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[ChartItem]:
         """Every item (``chartItem``) of :meth:`chart`, fetched lazily.
 
-        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`chart`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "track/chart",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8344,18 +8578,21 @@ class AsyncTrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "track/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8382,18 +8619,21 @@ class AsyncTrackResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[SearchResult]:
         """Every item (``searchResult``) of :meth:`search`, fetched lazily.
 
-        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`search`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "track/search",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8619,18 +8859,21 @@ class AsyncTagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "tag",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8651,18 +8894,21 @@ class AsyncTagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Tag]:
         """Every item (``tag``) of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "tag",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8734,18 +8980,21 @@ class AsyncTagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`related`, fetched lazily.
 
-        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "tag/related",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -8768,18 +9017,21 @@ class AsyncTagResource:
         country: str | None = None,
         shop_id: int | str | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Tag]:
         """Every item (``tag``) of :meth:`related`, fetched lazily.
 
-        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`related`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "tag/related",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -9414,18 +9666,21 @@ class AsyncUserResource:
         user_id: int | str | None = None,
         access_token: TokenLike | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`locker`, fetched lazily.
 
-        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "user/locker",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -9460,18 +9715,21 @@ class AsyncUserResource:
         user_id: int | str | None = None,
         access_token: TokenLike | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[LockerRelease]:
         """Every item (``lockerReleases.lockerRelease``) of :meth:`locker`, fetched lazily.
 
-        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`locker`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "user/locker",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -10534,18 +10792,21 @@ class AsyncTranslationsResource:
         page: int | None = None,
         page_size: int | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Result]:
         """Every page of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.pages(
             "translations",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
@@ -10566,18 +10827,21 @@ class AsyncTranslationsResource:
         page: int | None = None,
         page_size: int | None = None,
         limit: int | None = None,
+        concurrency: int | None = None,
         params: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
     ) -> AsyncIterator[Translation]:
         """Every item (``translation``) of :meth:`get`, fetched lazily.
 
-        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items). Starts at
-        ``page`` (default 1), asks for ``page_size`` items per page (default: the largest the
-        endpoint allows) and stops after the last page.
+        Parameters as in :meth:`get`, plus ``limit`` (stop after this many items) and
+        ``concurrency`` (pages fetched at once). Starts at ``page`` (default 1), asks for
+        ``page_size`` items per page (default: the largest the endpoint allows) and stops after the
+        last page.
         """
         return self._client.items(
             "translations",
             limit=limit,
+            concurrency=concurrency,
             params=_params(
                 params,
                 {
