@@ -253,7 +253,7 @@ class AsyncClient(BaseClient, AsyncResources):
         paced = self._paced()
         if paced:
             while (delay := self.quota.reserve()) > 0:
-                await asyncio.sleep(delay)
+                await _sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
             try:
@@ -370,6 +370,16 @@ class AsyncClient(BaseClient, AsyncResources):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _sleep(seconds: float) -> None:
+    """Sleep under asyncio or trio (through anyio, httpx's own async layer)."""
+    if on_asyncio():
+        await asyncio.sleep(seconds)
+    else:
+        import anyio
+
+        await anyio.sleep(seconds)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

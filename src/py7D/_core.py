@@ -73,10 +73,12 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: httpx.Headers | Mapping[str, str]) -> RateLimit | None:
         """From ``httpx.Headers`` or a dict with lower-case names (``http_headers``)."""
-        limit, current, reset = (headers.get(n) for n in _RATE_LIMIT_HEADERS)
+        limit_text, current_text, reset_text = (headers.get(n) for n in _RATE_LIMIT_HEADERS)
+        limit, current = _int_or_none(limit_text), _int_or_none(current_text)
+        reset = _seconds_or_none(reset_text)
         if limit is None and current is None and reset is None:
             return None
-        return cls(_int_or_none(limit), _int_or_none(current), _seconds_or_none(reset))
+        return cls(limit, current, reset)
 
 
 _RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-current", "x-ratelimit-reset")
