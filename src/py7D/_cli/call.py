@@ -169,6 +169,8 @@ def _check_combinations(options: argparse.Namespace) -> None:
         raise UsageError("--all writes JSON Lines (or --table); it cannot be combined with --xml")
     if paging and options.headers:
         raise UsageError("--all writes one item per line; drop --headers")
+    if options.concurrency is not None and not paging:
+        raise UsageError("--concurrency sets how many pages --all fetches at once; add --all")
 
 
 def run_call(argv: Sequence[str], parser: argparse.ArgumentParser) -> int:

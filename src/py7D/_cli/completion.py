@@ -28,6 +28,7 @@ CALL_FLAGS = (
     "--compact",
     "--all",
     "--limit",
+    "--concurrency",
     "--no-progress",
     "--auth",
     "--method",
@@ -40,13 +41,31 @@ COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
     "whoami": ("--json",),
     "sign": ("--token", "--explain"),
     "completion": (),
-    "sandbox": ("--host", "--port", "--consumer-key", "--consumer-secret", "--seed", "--user"),
+    "sandbox": (
+        "--host",
+        "--port",
+        "--consumer-key",
+        "--consumer-secret",
+        "--seed",
+        "--user",
+        "--rate-limit",
+        "--rate-window",
+    ),
 }
 OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--auth": ("none", "2-legged", "3-legged"),
     "--method": ("GET", "POST", "PUT", "DELETE"),
 }
-_VALUED = (*GLOBAL_VALUED, "--limit", "--auth", "--method", "--username", "--callback", "--token")
+_VALUED = (
+    *GLOBAL_VALUED,
+    "--limit",
+    "--concurrency",
+    "--auth",
+    "--method",
+    "--username",
+    "--callback",
+    "--token",
+)
 _OWN_FLAGS = frozenset(
     [*GLOBAL_FLAGS, *CALL_FLAGS, *(f for flags in COMMAND_FLAGS.values() for f in flags)]
 )
