@@ -255,6 +255,7 @@ class AsyncClient(BaseClient, AsyncResources):
             while (delay := self.quota.reserve()) > 0:
                 await _sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
+        sent_at = self.quota.clock()
         with map_transport_errors(request):
             try:
                 if self._http is not None:
@@ -272,7 +273,7 @@ class AsyncClient(BaseClient, AsyncResources):
                 if paced:
                     self.quota.release()
                 raise
-            self._observe_quota(response, paced)
+            self._observe_quota(response, paced, sent_at)
             try:
                 if self._http is None:
                     for hook in self._response_hooks:

@@ -219,9 +219,11 @@ class BaseClient:
         """Whether this attempt waits for the key's quota (see ``pace``)."""
         return self.pace == "always" or (self.pace == "bulk" and in_bulk())
 
-    def _observe_quota(self, response: httpx.Response, paced: bool) -> None:
+    def _observe_quota(self, response: httpx.Response, paced: bool, sent_at: float) -> None:
         """Read a reply's ``x-ratelimit-*`` headers into :attr:`quota`."""
-        self.quota.observe(RateLimit.from_headers(response.headers), reserved=paced)
+        self.quota.observe(
+            RateLimit.from_headers(response.headers), reserved=paced, sent_at=sent_at
+        )
 
     @staticmethod
     def _page_concurrency(concurrency: int | None) -> int:
@@ -773,6 +775,7 @@ class Client(BaseClient, Resources):
             while (delay := self.quota.reserve()) > 0:
                 time.sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
+        sent_at = self.quota.clock()
         with map_transport_errors(request):
             try:
                 if self._http is not None:
@@ -790,7 +793,7 @@ class Client(BaseClient, Resources):
                 if paced:
                     self.quota.release()
                 raise
-            self._observe_quota(response, paced)
+            self._observe_quota(response, paced, sent_at)
             try:
                 if self._http is None:
                     for hook in self._response_hooks:

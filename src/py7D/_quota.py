@@ -10,11 +10,16 @@ only computes; the clients do the waiting (``time.sleep`` or ``asyncio.sleep``).
 How a call is counted. Each paced call takes a slot when it is sent (``used`` goes
 up by one at once, before any reply says so), so many threads or tasks cannot all
 see the same last free slot. Every reply corrects ``used`` upwards to what the server
-counted (``current``): calls of other programs using the same key show there. A
-window's end is the time a reply arrived plus its ``reset``; when that moment has
-passed, a new window begins, and the calls still in flight then are counted in it
-too (they may land on either side of the boundary) until their replies show which
-window took them.
+counted (``current``): calls of other programs using the same key show there.
+
+When a window ends. The server counted a call at some moment between its sending
+and its reply, so the window's end lies between ``sent + reset`` and ``received +
+reset`` (widened by the header's rounding). Each reply of a window narrows that
+interval; a new window begins for the client only once the latest possible end has
+passed, so no call is sent early. The calls still in flight then are counted in the
+new window too (they may land on either side of the boundary) until their replies,
+whose intervals show which window took them, say otherwise. A slow reply has a wide
+interval but never a wrong one.
 
 Which calls are paced is the clients' choice (``quota=`` on the client): by
 default those of bulk work (``map``, ``gather``, concurrent paging), which run
@@ -84,12 +89,13 @@ class Quota:
                 f"not {max_wait!r}"
             )
         self.max_wait = max_wait
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.Lock()
         self.limit: int | None = None
         self.used = 0
-        self._end: float | None = None  # when the current window ends (clock time)
-        self._previous_end: float | None = None
+        # The current window's end lies in [_end_lo, _end_hi] (clock time); None: not known.
+        self._end: tuple[float, float] | None = None
+        self._previous: tuple[float, float] | None = None  # the same, for the window before
         self._in_flight = 0  # paced calls sent and not yet answered
         self._carried = 0  # of those, the ones sent before the window rolled over
         self._heard = False  # any reply seen at all
@@ -110,10 +116,10 @@ class Quota:
 
     @property
     def reset_in(self) -> float | None:
-        """Seconds until the window starts afresh (None: not known)."""
+        """Seconds until the window has surely started afresh (None: not known)."""
         if self._end is None:
             return None
-        return max(self._end - self._clock(), 0.0)
+        return max(self._end[1] - self.clock(), 0.0)
 
     def reserve(self) -> float:
         """Take a slot for a call about to be sent: 0.0 means send now.
@@ -123,8 +129,8 @@ class Quota:
         resets later than ``max_wait`` from now.
         """
         with self._lock:
-            now = self._clock()
-            if self._end is not None and now >= self._end:
+            now = self.clock()
+            if self._end is not None and now >= self._end[1]:
                 self._roll()
             if self.limit is None:
                 # Nothing known yet: one call goes first and its reply tells the quota.
@@ -138,7 +144,7 @@ class Quota:
                 if self._in_flight:  # the replies of the calls in flight will tell
                     return POLL_SECONDS
                 raise self._exhausted(None)
-            wait = self._end - now + MARGIN_SECONDS
+            wait = self._end[1] - now + MARGIN_SECONDS
             if self.max_wait is not None and wait > self.max_wait:
                 raise self._exhausted(wait)
             return wait
@@ -148,10 +154,16 @@ class Quota:
         with self._lock:
             self._done_in_flight()
 
-    def observe(self, rate: RateLimit | None, *, reserved: bool) -> None:
-        """Take in the ``x-ratelimit-*`` values of a reply (``reserved``: a paced call's)."""
+    def observe(
+        self, rate: RateLimit | None, *, reserved: bool, sent_at: float | None = None
+    ) -> None:
+        """Take in the ``x-ratelimit-*`` values of a reply.
+
+        ``reserved``: the reply to a paced call (one that took a slot); ``sent_at``:
+        when its request was sent, on :attr:`clock` (default: now).
+        """
         with self._lock:
-            now = self._clock()
+            now = self.clock()
             if reserved:
                 self._done_in_flight()
             self._heard = True
@@ -164,28 +176,37 @@ class Quota:
             if rate.reset is None:
                 self.used = max(self.used, current)
                 return
+            # Where the end of the reply's window lies: the server counted the call
+            # between sent_at and now. Whole seconds may be rounded down (7digital's),
+            # fractions are rounded up to the millisecond (the sandbox's short windows).
             whole = isinstance(rate.reset, int)
-            # Whole seconds are rounded down by the server: the end may be up to 1 s later.
-            end = now + rate.reset + (1.0 if whole else 0.0)
-            tolerance = 1.1 if whole else 0.1
-            if self._end is None:
-                if self._previous_end is not None and end < self._previous_end + tolerance:
-                    self._settle_carried()  # a reply from the window that just ended
-                    return
-                self._end = end
-                self.used = max(self.used, current)
-            elif end > self._end + tolerance:
-                # A later window than the one we knew: count the calls in flight in it too.
-                self._previous_end, self._end = self._end, end
-                self.used = current + self._in_flight
-                self._carried = 0
-            elif end < self._end - tolerance:
-                self._settle_carried()  # a reply from an earlier window
-            else:
-                self.used = max(self.used, current)
-                self._end = min(self._end, end)  # every estimate is late: the earliest is best
+            lo = (now if sent_at is None else min(sent_at, now)) + rate.reset - 0.001
+            hi = now + rate.reset + (1.0 if whole else 0.0)
+            self._place(lo, hi, current)
 
     # -- internals (called with the lock held) -----------------------------------------
+    def _place(self, lo: float, hi: float, current: int) -> None:
+        """Count a reply whose window ends within [lo, hi] in the right window."""
+        if self._end is None:
+            if self._previous is not None and lo <= self._previous[1]:
+                self._settle_carried()  # from the window that just ended
+                return
+            self._end = (lo, hi)
+            self.used = max(self.used, current)
+            return
+        end_lo, end_hi = self._end
+        if hi < end_lo:
+            self._settle_carried()  # from an earlier window
+        elif lo > end_hi:
+            # A later window than the one the client is in: the server rolled over
+            # first. The calls in flight may land in it too.
+            self._previous, self._end = self._end, (lo, hi)
+            self.used = current + self._in_flight
+            self._carried = self._in_flight
+        else:  # the same window: the intervals narrow down where it ends
+            self._end = (max(end_lo, lo), min(end_hi, hi))
+            self.used = max(self.used, current)
+
     def _take(self) -> float:
         self.used += 1
         self._in_flight += 1
@@ -197,7 +218,7 @@ class Quota:
 
     def _roll(self) -> None:
         """The window ended: a new one begins, holding (for now) the calls still in flight."""
-        self._previous_end, self._end = self._end, None
+        self._previous, self._end = self._end, None
         self.used = self._carried = self._in_flight
 
     def _settle_carried(self) -> None:

@@ -87,12 +87,31 @@ def test_calls_in_flight_at_the_roll_over_count_until_their_replies_place_them()
     assert quota.reserve() == 0.0
     assert quota.used == 4  # the three may land in the new window too
     assert quota.reserve() == POLL_SECONDS  # full, and its end not known yet
-    quota.observe(rate(4, 3, 0.001), reserved=True)  # one landed in the old window
+    # Sent before the old window's end, counted 1 ms before it, answered 20 ms after it.
+    quota.observe(rate(4, 3, 0.001), reserved=True, sent_at=1000.9)
     assert quota.used == 3
-    quota.observe(rate(4, 1, 0.999), reserved=True)  # one landed in the new window
+    quota.observe(rate(4, 1, 0.999), reserved=True, sent_at=1000.95)  # landed in the new one
     assert quota.used == 3
     assert quota.reserve() == 0.0
     assert 0.99 < quota.reserve() < 1.01  # full until the new window resets
+
+
+def test_a_late_reply_of_the_old_window_is_not_taken_for_the_new_one() -> None:
+    clock = Clock()
+    quota = Quota(clock=clock)
+    quota.observe(rate(3, 0, 1.0), reserved=False)
+    assert [quota.reserve(), quota.reserve()] == [0.0, 0.0]
+    clock.now += 1.3  # the old window ended; its replies come only now, 300 ms late
+    assert quota.reserve() == 0.0
+    assert quota.used == 3  # this call, and the two in flight (they may land in it)
+    quota.observe(rate(3, 2, 0.001), reserved=True, sent_at=1000.1)
+    # It says 1 ms was left when it was counted: taken at face value (now + 1 ms) it
+    # would end the new window at once, and a burst would follow into a full window.
+    assert quota.reset_in is None
+    assert quota.used == 2  # it landed in the old window: its slot is free again
+    quota.observe(rate(3, 1, 0.7), reserved=True, sent_at=1001.29)
+    assert 0.69 < quota.reset_in < 0.71  # type: ignore[operator]
+    assert quota.used == 2
 
 
 def test_a_server_without_rate_limit_headers_is_not_paced() -> None:
