@@ -35,8 +35,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Literal
 
-from ._core import RateLimit
 from ._exceptions import RateLimitedError
+from ._result import RateLimit
 
 __all__ = ["QUOTA_MODES", "Quota", "QuotaMode", "bulk_calls", "in_bulk"]
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 import py7D
-from py7D._core import parse_response
 from py7D._endpoints import find_endpoint
 from py7D._paging import PagePlan, PageWalk
+from py7D._reply import parse_response
 
 from .conftest import API, KEY, SECRET
 

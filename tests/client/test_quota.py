@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 import py7D
-from py7D._core import RateLimit
 from py7D._quota import POLL_SECONDS, Quota, in_bulk
+from py7D._result import RateLimit
 from py7D.sandbox import Sandbox, running
 
 
