@@ -19,6 +19,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 
 import bench_bulk  # noqa: E402
+import bench_cli  # noqa: E402
 import bench_client  # noqa: E402
 import bench_xml  # noqa: E402
 from _common import print_table  # noqa: E402
@@ -67,6 +68,7 @@ def main() -> int:
     for row in ordered:
         if row in xml_rows and "locker" in row.target:
             row.target = "2. XML -> dict, " + row.target
+    ordered += bench_cli.run()
     bulk_rows, bulk_notes = bench_bulk.run_report()  # whole collections: their own numbering
     ordered += bulk_rows
     report.references += bulk_notes.references
