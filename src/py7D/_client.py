@@ -8,7 +8,6 @@ import os
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
@@ -39,6 +38,8 @@ from ._transport import Py7DTransport
 from ._validation import check_call
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from typing_extensions import Unpack
 
 __all__ = ["BaseClient", "Client", "ClientOptions"]
@@ -601,6 +602,7 @@ class Client(BaseClient, Resources):
         plan: PagePlan, fetch: Callable[..., Result]
     ) -> Iterator[tuple[Result, list[Any]]]:
         """The plan's pages fetched on a thread pool (the client is thread-safe), in order."""
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         def fetch_page(page_params: dict[str, Any]) -> Result:
             with bulk_calls():
