@@ -102,7 +102,23 @@ def handler(kind: str) -> tuple[Callable[[httpx.Request], httpx.Response], str, 
         return box.handle, sandbox.DEFAULT_CONSUMER_KEY, sandbox.DEFAULT_CONSUMER_SECRET
     if kind == "paged":
         return paged, KEY, SECRET
+    if kind == "locker":
+        return locker_page, KEY, SECRET
     return stand_in, KEY, SECRET
+
+
+def locker_page(request: httpx.Request) -> httpx.Response:
+    """Every path gets the ~700 KB ``user/locker`` page of ``bench_xml``."""
+    global _LOCKER
+    if _LOCKER is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from bench_xml import locker_page as make_page
+
+        _LOCKER = make_page()[0]
+    return httpx.Response(200, content=_LOCKER, headers={"content-type": "text/xml; charset=utf-8"})
+
+
+_LOCKER: bytes | None = None
 
 
 def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) -> Any:
@@ -138,7 +154,7 @@ def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) 
             {
                 "type": "http.response.start",
                 "status": response.status_code,
-                "headers": response.headers.raw,
+                "headers": [(name.lower(), value) for name, value in response.headers.raw],
             }
         )
         await send({"type": "http.response.body", "body": response.content})
@@ -225,6 +241,10 @@ def app_from_env() -> Any:
     kind = os.environ.get("BENCH_KIND", "stand-in")
     latency = float(os.environ.get("BENCH_LATENCY", "0"))
     handle, _, _ = handler(kind)
+    if os.environ.get("BENCH_APP") == "gzip":  # compressing as py7D.sandbox.running() does
+        from py7D.sandbox import _server
+
+        return _server._compressing(asgi_app(handle, latency))
     if os.environ.get("BENCH_APP") == "sandbox" and kind == "sandbox":
         from py7D import sandbox
         from py7D.sandbox import _faults, _server
