@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 import bench_bulk  # noqa: E402
 import bench_cli  # noqa: E402
 import bench_client  # noqa: E402
+import bench_download  # noqa: E402
 import bench_xml  # noqa: E402
 from _common import print_table  # noqa: E402
 
@@ -66,6 +67,7 @@ def main() -> int:
         key=lambda row: int(row.target.split(".")[0]) if row.target[0].isdigit() else 2,
     )
     ordered += bench_cli.run()
+    ordered += bench_download.run()  # locker downloads: throughput, memory, resume
     bulk_rows, bulk_notes = bench_bulk.run_report()  # whole collections: their own numbering
     ordered += bulk_rows
     report.references += bulk_notes.references

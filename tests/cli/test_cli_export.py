@@ -22,7 +22,7 @@ def served() -> Iterator[Any]:
     ``served``, used by conftest's ``module_cli``)."""
     sandbox = pytest.importorskip("py7D.sandbox", reason="the sandbox is needed")
     pytest.importorskip("uvicorn", reason="serving the sandbox needs uvicorn")
-    box = sandbox.Sandbox()
+    box = sandbox.Sandbox(seeded_locker=False)  # only the purchases below
     email, password = sandbox.SEEDED_USERS[0][:2]
     token = box.issue_access_token(email)
     with py7D.Client(
