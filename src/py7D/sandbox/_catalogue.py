@@ -184,6 +184,10 @@ class Artist:
     appears_as: str = ""
     release_ids: list[int] = field(default_factory=list)
 
+    def __reduce__(self) -> tuple[type[Artist], tuple[object, ...]]:
+        # Pickled as the constructor's arguments: the kept catalogue loads several times faster.
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
+
 
 @dataclass(slots=True)
 class Release:
@@ -212,6 +216,10 @@ class Release:
     cline: str
     pline: str
     review: str
+
+    def __reduce__(self) -> tuple[type[Release], tuple[object, ...]]:
+        # Pickled as the constructor's arguments: the kept catalogue loads several times faster.
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
     @property
     def track_ids(self) -> range:
@@ -672,6 +680,8 @@ def slugify(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used by search and browse."""
+    if text.isascii():  # nothing to decompose or strip
+        return text.casefold()
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 

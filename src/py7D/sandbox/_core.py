@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import hashlib
 import logging
 import os
@@ -88,7 +89,16 @@ def _cached_catalogue(directory: Path, seed: int, artists: int) -> Catalogue:
     path = directory / f"sandbox-catalogue-{seed}-{artists}-{digest}.pickle"
     try:
         with open(path, "rb") as handle:
-            found = pickle.load(handle)  # noqa: S301 - written by the code below, 0600
+            data = handle.read()
+        # Tens of thousands of new objects, none of them garbage: collecting while
+        # they are created would only slow the load down.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            found = pickle.loads(data)  # noqa: S301 - written by the code below, 0600
+        finally:
+            if collecting:
+                gc.enable()
         if isinstance(found, Catalogue):
             return found
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
