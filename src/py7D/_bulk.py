@@ -11,7 +11,6 @@ error raised by the iterable itself always stops the run and is raised.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
@@ -130,6 +129,8 @@ async def gather_async(
 
 def on_asyncio() -> bool:
     """Whether the running event loop is asyncio's (not trio's)."""
+    import asyncio  # here: a synchronous program never loads it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # trio (or another loop asyncio does not know)
@@ -146,6 +147,8 @@ async def _run_asyncio(
     worker and waits for them before the cancellation goes on. Plain tasks cost
     less per step than an anyio task group, which shows at 50 calls in flight.
     """
+    import asyncio
+
     loop = asyncio.get_running_loop()
     tasks: list[asyncio.Task[None]] = []
 
