@@ -444,7 +444,10 @@ class Transfer:
         return self.offset > self._total_at_start
 
     def suspend(self) -> None:
-        """Close the part file, keeping it (and its metadata) for a later resume."""
+        """Close the part file, keeping it (and its metadata) for a later resume.
+
+        A part file that holds nothing yet is removed: there is nothing to resume.
+        """
         if self._hashes is not None and not self._hashes.finished:
             self._hashes.close()
             self._hashes = None
@@ -452,6 +455,10 @@ class Transfer:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
+            if self.offset == 0:
+                for path in (self.part, self.meta_path):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
 
     def _discard_part(self) -> None:
         self.suspend()
