@@ -445,6 +445,11 @@ class BaseClient:
 class Client(BaseClient, Resources):
     """A 7digital API client with a keep-alive connection pool; use it as a context manager.
 
+    One client may serve many threads (see :meth:`map`). They share the
+    connection pool, the throttle, the cache and the retry policy; each call
+    keeps its own retry state. Proxies from the environment (``HTTPS_PROXY``
+    ...) are honoured.
+
     Parameters
     ----------
     consumer_key, consumer_secret, country, base_url:
@@ -456,7 +461,8 @@ class Client(BaseClient, Resources):
     profile:
         Config-file profile to read.
     normalize:
-        Make every repeating element a list (see "Stable shapes" in the README).
+        Make every repeating element a list (see "Stable shapes" in the guide to
+        resource-style calls).
     retries:
         A :class:`py7D.RetryPolicy`, a number of retries, or None. Only reads
         (endpoints of the table that do not change state) are ever retried;
@@ -488,20 +494,8 @@ class Client(BaseClient, Resources):
         apply unless ``timeout`` is given); requests then go through its
         ``send`` (cookies, redirects, its own hooks).
 
-    Why requests skip ``httpx.Client.send`` by default: profiling showed
-    ``send`` (auth generator, redirect loop, cookie jar, stream wrappers)
-    costing about as much CPU as the whole exchange on the wire for a small
-    reply. Everything py7D needs from it is done here in a few lines: the
-    OAuth signature, the client's timeout and headers, event hooks and the
-    transport call. Proxies from the environment (``HTTPS_PROXY`` …) switch
-    to a full ``httpx.Client`` so they keep working.
-
-    Threads: one client may serve many threads (see :meth:`map`). They share
-    the connection pool (locked), the throttle (locked), the cache (locked)
-    and the retry policy (immutable); each call keeps its own retry state.
-
-    Example
-    -------
+    Examples
+    --------
     >>> with py7D.Client() as client:                              # doctest: +SKIP
     ...     result = client.request("artist", "search", q="pink", pageSize=3)
     ...     result["response"]["searchResults"]["totalItems"]

@@ -284,8 +284,8 @@ def running(
         sock.close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``py7d sandbox``: serve a sandbox until Ctrl-C or SIGTERM (exit code 0)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``py7d sandbox`` (also read by the CLI reference and man page)."""
     parser = argparse.ArgumentParser(
         prog="py7d sandbox", description="Run a local stand-in for 7digital's API 1.2."
     )
@@ -309,6 +309,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="access tokens expire after S seconds (default: only when revoked)",
     )
     add_fault_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``py7d sandbox``: serve a sandbox until Ctrl-C or SIGTERM (exit code 0)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.access_token_ttl is not None and args.access_token_ttl <= 0:
         parser.error("--access-token-ttl wants a positive number of seconds")
