@@ -108,7 +108,7 @@ def cli_form(ep: Endpoint, params: dict[str, Any] | None = None) -> str:
     if ep.action:
         words.append(ep.action)
     words += [f"{name}={_cli_value(value)}" for name, value in params.items()]
-    if ep.method != "GET" and any(e.path == ep.path and e.method == "GET" for e in ENDPOINTS):
+    if ep.method != "GET" and _shared_path(ep):
         words.append(f"--method {ep.method}")
     return " ".join(words)
 
@@ -170,6 +170,19 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _shared_path(ep: Endpoint) -> bool:
+    """Whether another row has the same path with another verb (``user/unlimitedStreaming``)."""
+    return any(e.path == ep.path and e.method != ep.method for e in ENDPOINTS)
+
+
+def request_form(ep: Endpoint) -> str:
+    """The ``client.request(...)`` spelling of ``ep`` (no parameters)."""
+    args = [repr(ep.resource), repr(ep.action)]
+    if _shared_path(ep) and ep.method != "GET":
+        args.append(f"http_method={ep.method!r}")
+    return f"client.request({', '.join(args)})"
+
+
 def anchor(ep: Endpoint) -> str:
     """The HTML id of ``ep``'s section on its resource page."""
     return (ep.method + "-" + ep.path).lower().replace("/", "-").replace("{", "").replace("}", "")
@@ -180,7 +193,7 @@ def endpoint_section(ep: Endpoint) -> str:
     facts = [
         ("verb", f"`{ep.method}`"),
         ("signing", _SIGNING[ep.auth]),
-        ("Python", f"`{python}` (awaitable on `AsyncClient`); `request({ep.path!r})`"),
+        ("Python", f"`{python}` (awaitable on `AsyncClient`), or `{request_form(ep)}`"),
         ("command line", f"`{cli_form(ep, {})}`"),
     ]
     if ep.paged:

@@ -212,9 +212,7 @@ class Served:
         return (
             sorted((u.id, u.email, u.password) for u in seeded),
             {uid: box._default_card.get(uid) for uid in (1001, 1002)},
-            sorted(
-                (c.id, c.user_id) for c in box._cards.values() if c.user_id in (1001, 1002)
-            ),
+            sorted((c.id, c.user_id) for c in box._cards.values() if c.user_id in (1001, 1002)),
         )
 
 
