@@ -218,9 +218,7 @@ def endpoint_section(ep: Endpoint) -> str:
         "",
         ep.description,
         "",
-        "| | |",
-        "|---|---|",
-        *(f"| {k} | {_cell(v)} |" for k, v in facts),
+        *(f"- **{k}**: {v}" for k, v in facts),
         "",
     ]
     if ep.parameters:
@@ -360,18 +358,26 @@ def api_groups() -> dict[str, list[str]]:
     return {page: names for page, names in groups.items() if names}
 
 
-def _error_tree() -> str:
+def _error_classes() -> Iterator[tuple[type, int]]:
+    """The public error classes, depth first from ``Py7DError``, with their depth."""
     errors = [getattr(py7D, n) for n in py7D.__all__]
     errors = [e for e in errors if isinstance(e, type) and issubclass(e, py7D.Py7DError)]
 
-    def walk(cls: type, depth: int) -> Iterator[str]:
-        yield f"{'    ' * depth}- [`{cls.__name__}`](#py7D.{cls.__name__})"
+    def walk(cls: type, depth: int) -> Iterator[tuple[type, int]]:
+        yield cls, depth
         for sub in sorted(
             (s for s in cls.__subclasses__() if s in errors), key=lambda s: s.__name__
         ):
             yield from walk(sub, depth + 1)
 
-    return "\n".join(walk(py7D.Py7DError, 0))
+    return walk(py7D.Py7DError, 0)
+
+
+def _error_tree() -> str:
+    return "\n".join(
+        f"{'    ' * depth}- [`{cls.__name__}`](#py7D.{cls.__name__})"
+        for cls, depth in _error_classes()
+    )
 
 
 def api_page(page: str, names: list[str]) -> str:
@@ -379,6 +385,8 @@ def api_page(page: str, names: list[str]) -> str:
     out = [f"# {title}", "", intro, ""]
     if page == "errors":
         out += ["The error tree:", "", _error_tree(), ""]
+        tree = [cls.__name__ for cls, _ in _error_classes()]
+        names = [n for n in tree if n in names] + [n for n in names if n not in tree]
     for name in names:
         out += [f"::: py7D.{name}", "    options:", f"      heading: py7D.{name}", ""]
     return "\n".join(out)
