@@ -279,7 +279,7 @@ Basket = TypedDict(
 
 
 class DownloadUrl(TypedDict, total=False):
-    """A locker download link (two layouts exist; see REFERENCE.md §8)."""
+    """A locker download link: its ``url`` with a ``format``, or a ``description``."""
 
     url: str
     format: dict[str, Any]
