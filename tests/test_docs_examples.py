@@ -521,7 +521,7 @@ def test_first_commands_are_what_ci_runs(capsys: pytest.CaptureFixture[str]) -> 
     install_tests = test_command.split(" && ")[0]
     match = re.fullmatch(r'pip install -e "\.\[([\w,]+)\]"', install_tests)
     assert match, install_tests
-    installed = [e for e in match[1].split(",")]
+    installed = match[1].split(",")
     tools = {
         re.split(r"[<>=;\[ ]", dep, maxsplit=1)[0] for extra in installed for dep in extras[extra]
     }
