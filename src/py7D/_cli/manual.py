@@ -123,6 +123,9 @@ def markdown() -> str:
         if page.description and page.name == "py7d":
             out += ["```text", page.description, "```", ""]
         for title, options in page.groups:
+            if title == "global options" and page.name != "py7d":
+                out += ["It also takes the global options of [`py7d`](#py7d).", ""]
+                continue
             out += [f"**{title}**", "", "| argument | meaning |", "|---|---|"]
             out += [f"| `{_cell(o.names)}` | {_cell(o.help)} |" for o in options]
             out.append("")
