@@ -26,7 +26,8 @@ depends on what it shows:
 ``sh`` blocks run through ``bash -e -o pipefail`` in a temporary directory and
 home, with a ``py7d`` on PATH that runs this checkout and the same settings in
 the environment. ``py7d sandbox ...`` lines serve until Ctrl-C: each is started
-on a free port, waited for and stopped; ``127.0.0.1:8000`` in the other lines
+on a free port, waited for and stopped (``py7d sandbox SUBCOMMAND`` runs as any other
+line); ``127.0.0.1:8000`` in the other lines
 is the served sandbox. ``pip install`` cannot run in a test: the extras it
 names must exist, and the rest of its line runs. The README's test command is
 what ``.ci/run`` runs (checked by ``test_first_commands_are_what_ci_runs``).
@@ -81,6 +82,8 @@ RUN_LANGS = ("python", "sh")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[ \t]*$")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$")
 _NOT_RUN = re.compile(r"^<!--\s*not run:\s*(?P<reason>.+?)\s*-->$")
+# "py7d sandbox" with options only (a server), as opposed to "py7d --sandbox ..." or a subcommand.
+_SERVES = re.compile(r"^py7d (?:--?\S+ )*sandbox(?: -\S+(?: [^-\s]\S*)?)*\s*&?$")
 _RAISES = re.compile(r"^#\s*(?P<error>[A-Z]\w*(?:Error|Exception|Warning)):\s(?P<message>.+)$")
 
 
@@ -375,7 +378,7 @@ def _script(block: Block, served: Served, env: dict[str, str], cwd: Path) -> str
             install, _, rest = line.partition(" && ")
             _extras_exist(install)
             line = rest
-        if re.match(r"py7d (.* )?sandbox\b", line) and "--sandbox" not in line.split("#")[0]:
+        if _SERVES.match(line.split(" #")[0].strip()):
             _serve_and_stop(line.split(" #")[0], env, cwd)
             continue
         lines.append(line.replace("127.0.0.1:8000", served.netloc))
