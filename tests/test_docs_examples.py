@@ -83,7 +83,7 @@ _FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[ \t]*$")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$")
 _NOT_RUN = re.compile(r"^<!--\s*not run:\s*(?P<reason>.+?)\s*-->$")
 # "py7d sandbox" with options only (a server), as opposed to "py7d --sandbox ..." or a subcommand.
-_SERVES = re.compile(r"^py7d (?:--?\S+ )*sandbox(?: -\S+(?: [^-\s]\S*)?)*\s*&?$")
+_SERVES = re.compile(r"^py7d\s+(?:--?\S+\s+)*sandbox(?:\s+-\S+(?:\s+[^-\s]\S*)?)*\s*&?$")
 _RAISES = re.compile(r"^#\s*(?P<error>[A-Z]\w*(?:Error|Exception|Warning)):\s(?P<message>.+)$")
 
 
@@ -372,7 +372,7 @@ def _serve_and_stop(line: str, env: dict[str, str], cwd: Path) -> None:
 def _script(block: Block, served: Served, env: dict[str, str], cwd: Path) -> str:
     """The block as a bash script: sandbox lines served and stopped, pip lines checked."""
     lines: list[str] = []
-    for raw in block.code.replace("\\\n", " ").splitlines():  # continuation lines joined
+    for raw in re.sub(r"\\\n\s*", " ", block.code).splitlines():  # continuation lines joined
         line = raw.strip()
         if line.startswith("pip install"):
             install, _, rest = line.partition(" && ")
