@@ -478,8 +478,47 @@ def _expand(nav: list[Any]) -> list[Any]:
     return out
 
 
+# Pages other work adds to docs/: each joins its nav section when its file exists and the
+# nav does not list it yet, so the site builds (strictly) before and after they arrive.
+OPTIONAL_PAGES: dict[str, list[tuple[str, str]]] = {
+    "Guides": [
+        ("Transports", "guides/transports.md"),
+        ("Bulk calls and rate limits", "guides/bulk.md"),
+        ("Backing up a locker", "guides/backup-locker.md"),
+        ("A store in the shell", "guides/shell-store.md"),
+        ("The sandbox's pages", "guides/sandbox-pages.md"),
+    ],
+    "Internals": [("Architecture", "internals/architecture.md")],
+}
+
+
+def _listed(nav: list[Any]) -> set[str]:
+    found: set[str] = set()
+    for item in nav:
+        values = item.values() if isinstance(item, dict) else [item]
+        for value in values:
+            found |= _listed(value) if isinstance(value, list) else {str(value)}
+    return found
+
+
+def _add_optional(nav: list[Any], docs_dir: Path) -> list[Any]:
+    listed = _listed(nav)
+    for item in nav:
+        if not isinstance(item, dict):
+            continue
+        ((title, value),) = item.items()
+        if title in OPTIONAL_PAGES and isinstance(value, list):
+            value += [
+                {name: path}
+                for name, path in OPTIONAL_PAGES[title]
+                if path not in listed and (docs_dir / path).is_file()
+            ]
+    return nav
+
+
 def on_config(config: Any) -> Any:
-    config["nav"] = _expand(config["nav"])
+    nav = _add_optional(config["nav"], Path(config["docs_dir"]))
+    config["nav"] = _expand(nav)
     return config
 
 

@@ -97,3 +97,15 @@ def test_the_man_page_renders_without_warnings() -> None:
     )
     assert proc.returncode == 0
     assert proc.stderr == ""
+
+
+def test_pages_of_other_work_join_the_nav_once_they_exist(tmp_path: Path) -> None:
+    nav = [{"Guides": [{"Caching": "guides/caching.md"}]}, {"Internals": []}]
+    (tmp_path / "guides").mkdir()
+    assert hooks._add_optional([dict(d) for d in nav], tmp_path) == nav  # nothing there yet
+    (tmp_path / "guides" / "bulk.md").write_text("# Bulk\n")
+    added = hooks._add_optional(nav, tmp_path)
+    assert {"Bulk calls and rate limits": "guides/bulk.md"} in added[0]["Guides"]
+    assert added[1] == {"Internals": []}
+    again = hooks._add_optional(added, tmp_path)
+    assert again[0]["Guides"].count({"Bulk calls and rate limits": "guides/bulk.md"}) == 1
