@@ -306,7 +306,7 @@ API_PAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "clients": (
         "Clients and results",
         "The two clients and what their calls return.",
-        ("._client", "._async_client", "._core"),
+        ("._client", "._async_client", "._result"),
     ),
     "calls": (
         "Module-level calls",

@@ -32,8 +32,9 @@ from py7D import (
     UserCardError,
     ValidationError,
 )
-from py7D._core import build_call, encode_value, parse_response, resolve_path
 from py7D._endpoints import find_endpoint
+from py7D._reply import parse_response
+from py7D._request import build_call, encode_value, resolve_path
 
 API = "https://api.example.com/1.2"
 SETTINGS = Settings(consumer_key="ck", consumer_secret="cs", country="GB", api_url=API)
@@ -161,7 +162,7 @@ def body_pairs(request: httpx.Request) -> list[tuple[str, str]]:
 
 
 def signed_request(call: object) -> httpx.Request:
-    from py7D._core import PreparedCall
+    from py7D._request import PreparedCall
 
     assert isinstance(call, PreparedCall)
     assert call.auth is not None
@@ -736,7 +737,7 @@ def test_empty_envelope_has_no_root_or_data() -> None:
 
 
 def test_excerpt_masks_credentials_in_a_token_reply_body():
-    from py7D._core import excerpt
+    from py7D._reply import excerpt
 
     text = excerpt(b"oauth_token=abc&oauth_token_secret=SUPERSECRET&x=1")
     assert "SUPERSECRET" not in text
@@ -746,7 +747,7 @@ def test_excerpt_masks_credentials_in_a_token_reply_body():
 
 def test_access_token_with_a_non_user_auth_level_is_refused():
     from py7D._config import resolve_settings
-    from py7D._core import build_call
+    from py7D._request import build_call
 
     settings = resolve_settings(consumer_key="k", consumer_secret="s", environ={})
     with pytest.raises(ValidationError, match="access token was given"):

@@ -25,13 +25,8 @@ from py7D import (
     UserCardError,
     ValidationError,
 )
-from py7D._exceptions import (
-    ERROR_CODE_RANGES,
-    describe_request,
-    error_class_for_code,
-    map_transport_errors,
-    redact_url,
-)
+from py7D._exceptions import ERROR_CODE_RANGES, error_class_for_code, map_transport_errors
+from py7D._redact import describe_request, redact_url
 
 SECRETS = ("SIGVALUE", "TOKVALUE", "PWVALUE", "TSECVALUE", "USERPW")
 SECRET_URL = (
@@ -127,6 +122,18 @@ def test_code_range_table_does_not_overlap() -> None:
 
     for (_, last), (first, _) in itertools.pairwise(ranges):
         assert last < first
+
+
+def test_family_docstrings_and_cli_hints_follow_the_one_code_table() -> None:
+    """ERROR_CODE_RANGES is the only list of code families: the docs and the CLI agree with it."""
+    from py7D._cli.errors import _api_hint
+
+    for first, last, cls in ERROR_CODE_RANGES:
+        assert f"{first}–{last}" in (cls.__doc__ or ""), cls
+        assert _api_hint(first) == _api_hint(last) != _api_hint(-1), cls
+    assert error_class_for_code(8000) is py7D.APIServiceException
+    assert _api_hint(8000) == _api_hint(-1) == "see the 7digital error code list"
+    assert _api_hint(7001) == _api_hint(9001) != _api_hint(2001)
 
 
 def test_api_service_exception_text_and_attributes() -> None:

@@ -156,8 +156,8 @@ def _served(path: Path) -> Any:
 def test_client_reads_every_recorded_reply(path: Path) -> None:
     """Through the client's reply parser: ok replies are the xmltodict tree, errors raise."""
     from py7D import APIServiceException, ResponseParseError
-    from py7D._core import parse_response
     from py7D._exceptions import error_class_for_code
+    from py7D._reply import parse_response
 
     reply = _served(path)
     expected = xmltodict.parse(path.read_bytes())

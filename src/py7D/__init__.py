@@ -8,258 +8,155 @@ Type checkers see ordinary imports through the ``TYPE_CHECKING`` block.
 
 from __future__ import annotations
 
+import functools as _functools
 import importlib as _importlib
 import typing as _typing
 
-# Only underscore names at runtime: every public name here is API.
+# The public names, listed once: type checkers read these imports, and at run time
+# _lazy() reads them to import each name on first use. Only underscore names exist
+# at runtime until then. (isort off: it would split the ``X as X`` re-exports.)
+# isort: off
 if _typing.TYPE_CHECKING:
     from typing import Any
 
-    from ._async_client import AsyncClient
-    from ._async_transport import Py7DAsyncTransport
-    from ._auth import OAuth1Auth, Token
-    from ._cache import BaseCache, FileCache, MemoryCache
-    from ._client import Client
-    from ._config import DEFAULT_API_URL, Settings, resolve_settings
-    from ._core import PageInfo, RateLimit, Result
-    from ._endpoints import ENDPOINTS, PARAMS, AuthLevel, Endpoint, Param, ParamKind, endpoints
+    from ._async_client import AsyncClient as AsyncClient
+    from ._async_transport import Py7DAsyncTransport as Py7DAsyncTransport
+    from ._auth import (
+        OAuth1Auth as OAuth1Auth,
+        Token as Token,
+    )
+    from ._cache import (
+        BaseCache as BaseCache,
+        FileCache as FileCache,
+        MemoryCache as MemoryCache,
+    )
+    from ._client import Client as Client
+    from ._config import (
+        DEFAULT_API_URL as DEFAULT_API_URL,
+        Settings as Settings,
+        resolve_settings as resolve_settings,
+    )
+    from ._result import (
+        PageInfo as PageInfo,
+        RateLimit as RateLimit,
+        Result as Result,
+    )
+    from ._endpoints import (
+        ENDPOINTS as ENDPOINTS,
+        PARAMS as PARAMS,
+        AuthLevel as AuthLevel,
+        Endpoint as Endpoint,
+        Param as Param,
+        ParamKind as ParamKind,
+        endpoints as endpoints,
+    )
     from ._exceptions import (
-        APIClientException,
-        APIServiceException,
-        ConfigurationError,
-        InvalidParameterError,
-        OAuthError,
-        Py7DError,
-        RateLimitedError,
-        RemoteServiceError,
-        RequestTimeoutError,
-        ResourceNotFoundError,
-        ResponseParseError,
-        TransportError,
-        UserCardError,
-        ValidationError,
+        APIClientException as APIClientException,
+        APIServiceException as APIServiceException,
+        ConfigurationError as ConfigurationError,
+        InvalidParameterError as InvalidParameterError,
+        OAuthError as OAuthError,
+        Py7DError as Py7DError,
+        RateLimitedError as RateLimitedError,
+        RemoteServiceError as RemoteServiceError,
+        RequestTimeoutError as RequestTimeoutError,
+        ResourceNotFoundError as ResourceNotFoundError,
+        ResponseParseError as ResponseParseError,
+        TransportError as TransportError,
+        UserCardError as UserCardError,
+        ValidationError as ValidationError,
     )
     from ._legacy import (
-        default_client,
-        oauth_2legged_request,
-        oauth_3legged_request,
-        preview_url,
-        request,
-        set_default_client,
-        sign_url,
+        default_client as default_client,
+        oauth_2legged_request as oauth_2legged_request,
+        oauth_3legged_request as oauth_3legged_request,
+        preview_url as preview_url,
+        request as request,
+        set_default_client as set_default_client,
+        sign_url as sign_url,
     )
-    from ._limits import Throttle
+    from ._limits import Throttle as Throttle
     from ._models import (
-        AmountDue,
-        Artist,
-        Basket,
-        BasketItem,
-        Card,
-        ChartItem,
-        Country,
-        Download,
-        DownloadUrl,
-        Format,
-        Label,
-        ListItem,
-        LockerRelease,
-        LockerTrack,
-        Package,
-        PackagePrice,
-        Price,
-        Purchase,
-        RecommendedItem,
-        Release,
-        SearchResult,
-        Tag,
-        TaggedItem,
-        Track,
-        Translation,
-        User,
+        AmountDue as AmountDue,
+        Artist as Artist,
+        Basket as Basket,
+        BasketItem as BasketItem,
+        Card as Card,
+        ChartItem as ChartItem,
+        Country as Country,
+        Download as Download,
+        DownloadUrl as DownloadUrl,
+        Format as Format,
+        Label as Label,
+        ListItem as ListItem,
+        LockerRelease as LockerRelease,
+        LockerTrack as LockerTrack,
+        Package as Package,
+        PackagePrice as PackagePrice,
+        Price as Price,
+        Purchase as Purchase,
+        RecommendedItem as RecommendedItem,
+        Release as Release,
+        SearchResult as SearchResult,
+        Tag as Tag,
+        TaggedItem as TaggedItem,
+        Track as Track,
+        Translation as Translation,
+        User as User,
     )
     from ._oauth_flow import (
-        authorise_request_token,
-        authorize_url,
-        exchange_access_token,
-        get_request_token,
+        authorise_request_token as authorise_request_token,
+        authorize_url as authorize_url,
+        exchange_access_token as exchange_access_token,
+        get_request_token as get_request_token,
     )
-    from ._retry import RetryPolicy
-    from ._tokens import default_token_file, load_token, save_token
-    from ._transport import Py7DTransport
-    from ._validation import Py7DWarning, UnknownEndpointWarning
+    from ._retry import RetryPolicy as RetryPolicy
+    from ._tokens import (
+        default_token_file as default_token_file,
+        load_token as load_token,
+        save_token as save_token,
+    )
+    from ._transport import Py7DTransport as Py7DTransport
+    from ._validation import (
+        Py7DWarning as Py7DWarning,
+        UnknownEndpointWarning as UnknownEndpointWarning,
+    )
+# isort: on
 
 __version__ = "2.0.0.dev0"
 
-# public name -> private module defining it
-_LAZY: dict[str, str] = {
-    "APIClientException": "._exceptions",
-    "APIServiceException": "._exceptions",
-    "AmountDue": "._models",
-    "Artist": "._models",
-    "AsyncClient": "._async_client",
-    "AuthLevel": "._endpoints",
-    "BaseCache": "._cache",
-    "Basket": "._models",
-    "BasketItem": "._models",
-    "Card": "._models",
-    "ChartItem": "._models",
-    "Client": "._client",
-    "ConfigurationError": "._exceptions",
-    "Country": "._models",
-    "DEFAULT_API_URL": "._config",
-    "Download": "._models",
-    "DownloadUrl": "._models",
-    "ENDPOINTS": "._endpoints",
-    "Endpoint": "._endpoints",
-    "FileCache": "._cache",
-    "Format": "._models",
-    "InvalidParameterError": "._exceptions",
-    "Label": "._models",
-    "ListItem": "._models",
-    "LockerRelease": "._models",
-    "LockerTrack": "._models",
-    "MemoryCache": "._cache",
-    "OAuth1Auth": "._auth",
-    "OAuthError": "._exceptions",
-    "PARAMS": "._endpoints",
-    "Package": "._models",
-    "PackagePrice": "._models",
-    "PageInfo": "._core",
-    "Param": "._endpoints",
-    "ParamKind": "._endpoints",
-    "Price": "._models",
-    "Purchase": "._models",
-    "Py7DAsyncTransport": "._async_transport",
-    "Py7DError": "._exceptions",
-    "Py7DTransport": "._transport",
-    "Py7DWarning": "._validation",
-    "RateLimit": "._core",
-    "RateLimitedError": "._exceptions",
-    "RecommendedItem": "._models",
-    "Release": "._models",
-    "RemoteServiceError": "._exceptions",
-    "RequestTimeoutError": "._exceptions",
-    "ResourceNotFoundError": "._exceptions",
-    "ResponseParseError": "._exceptions",
-    "Result": "._core",
-    "RetryPolicy": "._retry",
-    "SearchResult": "._models",
-    "Settings": "._config",
-    "Tag": "._models",
-    "TaggedItem": "._models",
-    "Throttle": "._limits",
-    "Token": "._auth",
-    "Track": "._models",
-    "Translation": "._models",
-    "TransportError": "._exceptions",
-    "UnknownEndpointWarning": "._validation",
-    "User": "._models",
-    "UserCardError": "._exceptions",
-    "ValidationError": "._exceptions",
-    "authorise_request_token": "._oauth_flow",
-    "authorize_url": "._oauth_flow",
-    "default_client": "._legacy",
-    "default_token_file": "._tokens",
-    "endpoints": "._endpoints",
-    "exchange_access_token": "._oauth_flow",
-    "get_request_token": "._oauth_flow",
-    "load_token": "._tokens",
-    "oauth_2legged_request": "._legacy",
-    "oauth_3legged_request": "._legacy",
-    "preview_url": "._legacy",
-    "request": "._legacy",
-    "resolve_settings": "._config",
-    "save_token": "._tokens",
-    "set_default_client": "._legacy",
-    "sign_url": "._legacy",
-}
 
-__all__ = [
-    "DEFAULT_API_URL",
-    "ENDPOINTS",
-    "PARAMS",
-    "APIClientException",
-    "APIServiceException",
-    "AmountDue",
-    "Artist",
-    "AsyncClient",
-    "AuthLevel",
-    "BaseCache",
-    "Basket",
-    "BasketItem",
-    "Card",
-    "ChartItem",
-    "Client",
-    "ConfigurationError",
-    "Country",
-    "Download",
-    "DownloadUrl",
-    "Endpoint",
-    "FileCache",
-    "Format",
-    "InvalidParameterError",
-    "Label",
-    "ListItem",
-    "LockerRelease",
-    "LockerTrack",
-    "MemoryCache",
-    "OAuth1Auth",
-    "OAuthError",
-    "Package",
-    "PackagePrice",
-    "PageInfo",
-    "Param",
-    "ParamKind",
-    "Price",
-    "Purchase",
-    "Py7DAsyncTransport",
-    "Py7DError",
-    "Py7DTransport",
-    "Py7DWarning",
-    "RateLimit",
-    "RateLimitedError",
-    "RecommendedItem",
-    "Release",
-    "RemoteServiceError",
-    "RequestTimeoutError",
-    "ResourceNotFoundError",
-    "ResponseParseError",
-    "Result",
-    "RetryPolicy",
-    "SearchResult",
-    "Settings",
-    "Tag",
-    "TaggedItem",
-    "Throttle",
-    "Token",
-    "Track",
-    "Translation",
-    "TransportError",
-    "UnknownEndpointWarning",
-    "User",
-    "UserCardError",
-    "ValidationError",
-    "authorise_request_token",
-    "authorize_url",
-    "default_client",
-    "default_token_file",
-    "endpoints",
-    "exchange_access_token",
-    "get_request_token",
-    "load_token",
-    "oauth_2legged_request",
-    "oauth_3legged_request",
-    "preview_url",
-    "request",
-    "resolve_settings",
-    "save_token",
-    "set_default_client",
-    "sign_url",
-]
+@_functools.cache
+def _lazy() -> dict[str, str]:
+    """Public name -> private module defining it, read from the import block above.
+
+    That block is the one list of public names: type checkers read it, and
+    this reads it for :func:`__getattr__`, ``__all__`` and ``dir(py7D)``.
+    """
+    import ast
+
+    get_source = getattr(globals().get("__loader__"), "get_source", None)
+    source = get_source(__name__) if get_source is not None else None
+    if not source:  # some import hooks (pytest's assertion rewriter) keep no source
+        with open(__file__, encoding="utf-8") as f:
+            source = f.read()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "_typing.TYPE_CHECKING":
+            return {
+                alias.asname or alias.name: "." + str(imported.module)
+                for imported in node.body
+                if isinstance(imported, ast.ImportFrom) and imported.level == 1
+                for alias in imported.names
+            }
+    raise ImportError("py7D/__init__.py lost its block of public names")
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
+    if name == "__all__":  # CONSTANTS, Classes, functions: the order ruff's RUF022 keeps
+        return sorted(_lazy(), key=lambda n: (not n.isupper(), not n[0].isupper(), n))
+    if name == "_LAZY":
+        return _lazy()
+    module = _lazy().get(name)
     if module is None:
         raise AttributeError(f"module 'py7D' has no attribute {name!r}")
     value = getattr(_importlib.import_module(module, __name__), name)
@@ -268,4 +165,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *_lazy()})

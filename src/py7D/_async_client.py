@@ -6,19 +6,23 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from ._async_transport import Py7DAsyncTransport
 from ._auth import TokenLike
 from ._bulk import gather_async
-from ._client import BaseClient, TimeoutLike
-from ._core import PreparedCall, Result
+from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
+from ._request import PreparedCall
 from ._resources import AsyncResources
+from ._result import Result
 from ._retry import RetryState
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["AsyncClient"]
 
@@ -33,9 +37,8 @@ class AsyncClient(BaseClient, AsyncResources):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
-    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`, whose
-    CPU per call stays flat however many calls are in flight, unlike httpcore's
-    pool), ``event_hooks`` are async functions and ``http_client`` an
+    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`),
+    ``event_hooks`` are async functions and ``http_client`` an
     ``httpx.AsyncClient``. Everything but the sending is shared with
     :class:`py7D.Client` through :class:`py7D._client.BaseClient`. Concurrent
     calls (:meth:`map`, ``asyncio.gather``) share the pool, the cache and the
@@ -57,7 +60,7 @@ class AsyncClient(BaseClient, AsyncResources):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         if http_client is not None and timeout is None:

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Protocol, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -21,7 +21,7 @@ from oauthlib import oauth1
 
 from ._exceptions import APIClientException
 
-__all__ = ["OAuth1Auth", "Token", "TokenLike", "sign_url"]
+__all__ = ["KeyAndSecret", "OAuth1Auth", "Token", "TokenLike", "sign_url"]
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -63,7 +63,18 @@ class Token:
         )
 
 
-TokenLike = Union[Token, "tuple[str, str]", Any]
+class KeyAndSecret(Protocol):
+    """A token object with ``key`` and ``secret`` strings (oauthlib's, the original py7D's)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+
+#: What ``access_token=`` takes: a :class:`Token`, a ``(key, secret)`` pair or a token object.
+TokenLike = Union[Token, "tuple[str, str]", KeyAndSecret]
 
 
 def default_nonce() -> str:

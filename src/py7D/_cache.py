@@ -16,10 +16,9 @@ resource (``basket``), so ``basket`` details are not served stale after it.
 
 Why not hishel? hishel 2.0 implements the full RFC 9111 state machine, but it
 reads ``time.time()`` directly (no injectable clock for tests), stores only in
-SQLite or Redis, is a *shared* cache by default (which must refuse
-``private`` replies, i.e. every 7digital reply) and adds ~40 ms to the first
-import. The subset 7digital needs (freshness from max-age/Expires/Age/Date) is
-small enough to own.
+SQLite or Redis and is a *shared* cache by default (which must refuse
+``private`` replies, i.e. every 7digital reply). The subset 7digital needs
+(freshness from max-age/Expires/Age/Date) is small enough to own.
 """
 
 from __future__ import annotations
@@ -36,14 +35,23 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._request import PreparedCall
 
 __all__ = [
     "BaseCache",
     "CacheEntry",
     "FileCache",
     "MemoryCache",
+    "cache_key",
+    "cached_reply",
     "current_age",
     "freshness_lifetime",
+    "store_reply",
 ]
 
 Clock = Callable[[], float]
@@ -280,3 +288,82 @@ def current_age(headers: _Headers, received_at: float) -> float:
     date = _http_date(_header(headers, "date"))
     apparent = max(received_at - date, 0.0) if date is not None else 0.0
     return max(age, apparent)
+
+
+# --------------------------------------------------------------------------- the clients' policy
+
+
+def cache_key(call: PreparedCall) -> str | None:
+    """The cache key of a call, or None when it must not be cached.
+
+    Only unsigned GETs of endpoints that do not change state qualify; the
+    key is method + full URL (an unsigned URL has no nonce or timestamp).
+    """
+    from ._endpoints import AuthLevel
+
+    request = call.request
+    if (
+        call.auth is not None
+        or call.auth_level is not AuthLevel.NONE
+        or request.method != "GET"
+        or (call.endpoint is not None and call.endpoint.changes_state)
+        or "authorization" in request.headers
+    ):
+        return None
+    return f"GET {request.url}"
+
+
+def _scope(call: PreparedCall, api_url: str) -> str:
+    """The resource a call's reply belongs to (``<api_url>/basket``): what invalidation drops."""
+    import httpx
+
+    path = call.request.url.path
+    prefix = httpx.URL(api_url).path.rstrip("/")
+    resource = path[len(prefix) :].strip("/").split("/", 1)[0]
+    return f"{api_url}/{resource.lower()}"
+
+
+def cached_reply(cache: BaseCache, call: PreparedCall, api_url: str) -> httpx.Response | None:
+    """A fresh stored reply to ``call`` (with its ``Age``), or None.
+
+    A state-changing call instead drops its resource's entries.
+    """
+    import httpx
+
+    key = cache_key(call)
+    if key is None:
+        if call.endpoint is not None and call.endpoint.changes_state:
+            cache.invalidate(_scope(call, api_url))
+        return None
+    entry = cache.get(key)
+    now = cache.clock()
+    if entry is None or not entry.is_fresh(now):
+        return None
+    headers = [(n, v) for n, v in entry.headers if n.lower() != "age"]
+    headers.append(("age", str(int(entry.age(now)))))
+    return httpx.Response(
+        entry.status_code, headers=headers, content=entry.content, request=call.request
+    )
+
+
+def store_reply(
+    cache: BaseCache, call: PreparedCall, response: httpx.Response, api_url: str
+) -> None:
+    """Keep a 200 reply to a cacheable call for as long as its headers allow."""
+    key = cache_key(call)
+    if key is None or response.status_code != 200:
+        return
+    headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers.raw]
+    lifetime = freshness_lifetime(headers)
+    if lifetime is None or lifetime <= 0:
+        return
+    now = cache.clock()
+    entry = CacheEntry(
+        status_code=response.status_code,
+        headers=headers,
+        content=response.content,
+        stored_at=now,
+        lifetime=lifetime,
+        initial_age=current_age(headers, now),
+    )
+    cache.set(key, _scope(call, api_url), entry)

@@ -9,46 +9,42 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 
 from ._auth import OAuth1Auth, Token, TokenLike
 from ._bulk import gather_threads
-from ._cache import BaseCache, CacheEntry, MemoryCache, current_age, freshness_lifetime
-from ._config import DEFAULT_API_URL, Settings, resolve_settings
-from ._core import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    PreparedCall,
-    Result,
-    build_call,
-    parse_response,
-    resolve_path,
-)
+from ._cache import BaseCache, MemoryCache, cached_reply, store_reply
+from ._config import Settings, resolve_settings
 from ._endpoints import AuthLevel
 from ._exceptions import (
     ConfigurationError,
     Py7DError,
     ValidationError,
-    describe_request,
-    install_log_redaction,
     map_transport_errors,
 )
 from ._limits import MAX_BODY_EXTENSION, BodyReader, Throttle, ThrottleLike
+from ._media import preview_clip_url, sign_media_url
 from ._paging import PageWalk, paged_endpoint
+from ._redact import describe_request, install_log_redaction
+from ._reply import DEFAULT_MAX_RESPONSE_BYTES, parse_response
+from ._request import PreparedCall, build_call, resolve_path
 from ._resources import Resources
+from ._result import Result
 from ._retry import RetriesLike, RetryPolicy, RetryState
 from ._transport import Py7DTransport
 from ._validation import check_call
 
-__all__ = ["BaseClient", "Client"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BaseClient", "Client", "ClientOptions"]
 
 logger = logging.getLogger("py7D")
 # httpx.Client logs every exchange at INFO on this logger; the direct path does too, so
 # logging set up for httpx (and py7D's redaction filter on it) sees the same lines.
 httpx_logger = logging.getLogger("httpx")
-
-PREVIEW_CLIP_URL = "http://previews.7digital.com/clip"
 
 # Connecting should be quick; a slow reply (a big locker page) may take longer.
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -60,11 +56,32 @@ T = TypeVar("T")
 CacheOption = bool | BaseCache | None
 
 
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of :class:`Client` and ``AsyncClient`` (see :class:`Client`).
+
+    Typed, so that a type checker refuses a misspelt option or a value of the
+    wrong type; :class:`BaseClient` gives each its default.
+    """
+
+    profile: str | None
+    config_file: str | os.PathLike[str] | None
+    environ: Mapping[str, str] | None
+    normalize: bool
+    clock: Callable[[], float] | None
+    max_response_bytes: int | None
+    settings: Settings | None
+    retries: RetriesLike
+    rate_limit: ThrottleLike
+    verify: VerifyLike
+    cache: CacheOption
+    event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None
+
+
 class BaseClient:
     """Everything a client does that does not wait on the network.
 
-    Holds the resolved :class:`Settings`, builds and signs requests through
-    the sans-I/O core, consults the cache, parses replies, and holds the
+    Holds the resolved :class:`Settings`, builds and signs requests
+    (``_request``), consults the cache, parses replies (``_reply``), and holds the
     reliability settings (timeouts, :class:`RetryPolicy`, :class:`Throttle`,
     the body cap). :class:`Client` and ``AsyncClient`` add only the sending.
     """
@@ -185,7 +202,7 @@ class BaseClient:
 
         httpx takes a request's timeouts from its extensions; they are set
         anew each attempt, as the time left shrinks. Without an httpx client
-        (the default transports) the core already put the headers on.
+        (the default transports) ``build_call`` already put the headers on.
         """
         if timeout is None:
             configured = self.timeout
@@ -245,7 +262,7 @@ class BaseClient:
             max_bytes=self.max_response_bytes,
         )
         if self.cache is not None:
-            self._store(call, response)
+            store_reply(self.cache, call, response, self.settings.api_url)
         return result
 
     def _needs_proxy_client(self, transport: object, http_client: object) -> bool:
@@ -287,51 +304,13 @@ class BaseClient:
                 response.reason_phrase,
             )
 
-    def _cache_key(self, call: PreparedCall) -> str | None:
-        """The cache key of a call, or None when it must not be cached.
-
-        Only unsigned GETs of endpoints that do not change state qualify; the
-        key is method + full URL (an unsigned URL has no nonce or timestamp).
-        """
-        request = call.request
-        if (
-            call.auth is not None
-            or call.auth_level is not AuthLevel.NONE
-            or request.method != "GET"
-            or (call.endpoint is not None and call.endpoint.changes_state)
-            or "authorization" in request.headers
-        ):
-            return None
-        return f"GET {request.url}"
-
-    def _cache_scope(self, call: PreparedCall) -> str:
-        path = call.request.url.path
-        prefix = httpx.URL(self.settings.api_url).path.rstrip("/")
-        resource = path[len(prefix) :].strip("/").split("/", 1)[0]
-        return f"{self.settings.api_url}/{resource.lower()}"
-
     def _cached(self, call: PreparedCall, normalize: bool | None) -> Result | None:
-        """A fresh cached reply for ``call`` (parsed anew), or None.
-
-        A state-changing call instead invalidates its resource's entries.
-        """
-        cache = self.cache
-        if cache is None:
+        """A fresh cached reply for ``call`` (parsed anew), or None (see :func:`cached_reply`)."""
+        if self.cache is None:
             return None
-        key = self._cache_key(call)
-        if key is None:
-            if call.endpoint is not None and call.endpoint.changes_state:
-                cache.invalidate(self._cache_scope(call))
+        response = cached_reply(self.cache, call, self.settings.api_url)
+        if response is None:
             return None
-        entry = cache.get(key)
-        now = cache.clock()
-        if entry is None or not entry.is_fresh(now):
-            return None
-        headers = [(n, v) for n, v in entry.headers if n.lower() != "age"]
-        headers.append(("age", str(int(entry.age(now)))))
-        response = httpx.Response(
-            entry.status_code, headers=headers, content=entry.content, request=call.request
-        )
         return parse_response(
             response,
             endpoint=call.endpoint,
@@ -339,26 +318,6 @@ class BaseClient:
             max_bytes=self.max_response_bytes,
             from_cache=True,
         )
-
-    def _store(self, call: PreparedCall, response: httpx.Response) -> None:
-        cache = self.cache
-        key = self._cache_key(call)
-        if cache is None or key is None or response.status_code != 200:
-            return
-        headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers.raw]
-        lifetime = freshness_lifetime(headers)
-        if lifetime is None or lifetime <= 0:
-            return
-        now = cache.clock()
-        entry = CacheEntry(
-            status_code=response.status_code,
-            headers=headers,
-            content=response.content,
-            stored_at=now,
-            lifetime=lifetime,
-            initial_age=current_age(headers, now),
-        )
-        cache.set(key, self._cache_scope(call), entry)
 
     # ------------------------------------------------------------------ bulk
 
@@ -409,10 +368,7 @@ class BaseClient:
         2-legged by default; pass ``token=`` (a user's access token) for locker
         streams and downloads. Extra keyword arguments are added as parameters.
         """
-        from ._core import encode_value
-
-        extra = {k: v for k, v in ((k, encode_value(k, v)) for k, v in params.items()) if v}
-        return self._signer(token).sign_url(url, extra)
+        return sign_media_url(self._signer(token), url, params)
 
     def preview_url(self, track_id: int | str) -> str:
         """A signed 30-second preview clip URL for ``track_id``.
@@ -422,24 +378,8 @@ class BaseClient:
         Without a consumer secret, the original py7D's unsigned
         ``track/preview`` URL is returned instead.
         """
-        track = str(track_id)
-        if not (track.isascii() and track.isdigit()):
-            raise ValidationError(f"track_id must be numeric, got {track_id!r}")
-        if not self.settings.consumer_secret:
-            key = self.settings.require_key()
-            return str(
-                httpx.URL(
-                    f"{self.settings.api_url}/track/preview",
-                    params={"oauth_consumer_key": key, "trackid": track},
-                )
-            )
-        if is_live_api(self.settings.api_url):
-            base = PREVIEW_CLIP_URL
-        else:
-            url = httpx.URL(self.settings.api_url)
-            base = f"{url.scheme}://{url.netloc.decode('ascii')}/clip"
-        params = {"country": self.settings.country} if self.settings.country else {}
-        return self._signer().sign_url(f"{base}/{track}", params)
+        signer = self._signer() if self.settings.consumer_secret else None
+        return preview_clip_url(self.settings, track_id, signer)
 
 
 class Client(BaseClient, Resources):
@@ -447,8 +387,13 @@ class Client(BaseClient, Resources):
 
     One client may serve many threads (see :meth:`map`). They share the
     connection pool, the throttle, the cache and the retry policy; each call
-    keeps its own retry state. Proxies from the environment (``HTTPS_PROXY``
-    ...) are honoured.
+    keeps its own retry state.
+
+    Without ``http_client``, requests go straight to the transport: the
+    client signs them and applies its timeout, headers and event hooks
+    itself, as ``httpx.Client.send`` would (no cookies, no redirects).
+    Proxies from the environment (``HTTPS_PROXY`` …) switch to a full
+    ``httpx.Client`` so they keep working.
 
     Parameters
     ----------
@@ -511,7 +456,7 @@ class Client(BaseClient, Resources):
         *,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
         if http_client is not None and timeout is None:
@@ -805,11 +750,6 @@ def apply_client_defaults(
         request.headers.setdefault(name, value)
     request.extensions.setdefault("timeout", http.timeout.as_dict())
     return request
-
-
-def is_live_api(api_url: str) -> bool:
-    """Whether ``api_url`` is 7digital's own API (http or https), not a sandbox or proxy."""
-    return api_url == DEFAULT_API_URL or httpx.URL(api_url).host == "api.7digital.com"
 
 
 def default_headers() -> dict[str, str]:

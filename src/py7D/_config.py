@@ -36,9 +36,20 @@ from typing import Any
 
 from ._exceptions import ConfigurationError
 
-__all__ = ["DEFAULT_API_URL", "Settings", "config_dir", "resolve_settings"]
+__all__ = ["DEFAULT_API_URL", "Settings", "config_dir", "is_live_api", "resolve_settings"]
 
 DEFAULT_API_URL = "https://api.7digital.com/1.2"
+
+
+def is_live_api(api_url: str) -> bool:
+    """Whether ``api_url`` is 7digital's own API (http or https), not a sandbox or proxy."""
+    if api_url == DEFAULT_API_URL:
+        return True
+    from urllib.parse import urlsplit
+
+    return urlsplit(api_url).hostname == "api.7digital.com"
+
+
 DEFAULT_COUNTRY = "GB"
 DEFAULT_TIMEOUT = 30.0
 

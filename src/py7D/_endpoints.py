@@ -3,8 +3,9 @@
 This table is the single source of truth for the HTTP verb, the auth level,
 parameters, paging, the repeating elements of each reply, a one-line
 description and the Python method name. Signing, validation, paging, the
-resource-style methods (generated from it by ``scripts/gen_resources.py``),
-the CLI listing and the sandbox all read it; nothing repeats it.
+resource-style methods (built from it at run time, with a typed stub that
+``scripts/gen_resources.py`` writes), the CLI listing and the sandbox all read
+it; nothing repeats it.
 
 Facts come from the 7digital API reference (the Node client's 61 actions plus
 the endpoints seen in other official sources). Paths keep the API's own
@@ -211,12 +212,28 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
     }
 )
 
-# Accepted on every call without being listed per endpoint (REFERENCE.md §2).
+# Accepted on every call without being listed per endpoint: 7digital's shop selectors.
 COMMON_PARAMS: tuple[str, ...] = ("country", "shopId")
 
 # A user's access token names the user, so it stands in for a required ``userId``
 # (``user/details`` is 2-legged with userId, or 3-legged with the user's token).
 TOKEN_STANDS_FOR = "userId"  # noqa: S105 - a parameter name, not a secret
+
+# The model class (``_models.py``) typing each kind of item a paged endpoint walks.
+ITEM_MODELS: Mapping[str, str] = MappingProxyType(
+    {
+        "searchResult": "SearchResult",
+        "release": "Release",
+        "track": "Track",
+        "artist": "Artist",
+        "chartItem": "ChartItem",
+        "tag": "Tag",
+        "taggedItem": "TaggedItem",
+        "recommendedItem": "RecommendedItem",
+        "lockerRelease": "LockerRelease",
+        "translation": "Translation",
+    }
+)
 
 _PARAMS_LOWER: Mapping[str, Param] = MappingProxyType({k.lower(): v for k, v in PARAMS.items()})
 
@@ -234,6 +251,7 @@ class Endpoint:
     ``description`` is one line for people (docstrings, ``py7d endpoints``);
     ``name`` overrides the Python method name (see :attr:`method_name`);
     ``params`` overrides entries of :data:`PARAMS` for this endpoint only.
+    ``reply_version`` is the ``version`` attribute 7digital's replies carry.
     """
 
     path: str
@@ -252,6 +270,7 @@ class Endpoint:
     description: str = ""
     name: str | None = None
     params: tuple[Param, ...] = ()
+    reply_version: str = "1.2"
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -320,6 +339,14 @@ class Endpoint:
         return _PARAMS_LOWER.get(lowered) or Param(name)
 
     @property
+    def item_model(self) -> str | None:
+        """The :mod:`py7D` model class typing the items of a paged endpoint (``Release``).
+
+        None when the endpoint is not paged or its items have no model yet.
+        """
+        return ITEM_MODELS.get(self.items.rsplit(".", 1)[-1]) if self.items else None
+
+    @property
     def page_size_max(self) -> int | None:
         """The largest ``pageSize`` this endpoint allows (None: unknown or not paged)."""
         return self.param("pageSize").maximum if self.paged else None
@@ -380,7 +407,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description="Review and promotional text written for a release.",
         required=("releaseId",),
         root="editorial",
-        notes='children review/text and promotionalText/text; recorded replies carry version="1.0"',
+        notes="children review/text and promotionalText/text",
+        reply_version="1.0",
     ),
     Endpoint(
         "release/chart",
@@ -944,7 +972,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         root="translations",
         lists=("translation",),
         items="translation",
-        notes='recorded replies carry version="1.0" and pageSize 5000',
+        notes="recorded replies carry pageSize 5000",
+        reply_version="1.0",
         params=(Param("pageSize", ParamKind.INT, "items per page (replies show 5000)", minimum=1),),
     ),
     Endpoint(

@@ -9,11 +9,13 @@ config file > ``api_settings`` > defaults); :func:`set_default_client` swaps it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from ._auth import TokenLike
 from ._client import Client
-from ._core import Result, check_client_usage
+from ._exceptions import APIClientException
+from ._result import Result
 
 __all__ = [
     "default_client",
@@ -85,3 +87,12 @@ def sign_url(url: str, *, token: TokenLike | None = None, **params: Any) -> str:
     formatId=17)``; see :meth:`Client.sign_url`.
     """
     return default_client().sign_url(url, token=token, **params)
+
+
+def check_client_usage(kwargs: Iterable[str]) -> None:
+    """The seed's ``request()`` refuses an ``access_token`` keyword."""
+    if "access_token" in kwargs:
+        raise APIClientException(
+            "request() does not take access_token; use oauth_3legged_request(method, function, "
+            "access_token, **kwargs) for calls on behalf of a user"
+        )

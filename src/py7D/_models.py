@@ -9,7 +9,7 @@ them to annotate your own code, or rely on the item types of the generated
         print(hit["artist"]["name"])
 
 Everything is ``total=False``: 7digital replies come in two generations and
-every child is optional (REFERENCE.md §8). Values are text, as xmltodict gives
+every child is optional. Values are text, as xmltodict gives
 them (``"true"``, ``"0.99"``, ``"2008-10-13T00:00:00+01:00"``). An element that
 may be ``xsi:nil`` is :data:`Nillable` (``{"@xsi:nil": "true"}``). A repeating
 element is :data:`Many`: a dict when it occurs once and a list when it occurs
@@ -279,7 +279,12 @@ Basket = TypedDict(
 
 
 class DownloadUrl(TypedDict, total=False):
-    """A locker download link: its ``url`` with a ``format``, or a ``description``."""
+    """A locker download link.
+
+    Two layouts exist: the newer ``format`` holds ``url`` and ``description``;
+    the older has ``url`` beside a ``format`` holding ``fileFormat``,
+    ``bitRate`` and ``drmFree``.
+    """
 
     url: str
     format: dict[str, Any]

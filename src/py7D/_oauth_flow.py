@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 
 from ._auth import Token, TokenLike
-from ._client import Client, is_live_api
+from ._client import Client
+from ._config import is_live_api
 from ._endpoints import AuthLevel
 from ._exceptions import (
     APIServiceException,

@@ -1,7 +1,7 @@
 """Paging, sans-I/O: which page to ask for next, which items a page holds, when to stop.
 
 7digital pages with ``page``/``pageSize`` and answers ``page``, ``pageSize``
-and ``totalItems`` next to the items (REFERENCE.md §5). :class:`PageWalk` keeps
+and ``totalItems`` next to the items. :class:`PageWalk` keeps
 the arithmetic here so ``Client.pages``/``items`` (iterators) and
 ``AsyncClient.pages``/``items`` (async iterators) are a few lines each::
 
@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._core import Result, resolve_path
 from ._endpoints import Endpoint, find_endpoint
 from ._exceptions import ValidationError
+from ._request import resolve_path
+from ._result import Result
 
 __all__ = ["PageWalk", "items_at", "paged_endpoint"]
 

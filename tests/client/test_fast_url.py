@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from py7D import _core
+from py7D import _fast_request
 
 BASES = [
     "https://api.7digital.com/1.2",
@@ -27,7 +27,7 @@ params = st.lists(
 
 @given(base=st.sampled_from(BASES[:4]), path=paths, query=params)
 def test_same_url_as_httpx_params(base: str, path: str, query: list[tuple[str, str]]) -> None:
-    built = httpx.Request("GET", _core._request_url(base, path, list(query)))
+    built = httpx.Request("GET", _fast_request.request_url(base, path, list(query)))
     expected = httpx.Request("GET", f"{base}/{path}", params=query)
     assert built.url == expected.url
     assert str(built.url) == str(expected.url)
@@ -35,16 +35,16 @@ def test_same_url_as_httpx_params(base: str, path: str, query: list[tuple[str, s
 
 
 def test_a_base_url_with_a_query_takes_the_slow_path() -> None:
-    assert _core._fast_url(BASES[4], "artist/details", "a=1") is None
+    assert _fast_request._fast_url(BASES[4], "artist/details", "a=1") is None
 
 
 def test_the_fast_path_switches_itself_off_when_httpx_differs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_core, "_fast_urls_ok", None)
-    monkeypatch.setattr(_core, "_parsed_bases", {})
+    monkeypatch.setattr(_fast_request, "_fast_urls_ok", None)
+    monkeypatch.setattr(_fast_request, "_parsed_bases", {})
     monkeypatch.setattr(httpx.URL, "__eq__", lambda self, other: False)
 
-    assert _core._fast_url(BASES[0], "artist/details", "a=1") is None
-    assert _core._fast_urls_ok is False
-    assert _core._request_url(BASES[0], "tag", [("a", "1")]) == f"{BASES[0]}/tag?a=1"
+    assert _fast_request._fast_url(BASES[0], "artist/details", "a=1") is None
+    assert _fast_request._fast_urls_ok is False
+    assert _fast_request.request_url(BASES[0], "tag", [("a", "1")]) == f"{BASES[0]}/tag?a=1"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import py7D
-from py7D._core import parse_response
+from py7D._reply import parse_response
 from py7D.sandbox import Sandbox
 
 from .conftest import OK_BODY

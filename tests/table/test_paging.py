@@ -305,7 +305,7 @@ def test_page_walk_arithmetic_without_io() -> None:
         request = httpx.Request("GET", "https://x/1.2/artist/search", params=params)
         response = fake(request)
         response.request = request
-        result = py7D._core.parse_response(response, endpoint=endpoint)
+        result = py7D._reply.parse_response(response, endpoint=endpoint)
         seen += len(walk.feed(result))
     assert seen == 90
     assert walk.total_items == 90

@@ -6,6 +6,7 @@ import functools
 import importlib.util
 import inspect
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,130 @@ def test_type_hints_take_the_reply_spellings_and_refuse_other_values(tmp_path: P
     assert len(errors) == 1, stdout
     assert "sample.py:7:" in errors[0]
     assert "Albm" in errors[0]
+
+
+# Lines ending in "# error: <text>" must draw a mypy --strict error mentioning <text>;
+# every other line must pass.
+USER_CODE = """\
+import py7D
+
+
+def right(client: py7D.Client, token: py7D.Token) -> None:
+    client.release.search(q="x", type_="Album", page_size=None)
+    client.release.details(release_id=1, usage_types=["subscriptionStreaming"])
+    client.user.locker(access_token=token, page_size=3, sort="artistName asc")
+    client.user.locker(access_token=("key", "secret"))
+    client.users.update(id_=42, email_address="a@b.c", params={"x": 1}, normalize=True)
+    for item in client.artist.search_items(q="pink", limit=3):
+        print(item)
+    assert client.artist is client.artist
+
+
+def right_options() -> None:
+    py7D.Client("key", "secret", retries=3, cache=True, rate_limit=5.0, environ={}).close()
+    py7D.Client(profile="work", normalize=True, verify="ca.pem", max_response_bytes=None)
+    py7D.AsyncClient(retries=None, cache=py7D.MemoryCache(), event_hooks={"request": []})
+
+
+async def right_async(client: py7D.AsyncClient) -> None:
+    result: py7D.Result = await client.artist.search(q="x", country="US")
+    async for page in client.artist.search_pages(q="x", limit=2):
+        print(page, result)
+
+
+def wrong(client: py7D.Client) -> None:
+    client.artist.search(q="pink", page_sise=3)  # error: "page_sise"
+    client.artist.search(q="pink", page_size="3")  # error: "page_size"
+    client.release.search(q="x", type_="Albm")  # error: "Albm"
+    client.release.details()  # error: "release_id"
+    client.artist.search_items(q="x", limit="3")  # error: "limit"
+    client.user.locker(sort="artistName")  # error: "sort"
+    client.artist.search(q="x", normalise=True)  # error: "normalise"
+    client.user.locker(access_token=42)  # error: "access_token"
+    client.user.locker(access_token=("key", 1))  # error: "access_token"
+
+
+def wrong_options() -> None:
+    py7D.Client(retires=3)  # error: "retires"
+    py7D.Client(cache="yes")  # error: "cache"
+    py7D.AsyncClient(normalise=True)  # error: "normalise"
+    py7D.AsyncClient(max_response_bytes="1MB")  # error: "max_response_bytes"
+
+
+async def wrong_async(client: py7D.AsyncClient) -> None:
+    client.artist.search_items(q="x", limit=1).__next__()  # error: "__next__"
+    await client.artist.search(qq="x")  # error: "qq"
+"""
+
+
+def _mypy_errors(tmp_path: Path, code: str) -> dict[int, str]:
+    mypy_api = pytest.importorskip("mypy.api")
+    sample = tmp_path / "user_code.py"
+    sample.write_text(code, encoding="utf-8")
+    stdout, _, _ = mypy_api.run(
+        ["--strict", "--no-error-summary", "--cache-dir", str(ROOT / ".mypy_cache"), str(sample)]
+    )
+    errors: dict[int, str] = {}
+    for line in stdout.splitlines():
+        if ": error:" in line:
+            number = int(line.split(":")[1])
+            errors[number] = errors.get(number, "") + line
+    return errors
+
+
+def test_mypy_rejects_wrong_calls_and_passes_right_ones(tmp_path: Path) -> None:
+    errors = _mypy_errors(tmp_path, USER_CODE)
+    for number, line in enumerate(USER_CODE.splitlines(), start=1):
+        if "# error: " in line:
+            expected = line.split("# error: ")[1]
+            assert number in errors, f"mypy accepted line {number}: {line.strip()}"
+            assert expected.strip('"') in errors[number], errors[number]
+        else:
+            assert number not in errors, errors[number]
+
+
+def test_stub_matches_the_runtime_methods(tmp_path: Path) -> None:
+    """``mypy.stubtest``: the classes, methods, signatures and aliases of the stub exist."""
+    stubtest = pytest.importorskip("mypy.stubtest")
+    # The stub's own TypedDicts and signatures are what is compared; skipping the
+    # modules it imports keeps the check to about a second.
+    config = tmp_path / "stubtest.ini"
+    config.write_text("[mypy]\nfollow_imports = skip\nfollow_imports_for_stubs = True\n")
+    options = stubtest.parse_options(["py7D._resources", "--mypy-config-file", str(config)])
+    assert stubtest.test_stubs(options) == 0
+
+
+def test_client_options_list_every_keyword_option_of_the_base_client() -> None:
+    """``ClientOptions`` (what mypy checks) and ``BaseClient`` (what runs) take the same options."""
+    from py7D._client import BaseClient, ClientOptions
+
+    keyword_only = {
+        name
+        for name, p in inspect.signature(BaseClient.__init__).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    assert keyword_only == set(ClientOptions.__annotations__)
+
+
+def test_a_namespace_is_the_same_object_on_every_access() -> None:
+    client = py7D.Client("key", "secret", environ={})
+    assert client.artist is client.artist
+    assert client.artist._client is client  # type: ignore[attr-defined]
+    assert py7D.Client("key", "secret", environ={}).artist is not client.artist
+
+
+def test_a_wrong_keyword_is_a_type_error_that_says_what_to_do(mock_client: py7D.Client) -> None:
+    with pytest.raises(TypeError, match="'page_sise'; did you mean 'page_size'"):
+        mock_client.artist.search(q="x", page_sise=3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"missing required keyword argument.*release_id"):
+        mock_client.release.details()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="it takes q, page"):
+        mock_client.artist.search(q="x", zzz=1)  # type: ignore[call-arg]
+
+
+def test_resources_import_no_client_module() -> None:
+    """No import cycle: the resource module does not need either client module."""
+    code = "import sys, py7D._resources; print(sorted(m for m in sys.modules if 'client' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "py7D._client" not in out.stdout
+    assert "py7D._async_client" not in out.stdout

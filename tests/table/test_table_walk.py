@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 import py7D
@@ -94,9 +95,9 @@ class Ctx:
             success_url="https://shop.test/ok",
             cancel_url="https://shop.test/no",
         )
-        url = py7D._core.httpx.URL(reply.data["url"])
+        url = httpx.URL(reply.data["url"])
         # The sandbox's fake PayPal page approves the token when the browser visits it.
-        self.client._transport.handle_request(py7D._core.httpx.Request("GET", url)).read()
+        self.client._transport.handle_request(httpx.Request("GET", url)).read()
         return str(url.params["token"])
 
     def card_id(self) -> str:

@@ -11,8 +11,8 @@ from ..cli import UsageError, setup_logging
 
 if TYPE_CHECKING:
     from .._auth import Token
-    from .._core import Result
     from .._endpoints import Endpoint
+    from .._result import Result
     from .session import Session
 
 __all__ = ["canonical_params", "parse_targets", "run_call", "split_call_argv", "to_camel"]

@@ -6,19 +6,21 @@ from ..cli import ExitCode
 
 __all__ = ["describe"]
 
-_FAMILY_HINTS: tuple[tuple[int, int, str], ...] = (
-    (1000, 1999, "check the parameters ('py7d endpoints RESOURCE' lists them)"),
-    (2000, 2999, "check the id, and the country (--country) it is sold in"),
-    (3000, 3999, "a card or payment problem: check the user's card"),
-    (7000, 9999, "7digital could not complete it: try again later"),
-)
+# What to do, per family of 7digital error codes; the codes of each family are
+# py7D._exceptions.ERROR_CODE_RANGES (the one table of them).
+_FAMILY_HINTS = {
+    "InvalidParameterError": "check the parameters ('py7d endpoints RESOURCE' lists them)",
+    "ResourceNotFoundError": "check the id, and the country (--country) it is sold in",
+    "UserCardError": "a card or payment problem: check the user's card",
+    "RemoteServiceError": "7digital could not complete it: try again later",
+}
 
 
 def _api_hint(code: int) -> str:
-    for first, last, hint in _FAMILY_HINTS:
-        if first <= code <= last:
-            return hint
-    return "see the 7digital error code list"
+    from .._exceptions import error_class_for_code
+
+    family = error_class_for_code(code).__name__
+    return _FAMILY_HINTS.get(family, "see the 7digital error code list")
 
 
 def describe(exc: BaseException) -> tuple[int, str] | None:

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from .._core import Result
+    from .._result import Result
 
 __all__ = ["dump_json", "json_line", "render", "wants_pretty"]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from .._core import Result
+    from .._result import Result
 
 __all__ = ["TableWriter", "flatten_item", "items_of", "print_result"]
 

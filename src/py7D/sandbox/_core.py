@@ -55,9 +55,7 @@ XML_TYPE = "text/xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 DAY = 86400
-# Endpoints whose recorded replies carry version="1.0".
-_VERSION_1_0 = frozenset({"release/editorial", "translations"})
-# Parameters a POST/PUT may carry in its query string (REFERENCE §2).
+# Parameters a POST/PUT may carry in its query string rather than its form body.
 _QUERY_ON_POST = frozenset({"userid", "country", "shopid", "onbehalfofpartnerid"})
 # The token endpoints answer both GET and POST.
 _ANY_VERB = frozenset({"oauth/requesttoken", "oauth/accesstoken"})
@@ -667,8 +665,7 @@ class Sandbox:
             reply = handler(req)
         if isinstance(reply, httpx.Response):
             return reply
-        version = "1.0" if endpoint.key in _VERSION_1_0 else "1.2"
-        body = envelope(reply, version=version)
+        body = envelope(reply, version=endpoint.reply_version)
         if cache_key is not None:
             with self._lock:
                 self._replies[cache_key] = body

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from .._endpoints import PARAMS
 from ._catalogue import (
     FORMATS,
     LABEL_NAMES,
@@ -35,7 +36,7 @@ _E = TypeVar("_E", Artist, Release, Track)
 
 CDN = "http://artwork-cdn.7static.com/static/img"
 WEB = "http://www.7digital.com"
-USAGE_TYPES = ("download", "subscriptionstreaming", "adsupportedstreaming")
+USAGE_TYPES = PARAMS["usageTypes"].choices
 
 
 def iso(day: dt.date | dt.datetime) -> str:
