@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 
+import bench_cli  # noqa: E402
 import bench_client  # noqa: E402
 import bench_xml  # noqa: E402
 from _common import print_table  # noqa: E402
@@ -66,6 +67,7 @@ def main() -> int:
     for row in ordered:
         if row in xml_rows and "locker" in row.target:
             row.target = "2. XML -> dict, " + row.target
+    ordered += bench_cli.run()
     print_table(ordered)
     if report.references:
         print("\nreference (same run):")

@@ -301,7 +301,9 @@ def test_transport_errors_become_py7d_errors(
     def handler(request: httpx.Request) -> httpx.Response:
         raise raised
 
-    with make_client(handler) as client, pytest.raises(TransportError) as info:
+    waits: list[float] = []  # the retries' backoff, not slept: this test is about the mapping
+    no_wait = py7D.RetryPolicy(sleep=waits.append)
+    with make_client(handler, retries=no_wait) as client, pytest.raises(TransportError) as info:
         client.oauth_2legged_request("artist", "search", q="x")
 
     assert type(info.value) is expected

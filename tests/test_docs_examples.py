@@ -32,6 +32,9 @@ is the served sandbox. ``pip install`` cannot run in a test: the extras it
 names must exist, and the rest of its line runs. The README's test command is
 what ``.ci/run`` runs (checked by ``test_first_commands_are_what_ci_runs``).
 
+A page whose ``sh`` blocks are one journey in one shell (``SH_SESSIONS``) has them
+run together by the test named there.
+
 A block preceded by ``<!-- not run: reason -->`` is skipped with that reason
 (there may be only a few). Other fences (``console``, ``text``, ``toml``) are
 shown, not run.
@@ -76,6 +79,9 @@ SRC = ROOT / "src"
 
 ALICE = ("alice@example.com", "alice-password")
 PYTEST_FILE_MARKERS = ("# conftest.py",)
+# Pages whose sh blocks are one journey in one shell (a later block uses an earlier one's
+# variables and state): the named test runs them together, in order.
+SH_SESSIONS = {"docs/guides/shell-store.md": "tests/cli/test_cli_shell_store_doc.py"}
 MAX_NOT_RUN = 6  # over README.md and every page of docs/
 RUN_LANGS = ("python", "sh")
 
@@ -185,7 +191,10 @@ def example_blocks() -> list[Block]:
     return [
         b
         for b in all_blocks()
-        if b.lang in RUN_LANGS and not _is_pytest_file(b) and b.code.strip() != _test_command()
+        if b.lang in RUN_LANGS
+        and not _is_pytest_file(b)
+        and b.code.strip() != _test_command()
+        and not (b.lang == "sh" and b.page in SH_SESSIONS)
     ]
 
 
@@ -492,6 +501,12 @@ def test_blocks_are_found() -> None:
     for path in doc_files():
         text = path.read_text(encoding="utf-8")
         assert text.count("```") % 2 == 0, f"{path}: an unclosed fence"
+
+
+def test_sh_sessions_are_run_by_their_test() -> None:
+    for page, test in SH_SESSIONS.items():
+        assert (ROOT / page).is_file(), page
+        assert page in (ROOT / test).read_text(encoding="utf-8"), f"{test} does not run {page}"
 
 
 def test_few_examples_are_not_run() -> None:

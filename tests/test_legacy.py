@@ -15,7 +15,7 @@ import oauth7digital
 import py7D
 import py7D._legacy
 from oauth_check import as_dict, verify
-from py7D import APIClientException, Client, OAuthError, Token
+from py7D import Client, OAuthError, Token
 
 API = "https://api.example.com/1.2"
 KEY, SECRET = "legacy-key", "legacy-secret"
@@ -79,11 +79,26 @@ def test_request_with_no_action(recorder: Recorder) -> None:
     assert result["response"]["tags"]["tag"]["@id"] == "rock"
 
 
-def test_request_refuses_an_access_token(recorder: Recorder) -> None:
-    with pytest.raises(APIClientException, match="oauth_3legged_request"):
-        py7D.request("user", "locker", access_token=Token("t", "s"))
+def test_request_takes_an_access_token_as_client_request_does(recorder: Recorder) -> None:
+    py7D.request("user", "locker", access_token=Token("acc", "acc-secret"))
 
-    assert recorder.requests == []
+    checked = verify(recorder.last, SECRET, "acc-secret")
+    assert checked.oauth["oauth_token"] == "acc"
+    assert recorder.last.url.path == "/1.2/user/locker"
+
+
+def test_request_sends_an_unknown_near_miss_path_with_a_did_you_mean_warning(
+    recorder: Recorder,
+) -> None:
+    py7D._validation._reset_warnings()
+    with pytest.warns(py7D.UnknownEndpointWarning, match=r"did you mean 'track/search'"):
+        py7D.request("track", "search2", q="kylie")
+
+    assert recorder.last.url.path == "/1.2/track/search2"
+    with pytest.raises(py7D.ValidationError, match="did you mean"):
+        Client(KEY, SECRET, base_url=API, transport=httpx.MockTransport(recorder)).request(
+            "track", "search2", q="kylie"
+        )
 
 
 def test_oauth_2legged_request(recorder: Recorder) -> None:

@@ -79,6 +79,8 @@ class Param:
     allowed values of an ``ENUM`` (each element's, when ``many``), compared
     case-insensitively; ``spellings`` are the other casings the generated type
     hints accept too: the ones 7digital's replies use (``<type>Album</type>``).
+    ``numeric`` marks an ``ID`` that is a whole number (catalogue, card, purchase
+    and shop ids), checked as such before a call is sent.
     """
 
     name: str
@@ -89,6 +91,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     spellings: tuple[str, ...] = ()
+    numeric: bool = False
 
     @property
     def python_name(self) -> str:
@@ -163,18 +166,18 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
                     for way in ("asc", "desc")
                 ),
             ),
-            Param("artistId", ParamKind.ID, "7digital artist id"),
-            Param("releaseId", ParamKind.ID, "7digital release id"),
-            Param("trackId", ParamKind.ID, "7digital track id"),
-            Param("releaseIds", ParamKind.ID, "7digital release ids", many=True),
-            Param("trackIds", ParamKind.ID, "7digital track ids", many=True),
-            Param("packageId", ParamKind.ID, "download package id (2 = standard)"),
+            Param("artistId", ParamKind.ID, "7digital artist id", numeric=True),
+            Param("releaseId", ParamKind.ID, "7digital release id", numeric=True),
+            Param("trackId", ParamKind.ID, "7digital track id", numeric=True),
+            Param("releaseIds", ParamKind.ID, "7digital release ids", many=True, numeric=True),
+            Param("trackIds", ParamKind.ID, "7digital track ids", many=True, numeric=True),
+            Param("packageId", ParamKind.ID, "download package id (2 = standard)", numeric=True),
             Param("tags", ParamKind.ID, "tag ids such as 'rock' or 'hip-hop-rap'", many=True),
             Param("letter", description="first letter(s) of the artist name"),
             Param("mbIds", ParamKind.ID, "MusicBrainz ids", many=True),
-            Param("sevenDigitalIds", ParamKind.ID, "7digital ids", many=True),
+            Param("sevenDigitalIds", ParamKind.ID, "7digital ids", many=True, numeric=True),
             Param("basketId", ParamKind.ID, "basket id (a GUID from basket/create)"),
-            Param("itemId", ParamKind.ID, "basket item id (basketItem/@id)"),
+            Param("itemId", ParamKind.ID, "basket item id (basketItem/@id)", numeric=True),
             Param("affiliatePartner", ParamKind.ID, "partner id earning the commission"),
             Param("voucherCode", description="voucher code"),
             Param("price", ParamKind.DECIMAL, "price shown to the user, e.g. 0.99"),
@@ -184,15 +187,15 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
             Param("redirectUrl", description="where the card form sends the user afterwards"),
             Param("token", description="a token (see the endpoint)"),
             Param("userId", ParamKind.ID, "the partner's id of a managed user"),
-            Param("purchaseId", ParamKind.ID, "purchase id"),
+            Param("purchaseId", ParamKind.ID, "purchase id", numeric=True),
             Param("transactionId", description="the partner's transaction id"),
-            Param("cardId", ParamKind.ID, "card id (card/@id)"),
+            Param("cardId", ParamKind.ID, "card id (card/@id)", numeric=True),
             Param("id", ParamKind.ID, "id substituted into the path"),
             Param("emailAddress", description="e-mail address"),
             Param("password", description="password"),
             Param("username", description="the user's e-mail address"),
             Param("country", description="2-letter shop country (default from the settings)"),
-            Param("shopId", ParamKind.ID, "numeric shop id, instead of country"),
+            Param("shopId", ParamKind.ID, "numeric shop id, instead of country", numeric=True),
             Param("ipaddress", description="an IPv4 address"),
             Param("key", description="list key, e.g. 'tabAlbums'"),
             Param("artistSlug", description="artist slug of a 7digital.com URL"),
@@ -957,7 +960,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         root="user",
         changes_state=True,
         notes=":id = 7digital user id, templated into the path; form-encoded body",
-        params=(Param("id", ParamKind.ID, "7digital user id (user/@id)"),),
+        params=(Param("id", ParamKind.ID, "7digital user id (user/@id)", numeric=True),),
     ),
     Endpoint(
         "countries",

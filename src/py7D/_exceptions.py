@@ -26,6 +26,7 @@ Errors carry the HTTP status and a *redacted* description of the request
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from ._redact import describe_request
@@ -136,6 +137,10 @@ class TransportError(Py7DError):
     ) -> None:
         super().__init__(message, request=request)
         self.may_have_acted: bool = may_have_acted
+
+    nothing_listening: str | None = None
+    """``scheme://host:port`` when a loopback address refused the connection: no server
+    runs there, so the call is not retried."""
 
 
 class RequestTimeoutError(TransportError):
@@ -277,9 +282,19 @@ class map_transport_errors:  # noqa: N801 - used like a function (a class costs 
             ) from exc
         if isinstance(exc, httpx.TransportError):
             acted = not isinstance(exc, httpx.ConnectError)
+            request = request or _request_of(exc)
+            origin = _refused_on_loopback(exc, request)
+            if origin is not None:
+                error = TransportError(
+                    f"nothing is listening at {origin} (connection refused)",
+                    request=request,
+                    may_have_acted=False,
+                )
+                error.nothing_listening = origin
+                raise error from exc
             raise TransportError(
                 f"network error: {type(exc).__name__}: {_safe_text(exc)}",
-                request=request or _request_of(exc),
+                request=request,
                 may_have_acted=acted,
             ) from exc
         if isinstance(exc, httpx.DecodingError):
@@ -295,6 +310,35 @@ class map_transport_errors:  # noqa: N801 - used like a function (a class costs 
                 request=request or _request_of(exc),
                 may_have_acted=True,
             ) from exc
+
+
+def _refused_on_loopback(exc: BaseException, request: httpx.Request | None) -> str | None:
+    """``scheme://host:port`` when ``exc`` is a refused connection to a loopback address."""
+    import httpx
+
+    if request is None or not isinstance(exc, httpx.ConnectError):
+        return None
+    host = request.url.host
+    if host != "localhost":
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return None
+        except ValueError:
+            return None
+    refused = False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or "Connection refused" in str(current):
+            refused = True
+            break
+        current = current.__cause__ or current.__context__
+    if not refused:
+        return None
+    port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{shown}:{port}"
 
 
 def _request_of(exc: httpx.RequestError) -> httpx.Request | None:

@@ -240,6 +240,8 @@ class RetryState:
         if isinstance(exc, TransportError):
             if _tls_failure(exc):
                 return None  # a certificate that fails now fails next time too
+            if exc.nothing_listening is not None:
+                return None  # no server on this machine's port: it will not appear in a second
             return f"network error ({_cause_name(exc)})"
         status = exc.status_code
         if status is not None and status in self.policy.statuses:
@@ -261,7 +263,19 @@ class RetryState:
         name = self.endpoint.path if self.endpoint is not None else "a call outside the table"
         acted = _may_have_acted(exc)
         exc.may_have_acted = acted
-        if acted:
+        status = exc.status_code
+        if (
+            self.endpoint is None
+            and isinstance(exc, ResponseParseError)
+            and status is not None
+            and 400 <= status < 500
+        ):  # e.g. 404 "Resource not found": the server does not know the path
+            exc.hint = (
+                f"the path is not in py7D's endpoint table and the server turned it down "
+                f"(HTTP {status}, not a 7digital reply) without acting on it: check the path "
+                "(py7D.endpoints() lists the known ones)"
+            )
+        elif acted:
             exc.hint = (
                 f"{name} changes state and was not retried; the server may have acted on it: "
                 "check (e.g. the user's locker or basket) before repeating it"

@@ -39,7 +39,10 @@ Parameters of a known endpoint
 - Required parameters, ``one_of`` groups and path parameters must be given
   (not None). ``userId`` counts as given when the call carries a user's access
   token: the token names the user (``user/details``).
-- Values are checked by kind: whole numbers within bounds (``pageSize`` at most
+- Values are checked by kind: numeric ids (``artistId``, ``releaseIds``...) are
+  whole numbers, one per parameter unless it takes a list
+  (``artistId=abc``, ``-1``, ``2.5`` and ``[1, 2]`` are refused, naming the
+  parameter); whole numbers within bounds (``pageSize`` at most
   50 on catalogue lists), ``true``/``false``, dates (``yyyyMMdd`` or a
   ``date``), prices, and enumerations (``period``, ``type``, ``sort``,
   ``usageTypes``; compared case-insensitively).
@@ -75,6 +78,7 @@ __all__ = [
     "UnknownEndpointWarning",
     "check_call",
     "suggest_paths",
+    "warn_unknown_endpoint",
 ]
 
 #: difflib ratio from which an unknown name counts as a typo of a known one.
@@ -148,14 +152,21 @@ def _user_stacklevel() -> int:
 
 
 def _warn_unknown(path: str) -> None:
+    warn_unknown_endpoint(path)
+
+
+def warn_unknown_endpoint(path: str, suggestions: Iterable[str] = ()) -> None:
+    """Warn (once per path) that ``path`` is sent although the table does not know it."""
     key = path.strip("/").lower()
     with _warned_lock:
         if key in _warned:
             return
         _warned.add(key)
+    near = list(suggestions)
+    hint = f"did you mean {_or(near)}? " if near else "If it is a typo, "
     warnings.warn(
         f"{path!r} is not in py7D's endpoint table; sending it as given (GET, unsigned "
-        "unless auth= says otherwise). If it is a typo, see py7D.endpoints().",
+        f"unless auth= says otherwise). {hint}see py7D.endpoints().",
         UnknownEndpointWarning,
         stacklevel=_user_stacklevel(),
     )
@@ -269,6 +280,8 @@ def _check_value(param: Param, value: Any) -> str | None:
     """A message when ``value`` cannot be right for ``param``; None when it can."""
     value = _text(value)
     kind = param.kind
+    if kind is ParamKind.ID:
+        return _check_id(param, value)
     if kind is ParamKind.INT:
         return _check_int(param, value)
     if kind is ParamKind.BOOL:
@@ -301,6 +314,31 @@ def _check_value(param: Param, value: Any) -> str | None:
         return f"{param.name} must be a price such as 0.99, not {value!r}"
     if kind is ParamKind.ENUM and param.choices:
         return _check_choice(param, value)
+    return None
+
+
+_LISTS = (list, tuple, set, frozenset)
+
+
+def _check_id(param: Param, value: Any) -> str | None:
+    """One id (or, for a list parameter, several); numeric ids must be whole numbers >= 1."""
+    if isinstance(value, _LISTS):
+        if not param.many:
+            return f"{param.name} takes one id, not a list ({value!r})"
+        values = [_text(v) for v in value]
+    elif param.many and isinstance(value, str):
+        values = [v.strip() for v in value.split(",")]
+    else:
+        values = [value]
+    if not param.numeric:
+        return None
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+            continue
+        if isinstance(v, str) and v.isascii() and v.isdecimal():
+            continue
+        shown = f"{v!r} in {value!r}" if len(values) > 1 or v is not value else repr(v)
+        return f"{param.name} must be a 7digital id (a whole number such as 12345), not {shown}"
     return None
 
 

@@ -23,7 +23,15 @@ COMMAND = (sys.executable, "-m", "py7D")
 TIMEOUT = 30
 
 # Settings the command could pick up from the developer's environment.
-_SCRUB = ("PY7D_", "XDG_CONFIG_HOME", "HOME", "COLUMNS", "LINES")
+_SCRUB = (
+    "PY7D_",
+    "XDG_CONFIG_HOME",
+    "XDG_STATE_HOME",
+    "XDG_CACHE_HOME",
+    "HOME",
+    "COLUMNS",
+    "LINES",
+)
 
 
 @dataclass(frozen=True)

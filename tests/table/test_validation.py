@@ -320,10 +320,27 @@ def test_module_level_request_validates() -> None:
     with py7D.Client("key", "secret", transport=httpx.MockTransport(_no_network)) as client:
         previous = py7D.set_default_client(client)
         try:
-            with pytest.raises(py7D.ValidationError, match="did you mean 'artist/search'"):
-                py7D.request("artist", "serach", q="pink")
+            with pytest.raises(py7D.ValidationError, match="did you mean 'pageSize'"):
+                py7D.request("artist", "search", q="pink", pageSise=3)
+            with pytest.raises(py7D.ValidationError, match="artistId"):
+                py7D.request("artist", "details", artistId="abc")
         finally:
             py7D.set_default_client(previous)
+
+
+def test_module_level_request_sends_a_near_miss_path_with_a_warning(
+    sent: tuple[py7D.Client, list[httpx.Request]],
+) -> None:
+    """The seed sent any path: its functions warn (with the did-you-mean) and send."""
+    client, requests = sent
+    py7D._validation._reset_warnings()
+    previous = py7D.set_default_client(client)
+    try:
+        with pytest.warns(py7D.UnknownEndpointWarning, match="did you mean 'artist/search'"):
+            py7D.request("artist", "serach", q="pink")
+    finally:
+        py7D.set_default_client(previous)
+    assert [r.url.path for r in requests] == ["/1.2/artist/serach"]
 
 
 def test_warnings_are_py7d_errors_under_w_error(

@@ -10,8 +10,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cli import CliError, ExitCode, UsageError
-from .session import Session, load_sandbox, load_stored_token, open_session, resolve, token_file
+from .base import CliError, ExitCode, UsageError
+from .session import (
+    Session,
+    load_sandbox,
+    load_stored_token,
+    open_session,
+    resolve,
+    sandbox_state,
+    state_dir,
+    token_file,
+)
 
 if TYPE_CHECKING:
     from .._auth import Token
@@ -51,7 +60,11 @@ def _approve_in_browser(
         webbrowser.open(url)
     sys.stderr.write("Open the URL above, log in and approve access, then press Enter here.\n")
     sys.stderr.flush()
-    sys.stdin.readline()
+    if not sys.stdin.readline():
+        raise UsageError(
+            "no input: stdin ended before Enter was pressed, so the login was not finished; "
+            "run 'py7d login' in a terminal (partner keys: --username EMAIL --password-stdin)"
+        )
 
 
 def _credentials(session: Session, options: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -111,10 +124,11 @@ def login(options: argparse.Namespace) -> int:
         username = _authorise(session, request_token, options)
         access = _exchange(session, request_token)
         who = f" as {username}" if username else ""
-        if session.is_sandbox:
+        if session.state is not None:
+            session.state.token = (access.key, access.secret)
             sys.stdout.write(
-                f"Logged in{who} to the embedded sandbox; no token saved "
-                "(that sandbox lives only as long as one py7d command).\n"
+                f"Logged in{who} to the embedded sandbox; its token is kept with the sandbox's "
+                f"state in {state_dir()} ('py7d --sandbox logout' forgets it).\n"
             )
             return 0
         path = save_token(
@@ -130,18 +144,16 @@ def login(options: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- logout
 
 
-def _settings(options: argparse.Namespace) -> Settings:
-    from .._config import resolve_settings
-
-    return resolve_settings(
-        country=options.country, api_url=options.api_url, profile=options.profile
-    )
-
-
 def logout(options: argparse.Namespace) -> int:
     """Delete the profile's token file."""
     if options.sandbox:
-        sys.stdout.write("The embedded sandbox keeps no token; nothing to do.\n")
+        with sandbox_state() as state:
+            had, state.token = state.token is not None, None
+        sys.stdout.write(
+            "Logged out of the embedded sandbox.\n"
+            if had
+            else "Not logged in to the embedded sandbox; nothing to do.\n"
+        )
         return 0
     path = token_file(resolve(options))
     try:
@@ -163,7 +175,7 @@ _OPTIONS: dict[str, tuple[str, bool]] = {
     "consumer_key": ("--sandbox", True),
     "consumer_secret": ("--sandbox", True),
     "country": ("--country", False),
-    "timeout": ("$PY7D_TIMEOUT", False),
+    "timeout": ("--timeout", False),
 }
 
 
@@ -186,7 +198,11 @@ def _token_state(settings: Settings, sandbox: bool) -> dict[str, Any]:
     from .._exceptions import ConfigurationError
 
     if sandbox:
-        return {"stored": False, "note": "3-legged calls log in the sandbox's seeded user"}
+        return {
+            "stored": False,
+            "note": "kept with the embedded sandbox's state; 3-legged calls log in its "
+            "seeded user if 'py7d --sandbox login' was not run",
+        }
     path = token_file(settings)
     state: dict[str, Any] = {"stored": path.exists(), "path": str(path)}
     if not path.exists():

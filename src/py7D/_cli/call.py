@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..cli import UsageError, setup_logging
+from .base import Parser, UsageError, setup_logging
 
 if TYPE_CHECKING:
     from .._auth import Token
@@ -164,15 +164,38 @@ def _needs_user_token(endpoint: Endpoint | None, auth: str | None, params: dict[
 
 
 def _check_combinations(options: argparse.Namespace) -> None:
-    paging = options.all or options.limit is not None
-    if paging and options.xml:
-        raise UsageError("--all writes JSON Lines (or --table); it cannot be combined with --xml")
-    if paging and options.headers:
-        raise UsageError("--all writes one item per line; drop --headers")
+    from .output import check_options
+
+    check_options(options, paging=options.all or options.limit is not None)
 
 
-def run_call(argv: Sequence[str], parser: argparse.ArgumentParser) -> int:
+def check_option_typos(argv: Sequence[str], parser: Parser) -> None:
+    """Refuse ``--tabel``: not a py7d option, not a parameter name, but close to an option.
+
+    Any other ``--name`` is a parameter (``--page-size 3``), as before.
+    """
+    from .._endpoints import PARAMS
+
+    known = {_squash(name) for name in PARAMS}
+    for word in argv:
+        if word == "--":
+            return
+        if not word.startswith("--"):
+            continue
+        name = word.partition("=")[0]
+        if name in parser._option_string_actions or _squash(name[2:]) in known:
+            continue
+        near = parser.suggest_option(name)
+        if near is not None:
+            raise UsageError(
+                f"unknown option {name}; did you mean {near}? "
+                f"(an endpoint parameter goes as name=value or --name value; 'py7d --help')"
+            )
+
+
+def run_call(argv: Sequence[str], parser: Parser) -> int:
     """Parse and run ``py7d RESOURCE [ACTION] ...``."""
+    check_option_typos(argv, parser)
     option_words, targets = split_call_argv(argv, parser)
     if targets and ("-h" in option_words or "--help" in option_words):
         from .help import endpoint_help

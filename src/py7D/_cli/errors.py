@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ..cli import ExitCode
+from typing import TYPE_CHECKING
+
+from .base import ExitCode
+
+if TYPE_CHECKING:
+    from .._exceptions import Py7DError
 
 __all__ = ["describe"]
 
@@ -21,6 +26,31 @@ def _api_hint(code: int) -> str:
 
     family = error_class_for_code(code).__name__
     return _FAMILY_HINTS.get(family, "see the 7digital error code list")
+
+
+def _unknown_path(exc: Py7DError) -> str | None:
+    """For a call outside the endpoint table that the server turned down: what happened."""
+    if not exc.request or exc.status_code is None or not 400 <= exc.status_code < 500:
+        return None
+    from urllib.parse import urlsplit
+
+    from .._endpoints import find_endpoints
+    from .help import close_paths
+
+    url_path = urlsplit(exc.request.partition(" ")[2]).path
+    marker = "/1.2/"
+    path = url_path.split(marker, 1)[1] if marker in url_path else url_path.strip("/")
+    if not path or find_endpoints(path):
+        return None
+    near = close_paths(path)
+    hint = f"Did you mean {' or '.join(near)}? " if near else ""
+    excerpt = getattr(exc, "excerpt", None)
+    said = f" ({excerpt!r})" if excerpt else ""
+    return (
+        f"{path} is not in the endpoint table, and the server answered HTTP {exc.status_code}"
+        f"{said}, not a 7digital XML envelope: the API does not know that path. {hint}"
+        "'py7d endpoints' lists the known ones"
+    )
 
 
 def describe(exc: BaseException) -> tuple[int, str] | None:
@@ -53,8 +83,18 @@ def describe(exc: BaseException) -> tuple[int, str] | None:
             "'py7d sign URL --explain' shows how a signature is built"
         )
     if isinstance(exc, TransportError):
+        if exc.nothing_listening is not None:
+            return ExitCode.NETWORK, (
+                f"network error: nothing is listening at {exc.nothing_listening} (connection "
+                "refused): start "
+                "the server there (e.g. 'py7d sandbox --port N'), or check the API URL "
+                "('py7d whoami'); --sandbox needs no server"
+            )
         return ExitCode.NETWORK, f"{exc}. Check the network and the API URL ('py7d whoami')"
     if isinstance(exc, ResponseParseError):
+        unknown = _unknown_path(exc)
+        if unknown is not None:
+            return ExitCode.REPLY, unknown
         return ExitCode.REPLY, f"{exc}. Is the API URL right ('py7d whoami')?"
     if isinstance(exc, Py7DError):
         return ExitCode.API, str(exc)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from ..cli import UsageError
+from .base import UsageError
 
 if TYPE_CHECKING:
     from .._endpoints import Endpoint
@@ -38,6 +38,20 @@ def resources() -> list[str]:
     return sorted({ep.resource for ep in ENDPOINTS}, key=str.lower)
 
 
+def close_paths(path: str) -> list[str]:
+    """Table paths that look like ``path`` (a looser match than validation's typo rule)."""
+    import difflib
+
+    from .._endpoints import ENDPOINTS
+    from .._validation import suggest_paths
+
+    found = suggest_paths(path)
+    if not found:
+        keys = {ep.key: ep.path for ep in ENDPOINTS}
+        found = [keys[k] for k in difflib.get_close_matches(path.lower(), keys, n=3, cutoff=0.6)]
+    return list(dict.fromkeys(found))
+
+
 def select_endpoints(resource: str | None) -> list[Endpoint]:
     """The endpoints of ``resource`` (a path prefix, any case), or all of them."""
     import difflib
@@ -45,9 +59,12 @@ def select_endpoints(resource: str | None) -> list[Endpoint]:
     from .._endpoints import ENDPOINTS
 
     if resource is None:
-        return list(ENDPOINTS)
+        return sorted(ENDPOINTS, key=lambda ep: (ep.key, ep.method))
     prefix = resource.strip("/").lower()
-    chosen = [ep for ep in ENDPOINTS if ep.key == prefix or ep.key.startswith(prefix + "/")]
+    chosen = sorted(
+        (ep for ep in ENDPOINTS if ep.key == prefix or ep.key.startswith(prefix + "/")),
+        key=lambda ep: (ep.key, ep.method),
+    )
     if not chosen:
         close = difflib.get_close_matches(prefix, [r.lower() for r in resources()], n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

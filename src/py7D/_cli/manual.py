@@ -12,7 +12,8 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..cli import COMMANDS, EXIT_CODES_HELP, command_parser, main_parser
+from .base import exit_codes_help
+from .parsers import COMMANDS, command_parser, main_parser
 
 __all__ = ["Page", "markdown", "pages", "roff"]
 
@@ -74,25 +75,13 @@ def _page(name: str, summary: str, parser: argparse.ArgumentParser, epilog: str)
     )
 
 
-def _sandbox_epilog() -> str:
-    from .commands import _EXAMPLES
-
-    return _EXAMPLES["sandbox"]
-
-
 def pages() -> Iterator[Page]:
     """The call form (``py7d RESOURCE ACTION ...``), then every command in ``py7d --help`` order."""
-    yield _page("py7d", "call any 7digital endpoint", main_parser(), main_parser().epilog or "")
+    main = main_parser()
+    yield _page("py7d", "call any 7digital endpoint", main, main.epilog or "")
     for name, summary in COMMANDS.items():
-        if name == "sandbox":
-            from ..sandbox._server import build_parser
-
-            parser: argparse.ArgumentParser = build_parser()
-            epilog = _sandbox_epilog() + "\n\n" + EXIT_CODES_HELP
-        else:
-            parser = command_parser(name)
-            epilog = parser.epilog or ""
-        yield _page(f"py7d {name}", summary, parser, epilog)
+        parser = command_parser(name)
+        yield _page(f"py7d {name}", summary, parser, parser.epilog or "")
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -187,11 +176,11 @@ def roff(date: datetime.date | None = None) -> str:
                 continue  # the same as py7d's, listed once above
             for option in group:
                 out += [".TP", f"\\fB{_roff(option.names)}\\fR", _roff(option.help)]
-        examples = page.epilog.split(EXIT_CODES_HELP)[0].strip()
+        examples = page.epilog.split(exit_codes_help())[0].strip()
         if examples:
             out += [".PP", ".nf", _roff(examples), ".fi"]
-    out += [".SH EXAMPLES", ".nf", _roff(main.epilog.split(EXIT_CODES_HELP)[0].strip()), ".fi"]
-    out += [".SH EXIT STATUS", ".nf", _roff(EXIT_CODES_HELP.split("\n", 1)[1]), ".fi"]
+    out += [".SH EXAMPLES", ".nf", _roff(main.epilog.split(exit_codes_help())[0].strip()), ".fi"]
+    out += [".SH EXIT STATUS", ".nf", _roff(exit_codes_help().split("\n", 1)[1]), ".fi"]
     out += [
         ".SH SEE ALSO",
         "The py7D documentation: the guides, the endpoint reference and this page as Markdown.",

@@ -1,4 +1,4 @@
-"""``--all`` / ``--limit``: every item of a paged endpoint, as JSON Lines or a streamed table.
+"""``--all`` / ``--limit``: every item of a paged endpoint, written by the chosen output format.
 
 The walk itself is py7D's shared paging (:meth:`py7D.Client.pages`); this
 module only writes the items and keeps the progress bar up to date.
@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..cli import UsageError
+from .base import UsageError
 
 if TYPE_CHECKING:
     from .._auth import Token
@@ -35,14 +35,12 @@ def run_all(
             "('py7d endpoints' marks the paged ones)"
         )
     from .._paging import items_at
-    from .output import json_line, speaks_utf8
+    from .output import item_writer
     from .progress import Progress
-    from .table import TableWriter
 
     out = sys.stdout
-    ascii_only = not speaks_utf8(out)
+    writer = item_writer(options, out)
     progress = Progress(sys.stderr, enabled=False if options.no_progress else None)
-    table = TableWriter(out) if options.table else None
     count = pages = 0
     walk = session.client.pages(
         path,
@@ -59,10 +57,7 @@ def run_all(
             items = items_at(result.data, endpoint.items)
             if options.limit is not None:  # the last page may hold more than the limit
                 items = items[: options.limit - count]
-            if table is not None:
-                table.write(items)
-            else:
-                out.write("".join(json_line(item, ascii_only=ascii_only) + "\n" for item in items))
+            writer.write(items)
             out.flush()
             count += len(items)
             info = result.page_info

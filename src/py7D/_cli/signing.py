@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from ..cli import CliError, ExitCode, UsageError
+from .base import CliError, ExitCode, UsageError
 from .session import Session, open_session
 
 if TYPE_CHECKING:

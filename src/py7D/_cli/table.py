@@ -185,4 +185,5 @@ def print_result(result: Result, stream: TextIO) -> None:
     info = result.page_info
     if info is not None:
         pages = max(info.total_pages, 1)
-        stream.write(f"page {info.page} of {pages} · {info.total_items} items\n")
+        noun = "item" if info.total_items == 1 else "items"
+        stream.write(f"page {info.page} of {pages} · {info.total_items} {noun}\n")

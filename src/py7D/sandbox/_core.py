@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
+import os
+import pickle
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
@@ -69,6 +73,37 @@ _CATALOGUE_LOCK = threading.Lock()
 def _shared_catalogue(seed: int, artists: int) -> Catalogue:
     # Catalogues never change after the build, so sandboxes with one seed share it.
     return Catalogue(seed, artists=artists)
+
+
+def _cached_catalogue(directory: Path, seed: int, artists: int) -> Catalogue:
+    """The catalogue of ``seed`` from a file in ``directory``, built and written if missing.
+
+    The file name carries a digest of the generator's source, so a changed
+    generator never serves an old catalogue.
+    """
+    from . import _catalogue
+
+    source = Path(_catalogue.__file__).read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    path = directory / f"sandbox-catalogue-{seed}-{artists}-{digest}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            found = pickle.load(handle)  # noqa: S301 - written by the code below, 0600
+        if isinstance(found, Catalogue):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    built = _shared_catalogue(seed, artists)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+    except OSError as exc:
+        log.debug("the built catalogue could not be kept in %s: %s", directory, exc)
+    return built
 
 
 @dataclass
@@ -353,6 +388,7 @@ class Sandbox:
         self.access_token_ttl = access_token_ttl
         self._base_url = base_url
         self._artists = artists
+        self.catalogue_cache: Path | None = None
         self._lock = threading.Lock()
         # Rendered bodies of cacheable catalogue reads (see route()), least recent first.
         self._replies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
@@ -405,10 +441,19 @@ class Sandbox:
 
     @property
     def catalogue(self) -> Catalogue:
-        """The generated catalogue (built on first use; read-only, shared by equal seeds)."""
+        """The generated catalogue (built on first use; read-only, shared by equal seeds).
+
+        With :attr:`catalogue_cache` set to a directory, the built catalogue is kept
+        there and read back by later sandboxes (and processes) of the same seed.
+        """
         if self._catalogue is None:
             with _CATALOGUE_LOCK:
-                self._catalogue = _shared_catalogue(self.seed, self._artists)
+                if self.catalogue_cache is not None:
+                    self._catalogue = _cached_catalogue(
+                        Path(self.catalogue_cache), self.seed, self._artists
+                    )
+                else:
+                    self._catalogue = _shared_catalogue(self.seed, self._artists)
         return self._catalogue
 
     @property
@@ -449,18 +494,20 @@ class Sandbox:
 
     def issue_access_token(
         self,
-        email: str,
+        user: str | int,
         *,
         consumer_key: str | None = None,
         token: tuple[str, str] | None = None,
     ) -> tuple[str, str]:
         """Skip the OAuth dance: an access ``(token, secret)`` for a user (for tests).
 
+        ``user`` is the user's e-mail address or user id (``1001``).
         ``consumer_key`` defaults to the sandbox's first key; ``token`` fixes the
         pair instead of generating one (e.g. to replay published test vectors).
+        Raises :class:`LookupError` for an unknown user.
         """
         with self._lock:
-            user_id = self._emails[email.lower()]
+            user_id = self._user_id_of(user)
             key = consumer_key or next(iter(self._consumers))
             if token is None:
                 issued = self._new_access_token(key, user_id)
@@ -742,7 +789,42 @@ class Sandbox:
             raise OAuthRefusedError("Token expired")
         return access
 
+    # -- keeping state between processes ------------------------------------------
+    def __getstate__(self) -> dict[str, object]:
+        """The sandbox's records for pickling (``py7d --sandbox`` keeps them between commands).
+
+        The lock, the nonce store, the reply cache and the catalogue (rebuilt from the
+        seed, or read from :attr:`catalogue_cache`) are left out.
+        """
+        state = dict(self.__dict__)
+        for name in ("_lock", "_nonces", "_replies", "_catalogue"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # A new sandbox's attributes first: a state saved before an attribute existed
+        # still gives a complete sandbox (with that attribute's starting value).
+        self.__dict__.update(Sandbox().__dict__)
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._nonces = NonceStore(self.clock)
+        self._replies = OrderedDict()
+        self._catalogue = None
+
     # -- state helpers (call with the lock held) ---------------------------------
+    def _user_id_of(self, user: str | int) -> int:
+        """The id of a user given by e-mail address or id (LookupError when unknown)."""
+        if isinstance(user, bool) or not isinstance(user, str | int):
+            raise TypeError(f"a user is an e-mail address or a user id, not {user!r}")
+        if isinstance(user, int):
+            if user not in self._users:
+                raise LookupError(f"no sandbox user has the id {user}")
+            return user
+        found = self._emails.get(user.lower())
+        if found is None:
+            raise LookupError(f"no sandbox user has the e-mail address {user!r}")
+        return found
+
     def _new_id(self, kind: str) -> int:
         value = self._next_id[kind]
         self._next_id[kind] = value + 1

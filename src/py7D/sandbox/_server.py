@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
 import signal
 import socket
@@ -24,7 +25,16 @@ from ._faults import (
     with_faults,
 )
 
-__all__ = ["asgi_app", "main", "running", "serve"]
+__all__ = [
+    "add_arguments",
+    "asgi_app",
+    "describe_serve_error",
+    "main",
+    "running",
+    "sandbox_from_args",
+    "serve",
+    "serve_until_stopped",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -284,15 +294,28 @@ def running(
         sock.close()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``py7d sandbox`` (also read by the CLI reference and man page)."""
-    parser = argparse.ArgumentParser(
-        prog="py7d sandbox", description="Run a local stand-in for 7digital's API 1.2."
-    )
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0 picks a free one), got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``py7d sandbox`` / ``python -m py7D.sandbox``."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8000, help="port (0 picks a free one)")
     parser.add_argument("--consumer-key", default=DEFAULT_CONSUMER_KEY, help="API key to accept")
     parser.add_argument("--consumer-secret", default=DEFAULT_CONSUMER_SECRET, help="its secret")
+    parser.add_argument(
+        "--user-management",
+        action="store_true",
+        help="the key is a partner key that manages users: user/create, and user calls "
+        "signed 2-legged with userId=",
+    )
     parser.add_argument("--seed", type=int, default=7, help="catalogue seed")
     parser.add_argument(
         "--user",
@@ -309,13 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="access tokens expire after S seconds (default: only when revoked)",
     )
     add_fault_arguments(parser)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``py7d sandbox``: serve a sandbox until Ctrl-C or SIGTERM (exit code 0)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def sandbox_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Sandbox:
+    """The :class:`Sandbox` the parsed options describe (``parser.error`` on bad values)."""
     if args.access_token_ttl is not None and args.access_token_ttl <= 0:
         parser.error("--access-token-ttl wants a positive number of seconds")
     users: list[tuple[str, str]] = []
@@ -324,30 +344,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not sep or not email or not password:
             parser.error(f"--user wants EMAIL:PASSWORD, got {spec!r}")
         users.append((email, password))
-    sandbox = Sandbox(
+    return Sandbox(
         consumer_key=args.consumer_key,
         consumer_secret=args.consumer_secret,
+        user_management=args.user_management,
         seed=args.seed,
         users=users,
         access_token_ttl=args.access_token_ttl,
         faults=faults_from_args(args),
     )
+
+
+def serve_until_stopped(sandbox: Sandbox, args: argparse.Namespace) -> None:
+    """Serve on ``--host``/``--port`` until Ctrl-C or SIGTERM, announcing URL and accounts.
+
+    Raises :class:`RuntimeError` when uvicorn is missing and :class:`OSError` when
+    the address cannot be bound (see :func:`describe_serve_error`).
+    """
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
         with running(sandbox, args.host, args.port) as url:
+            partner = " (manages users: userId= calls)" if args.user_management else ""
             lines = [
                 f"py7D sandbox serving on {url}",
-                f"consumer key: {args.consumer_key}",
+                f"consumer key: {args.consumer_key}{partner}",
                 f"consumer secret: {args.consumer_secret}",
                 "users:",
                 *(
                     f"  {email} / {password} (user id {uid})"
                     for email, password, uid in SEEDED_USERS
                 ),
-                *(f"  {email} / {password}" for email, password in users),
+                *(f"  {spec.partition(':')[0]} / {spec.partition(':')[2]}" for spec in args.user),
                 "point py7D at it with:",
                 f"  export PY7D_API_URL={url} PY7D_CONSUMER_KEY={args.consumer_key} "
                 f"PY7D_CONSUMER_SECRET={args.consumer_secret}",
@@ -356,11 +386,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(lines), flush=True)
             while not stop.wait(0.5):
                 pass
-    except (OSError, RuntimeError) as exc:
-        print(f"py7D sandbox: {exc}", file=sys.stderr, flush=True)
-        return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("py7D sandbox stopped", flush=True)
+
+
+def describe_serve_error(exc: OSError | RuntimeError, host: str, port: int) -> tuple[int, str]:
+    """The exit status and message (what happened, what to do) for a failure to serve."""
+    from .._cli.base import ExitCode
+
+    if isinstance(exc, RuntimeError):
+        return ExitCode.CONFIG, str(exc)
+    if exc.errno == errno.EADDRINUSE:
+        return ExitCode.NETWORK, (
+            f"port {port} on {host} is already in use (another sandbox or server?); "
+            "pick another with --port N, or --port 0 for a free one"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return ExitCode.NETWORK, (
+            f"not allowed to listen on port {port} of {host} ({exc.strerror}); "
+            "ports below 1024 need privileges: pick one above, or --port 0"
+        )
+    return ExitCode.NETWORK, f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m py7D.sandbox``: serve a sandbox until Ctrl-C or SIGTERM (exit status 0).
+
+    The exit statuses are those of ``py7d`` (2: bad option, 4: port in use, 5: uvicorn
+    missing).
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m py7D.sandbox", description="Run a local stand-in for 7digital's API 1.2."
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    sandbox = sandbox_from_args(args, parser)
+    try:
+        serve_until_stopped(sandbox, args)
+    except (OSError, RuntimeError) as exc:
+        code, message = describe_serve_error(exc, args.host, args.port)
+        print(f"py7D sandbox: {message}", file=sys.stderr, flush=True)
+        return code
     return 0
