@@ -71,7 +71,23 @@ def handler(kind: str) -> tuple[Callable[[httpx.Request], httpx.Response], str, 
         # The sandbox enforces 7digital's 4000-a-day quota; a benchmark makes more.
         box = sandbox.Sandbox(rate_limit=10**9)
         return box.handle, sandbox.DEFAULT_CONSUMER_KEY, sandbox.DEFAULT_CONSUMER_SECRET
+    if kind == "locker":
+        return locker_page, KEY, SECRET
     return stand_in, KEY, SECRET
+
+
+def locker_page(request: httpx.Request) -> httpx.Response:
+    """Every path gets the ~700 KB ``user/locker`` page of ``bench_xml``."""
+    global _LOCKER
+    if _LOCKER is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from bench_xml import locker_page as make_page
+
+        _LOCKER = make_page()[0]
+    return httpx.Response(200, content=_LOCKER, headers={"content-type": "text/xml; charset=utf-8"})
+
+
+_LOCKER: bytes | None = None
 
 
 def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) -> Any:
@@ -107,7 +123,7 @@ def asgi_app(handle: Callable[[httpx.Request], httpx.Response], latency: float) 
             {
                 "type": "http.response.start",
                 "status": response.status_code,
-                "headers": response.headers.raw,
+                "headers": [(name.lower(), value) for name, value in response.headers.raw],
             }
         )
         await send({"type": "http.response.body", "body": response.content})
@@ -190,6 +206,10 @@ def app_from_env() -> Any:
     kind = os.environ.get("BENCH_KIND", "stand-in")
     latency = float(os.environ.get("BENCH_LATENCY", "0"))
     handle, _, _ = handler(kind)
+    if os.environ.get("BENCH_APP") == "gzip":  # compressing as py7D.sandbox.running() does
+        from py7D.sandbox import _server
+
+        return _server._compressing(asgi_app(handle, latency))
     if os.environ.get("BENCH_APP") == "sandbox" and kind == "sandbox":
         from py7D import sandbox
         from py7D.sandbox import _faults, _server

@@ -57,16 +57,13 @@ def main() -> int:
     print(f"load average before: {_load()}  (other jobs on the machine skew wall-time rows)\n")
     report = bench_client.run_report()
     xml_rows = bench_xml.run()
-    rows = report.rows
-    # Targets in the order: 1, 2 (the XML rows), 3, 4, 5, 6.
-    ordered = rows[:1] + [r for r in xml_rows if "locker" in r.target] + rows[1:]
     for row in xml_rows:
-        if row not in ordered:
-            row.target = "   " + row.target  # information rows under target 2
-            ordered.insert(ordered.index(rows[0]) + 2, row)
-    for row in ordered:
-        if row in xml_rows and "locker" in row.target:
-            row.target = "2. XML -> dict, " + row.target
+        row.target = ("2. XML -> dict, " if "locker" in row.target else "   ") + row.target
+    # Targets in the order; the XML rows (information ones indented) under target 2.
+    ordered = sorted(
+        [*report.rows, *xml_rows],
+        key=lambda row: int(row.target.split(".")[0]) if row.target[0].isdigit() else 2,
+    )
     ordered += bench_cli.run()
     print_table(ordered)
     if report.references:

@@ -153,7 +153,6 @@ def network(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         return recorder(request)
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
-    monkeypatch.setattr(py7D.Py7DTransport, "handle_request", handle_request)
     return recorder
 
 

@@ -20,7 +20,6 @@ if _typing.TYPE_CHECKING:
     from typing import Any
 
     from ._async_client import AsyncClient as AsyncClient
-    from ._async_transport import Py7DAsyncTransport as Py7DAsyncTransport
     from ._auth import (
         OAuth1Auth as OAuth1Auth,
         Token as Token,
@@ -116,7 +115,6 @@ if _typing.TYPE_CHECKING:
         load_token as load_token,
         save_token as save_token,
     )
-    from ._transport import Py7DTransport as Py7DTransport
     from ._validation import (
         Py7DWarning as Py7DWarning,
         UnknownEndpointWarning as UnknownEndpointWarning,

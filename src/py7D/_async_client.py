@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._async_transport import Py7DAsyncTransport
 from ._auth import TokenLike
 from ._bulk import gather_async
 from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
+from ._http import aread_body, may_resend, new_read_client, safe_to_resend
 from ._request import PreparedCall
 from ._resources import AsyncResources
 from ._result import Result
@@ -28,18 +28,20 @@ __all__ = ["AsyncClient"]
 
 T = TypeVar("T")
 
-#: Idle connections kept by the default transport: enough for ``map``'s
-#: usual concurrency, so bulk runs reuse connections instead of reconnecting.
-DEFAULT_ASYNC_KEEPALIVE = 100
-
 
 class AsyncClient(BaseClient, AsyncResources):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an
-    ``httpx.AsyncBaseTransport`` (default: :class:`py7D.Py7DAsyncTransport`),
-    ``event_hooks`` are async functions and ``http_client`` an
-    ``httpx.AsyncClient``. Everything but the sending is shared with
+    ``httpx.AsyncBaseTransport``, ``event_hooks`` are async functions and
+    ``http_client`` an ``httpx.AsyncClient``.
+
+    By default, calls that change state (and calls the endpoint table does not
+    know) go through ``httpx.AsyncHTTPTransport``, which never sends a request
+    twice; reads go through ``httpx-aiohttp``'s ``AiohttpTransport``, which
+    keeps many calls in flight cheaply (under trio, httpx's transport carries
+    everything). A transport or client of your own built on aiohttp carries
+    only reads too. Everything but the sending is shared with
     :class:`py7D.Client` through :class:`py7D._client.BaseClient`. Concurrent
     calls (:meth:`map`, ``asyncio.gather``) share the pool, the cache and the
     throttle; retry and throttle waits are ``asyncio.sleep``, so they never
@@ -63,16 +65,25 @@ class AsyncClient(BaseClient, AsyncResources):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        self._check_senders(transport, http_client)
         if http_client is not None and timeout is None:
             self.timeout = http_client.timeout  # your client, your timeouts
-        self._owns_http = http_client is None
         self._closed = False
-        self._http: httpx.AsyncClient | None = http_client
-        if self._needs_proxy_client(transport, http_client):
-            self._http = httpx.AsyncClient(**self._proxy_client_options())
-        self._transport: httpx.AsyncBaseTransport = transport or Py7DAsyncTransport(
-            verify=self.verify, max_keepalive_connections=DEFAULT_ASYNC_KEEPALIVE
-        )
+        # _http carries every call that may change state; _reads (when set) carries reads.
+        self._reads: httpx.AsyncClient | None = None
+        # A client of py7D's own for reads is made on the first read, under asyncio.
+        self._default_reads = http_client is None and transport is None
+        if http_client is not None and may_resend(http_client):
+            self._reads = http_client
+            http_client = None
+        elif transport is not None and may_resend(transport):
+            self._reads = httpx.AsyncClient(**self._http_options(), transport=transport)
+            self._owned.append(self._reads)
+            transport = None
+        if http_client is None:
+            http_client = httpx.AsyncClient(**self._http_options(), transport=transport)
+            self._owned.append(http_client)
+        self._http: httpx.AsyncClient = http_client
 
     async def request(
         self,
@@ -187,33 +198,26 @@ class AsyncClient(BaseClient, AsyncResources):
         delay = self._throttle_delay()
         if delay > 0:
             await asyncio.sleep(delay)
-        request = self._attempt(call, state, timeout, self._http)
+        http = self._sender(call)
+        request = self._attempt(call, state, timeout, http)
         with map_transport_errors(request):
-            if self._http is not None:
-                auth = call.auth or httpx.USE_CLIENT_DEFAULT
-                response = await self._http.send(request, auth=auth, stream=True)
-            else:  # see Client._send
-                if call.auth is not None:
-                    call.auth.sign_request(request)
-                for hook in self._request_hooks:
-                    await hook(request)
-                response = await self._transport.handle_async_request(request)
-                response.request = request
-                self._log_exchange(request, response)
+            auth = call.auth or httpx.USE_CLIENT_DEFAULT
+            response = await http.send(request, auth=auth, stream=True)
             try:
-                if self._http is None:
-                    for hook in self._response_hooks:
-                        await hook(response)
-                try:  # see Client._send
-                    body = response.content
-                except httpx.ResponseNotRead:
-                    reader = self._reader(response, state)
-                    async for chunk in response.aiter_bytes():
-                        reader.feed(chunk)
-                    return reader.finish()
-                return self._read_whole(response, body, state)
+                return await aread_body(response, self._reader(response, state))
             finally:
                 await response.aclose()
+
+    def _sender(self, call: PreparedCall) -> httpx.AsyncClient:
+        """The client for ``call``: reads may go through the aiohttp one, nothing else does."""
+        if not safe_to_resend(call):
+            return self._http
+        if self._reads is None and self._default_reads:
+            self._default_reads = False
+            self._reads = new_read_client(self._http_options())
+            if self._reads is not None:
+                self._owned.append(self._reads)
+        return self._reads or self._http
 
     async def gather(
         self,
@@ -278,10 +282,9 @@ class AsyncClient(BaseClient, AsyncResources):
     async def aclose(self) -> None:
         """Close the connection pool (if this client created it)."""
         self._closed = True
-        if self._owns_http:
-            if self._http is not None:
-                await self._http.aclose()
-            await self._transport.aclose()
+        self._default_reads = False
+        for http in self._owned:
+            await http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -24,7 +24,8 @@ from ._exceptions import (
     ValidationError,
     map_transport_errors,
 )
-from ._limits import MAX_BODY_EXTENSION, BodyReader, Throttle, ThrottleLike
+from ._http import ACCEPT_ENCODING, client_options, read_body
+from ._limits import BodyReader, Throttle, ThrottleLike
 from ._media import preview_clip_url, sign_media_url
 from ._paging import PageWalk, paged_endpoint
 from ._redact import describe_request, install_log_redaction
@@ -33,7 +34,6 @@ from ._request import PreparedCall, build_call, resolve_path
 from ._resources import Resources
 from ._result import Result
 from ._retry import RetriesLike, RetryPolicy, RetryState
-from ._transport import Py7DTransport
 from ._validation import check_call
 
 if TYPE_CHECKING:
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["BaseClient", "Client", "ClientOptions"]
 
 logger = logging.getLogger("py7D")
-# httpx.Client logs every exchange at INFO on this logger; the direct path does too, so
-# logging set up for httpx (and py7D's redaction filter on it) sees the same lines.
-httpx_logger = logging.getLogger("httpx")
 
 # Connecting should be quick; a slow reply (a big locker page) may take longer.
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -148,6 +145,7 @@ class BaseClient:
         # Built once and copied cheaply into each request: per-call work is what
         # the benchmark's CPU target counts.
         self._headers = httpx.Headers(default_headers())
+        self._owned: list[Any] = []  # the httpx clients made here (closed with this client)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -196,13 +194,12 @@ class BaseClient:
         call: PreparedCall,
         state: RetryState,
         timeout: TimeoutLike,
-        http: httpx.Client | httpx.AsyncClient | None,
+        http: httpx.Client | httpx.AsyncClient,
     ) -> httpx.Request:
         """Ready ``call`` for one more attempt: client headers, timeouts clipped to the deadline.
 
         httpx takes a request's timeouts from its extensions; they are set
-        anew each attempt, as the time left shrinks. Without an httpx client
-        (the default transports) ``build_call`` already put the headers on.
+        anew each attempt, as the time left shrinks.
         """
         if timeout is None:
             configured = self.timeout
@@ -210,10 +207,9 @@ class BaseClient:
             configured = timeout
         else:
             configured = _default_timeout(float(timeout))
-        request = call.request if http is None else apply_client_defaults(call.request, http)
+        # build_call put this client's headers on already; a client of the user's adds its own.
+        request = call.request if http in self._owned else apply_client_defaults(call.request, http)
         request.extensions["timeout"] = state.timeout(configured).as_dict()
-        if self.max_response_bytes is not None:  # the async transport reads no further
-            request.extensions[MAX_BODY_EXTENSION] = self.max_response_bytes
         return request
 
     def _throttle_delay(self) -> float:
@@ -224,18 +220,6 @@ class BaseClient:
         """Collects a streamed body up to ``max_response_bytes`` and the call's deadline."""
         return BodyReader(
             response,
-            max_bytes=self.max_response_bytes,
-            deadline=state.deadline_at(),
-            clock=self.retries.clock,
-        )
-
-    def _read_whole(
-        self, response: httpx.Response, body: bytes, state: RetryState
-    ) -> httpx.Response:
-        """A reply its transport read whole, held to the cap and deadline of :meth:`_reader`."""
-        return BodyReader.whole(
-            response,
-            body,
             max_bytes=self.max_response_bytes,
             deadline=state.deadline_at(),
             clock=self.retries.clock,
@@ -265,44 +249,20 @@ class BaseClient:
             store_reply(self.cache, call, response, self.settings.api_url)
         return result
 
-    def _needs_proxy_client(self, transport: object, http_client: object) -> bool:
-        """Check the transport options; True when env proxies need a full httpx client.
+    def _http_options(self) -> dict[str, Any]:
+        """What the httpx clients py7D creates are built with (see :mod:`py7D._http`)."""
+        hooks = {"request": self._request_hooks, "response": self._response_hooks}
+        return client_options(self.timeout, self._headers, hooks, self.verify)
 
-        The default transports ignore ``HTTPS_PROXY`` and friends, so when
-        they apply to the API's host the client sends through an
-        ``httpx.Client(trust_env=True)`` instead, as plain httpx would.
-        """
+    @staticmethod
+    def _check_senders(transport: object, http_client: object) -> None:
         if http_client is not None and transport is not None:
             raise ValidationError(
                 "pass either transport= or http_client=, not both (give the transport to "
                 "your own client instead)"
             )
-        return http_client is None and transport is None and _env_proxies(self.settings.api_url)
-
-    def _proxy_client_options(self) -> dict[str, Any]:
-        """Settings for the full ``httpx`` client used when environment proxies apply."""
-        return {
-            "timeout": self.timeout,
-            "headers": self._headers,
-            "event_hooks": {"request": self._request_hooks, "response": self._response_hooks},
-            "verify": self.verify,
-            "trust_env": True,
-        }
 
     # ------------------------------------------------------------------ cache
-
-    @staticmethod
-    def _log_exchange(request: httpx.Request, response: httpx.Response) -> None:
-        """httpx.Client's INFO line for one exchange, for requests that skip it."""
-        if httpx_logger.isEnabledFor(logging.INFO):
-            httpx_logger.info(
-                'HTTP Request: %s %s "%s %d %s"',
-                request.method,
-                request.url,
-                response.http_version,
-                response.status_code,
-                response.reason_phrase,
-            )
 
     def _cached(self, call: PreparedCall, normalize: bool | None) -> Result | None:
         """A fresh cached reply for ``call`` (parsed anew), or None (see :func:`cached_reply`)."""
@@ -389,12 +349,6 @@ class Client(BaseClient, Resources):
     connection pool, the throttle, the cache and the retry policy; each call
     keeps its own retry state.
 
-    Without ``http_client``, requests go straight to the transport: the
-    client signs them and applies its timeout, headers and event hooks
-    itself, as ``httpx.Client.send`` would (no cookies, no redirects).
-    Proxies from the environment (``HTTPS_PROXY`` …) switch to a full
-    ``httpx.Client`` so they keep working.
-
     Parameters
     ----------
     consumer_key, consumer_secret, country, base_url:
@@ -423,8 +377,9 @@ class Client(BaseClient, Resources):
     transport:
         An ``httpx.BaseTransport``: ``httpx.MockTransport(handler)``,
         ``py7D.sandbox.Sandbox().transport()``, or ``httpx.HTTPTransport(...)``
-        for proxies/HTTP/2. The default is :class:`py7D.Py7DTransport`, a lean
-        keep-alive pool over ``http.client`` (TLS verified).
+        with settings of your own. The default is ``httpx.HTTPTransport``
+        (through an ``httpx.Client``: proxies from ``HTTPS_PROXY``/``NO_PROXY``
+        and ``SSL_CERT_FILE`` apply, as in httpx).
     event_hooks:
         ``{"request": [f, ...], "response": [g, ...]}``, called as httpx calls
         them: with each ``httpx.Request`` (signed) before it is sent, with each
@@ -459,14 +414,14 @@ class Client(BaseClient, Resources):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(consumer_key, consumer_secret, country, base_url, timeout, **options)
+        self._check_senders(transport, http_client)
         if http_client is not None and timeout is None:
             self.timeout = http_client.timeout  # your client, your timeouts
-        self._owns_http = http_client is None
         self._closed = False
-        self._http: httpx.Client | None = http_client
-        if self._needs_proxy_client(transport, http_client):
-            self._http = httpx.Client(**self._proxy_client_options())
-        self._transport: httpx.BaseTransport = transport or Py7DTransport(verify=self.verify)
+        if http_client is None:
+            http_client = httpx.Client(**self._http_options(), transport=transport)
+            self._owned.append(http_client)
+        self._http: httpx.Client = http_client
 
     def request(
         self,
@@ -602,29 +557,10 @@ class Client(BaseClient, Resources):
             time.sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
         with map_transport_errors(request):
-            if self._http is not None:
-                auth = call.auth or httpx.USE_CLIENT_DEFAULT
-                response = self._http.send(request, auth=auth, stream=True)
-            else:  # what httpx.Client.send would do for this request, minus its overhead
-                if call.auth is not None:
-                    call.auth.sign_request(request)  # each attempt: a fresh nonce
-                for hook in self._request_hooks:
-                    hook(request)
-                response = self._transport.handle_request(request)
-                response.request = request
-                self._log_exchange(request, response)
+            auth = call.auth or httpx.USE_CLIENT_DEFAULT
+            response = self._http.send(request, auth=auth, stream=True)
             try:
-                if self._http is None:
-                    for hook in self._response_hooks:
-                        hook(response)
-                try:  # py7D's transports (and MockTransport) hand over small replies read
-                    body = response.content
-                except httpx.ResponseNotRead:
-                    reader = self._reader(response, state)
-                    for chunk in response.iter_bytes():
-                        reader.feed(chunk)
-                    return reader.finish()
-                return self._read_whole(response, body, state)
+                return read_body(response, self._reader(response, state))
             finally:
                 response.close()
 
@@ -692,10 +628,8 @@ class Client(BaseClient, Resources):
     def close(self) -> None:
         """Close the connection pool (if this client created it)."""
         self._closed = True
-        if self._owns_http:
-            if self._http is not None:
-                self._http.close()
-            self._transport.close()
+        for http in self._owned:
+            http.close()
 
     def __enter__(self) -> Client:
         return self
@@ -720,17 +654,6 @@ def _make_cache(cache: CacheOption) -> BaseCache | None:
         "cache must be True, None, py7D.MemoryCache(...) or py7D.FileCache(path), "
         f"not {type(cache).__name__}"
     )
-
-
-def _env_proxies(api_url: str) -> bool:
-    """Whether the environment asks for a proxy for the API's host (httpx's trust_env)."""
-    import urllib.request
-
-    proxies = urllib.request.getproxies()
-    if not any(k in proxies for k in ("http", "https", "all")):
-        return False
-    host = httpx.URL(api_url).host
-    return not urllib.request.proxy_bypass(host)
 
 
 def _default_timeout(seconds: float) -> httpx.Timeout:
@@ -759,4 +682,5 @@ def default_headers() -> dict[str, str]:
     return {
         "User-Agent": f"py7D/{__version__} httpx/{httpx.__version__}",
         "Accept": "application/xml, text/xml",
+        "Accept-Encoding": ACCEPT_ENCODING,
     }

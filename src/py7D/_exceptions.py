@@ -273,6 +273,27 @@ class map_transport_errors:  # noqa: N801 - used like a function (a class costs 
         import httpx
 
         request = self._request
+        origin = _refused_on_loopback(exc, request or _request_of(exc))
+        if origin is not None:
+            error = TransportError(
+                f"nothing is listening at {origin} (connection refused)",
+                request=request or _request_of(exc),
+                may_have_acted=False,
+            )
+            error.nothing_listening = origin
+            raise error from exc
+        aiohttp_error = None if isinstance(exc, Py7DError) else _aiohttp_error(exc)
+        if aiohttp_error is not None:
+            # httpx-aiohttp names aiohttp's errors loosely (a connection the server dropped,
+            # maybe after acting, becomes ConnectTimeout): judge by aiohttp's own error.
+            names = {cls.__name__ for cls in type(aiohttp_error).__mro__}
+            acted = not names & {"ClientConnectorError", "ConnectionTimeoutError"}
+            error_class = RequestTimeoutError if "TimeoutError" in names else TransportError
+            raise error_class(
+                f"network error: {type(aiohttp_error).__name__}: {_safe_text(aiohttp_error)}",
+                request=request or _request_of(exc),
+                may_have_acted=acted,
+            ) from exc
         if isinstance(exc, httpx.TimeoutException):
             acted = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise RequestTimeoutError(
@@ -282,19 +303,9 @@ class map_transport_errors:  # noqa: N801 - used like a function (a class costs 
             ) from exc
         if isinstance(exc, httpx.TransportError):
             acted = not isinstance(exc, httpx.ConnectError)
-            request = request or _request_of(exc)
-            origin = _refused_on_loopback(exc, request)
-            if origin is not None:
-                error = TransportError(
-                    f"nothing is listening at {origin} (connection refused)",
-                    request=request,
-                    may_have_acted=False,
-                )
-                error.nothing_listening = origin
-                raise error from exc
             raise TransportError(
                 f"network error: {type(exc).__name__}: {_safe_text(exc)}",
-                request=request,
+                request=request or _request_of(exc),
                 may_have_acted=acted,
             ) from exc
         if isinstance(exc, httpx.DecodingError):
@@ -316,7 +327,8 @@ def _refused_on_loopback(exc: BaseException, request: httpx.Request | None) -> s
     """``scheme://host:port`` when ``exc`` is a refused connection to a loopback address."""
     import httpx
 
-    if request is None or not isinstance(exc, httpx.ConnectError):
+    # httpx-aiohttp raises ConnectError or ConnectTimeout for a refused connection.
+    if request is None or not isinstance(exc, httpx.TransportError):
         return None
     host = request.url.host
     if host != "localhost":
@@ -341,11 +353,21 @@ def _refused_on_loopback(exc: BaseException, request: httpx.Request | None) -> s
     return f"{request.url.scheme}://{shown}:{port}"
 
 
-def _request_of(exc: httpx.RequestError) -> httpx.Request | None:
+def _request_of(exc: BaseException) -> httpx.Request | None:
+    import httpx
+
     try:
-        return exc.request
+        return exc.request if isinstance(exc, httpx.RequestError) else None
     except RuntimeError:
         return None
+
+
+def _aiohttp_error(exc: BaseException) -> BaseException | None:
+    """The aiohttp error behind ``exc`` (itself, or what httpx-aiohttp raised it from), if any."""
+    for candidate in (exc, exc.__cause__):
+        if candidate is not None and type(candidate).__module__.split(".", 1)[0] == "aiohttp":
+            return candidate
+    return None
 
 
 def _safe_text(exc: BaseException) -> str:

@@ -78,18 +78,12 @@ class Throttle:
 ThrottleLike = Throttle | float | None
 
 
-#: Request extension: the bytes of reply body worth reading (py7D's clients set their
-#: ``max_response_bytes``). The async transport, which reads replies whole, cuts a longer body
-#: there and drops the connection, so the cap holds without the whole body in memory.
-MAX_BODY_EXTENSION = "py7d_max_body"
-
-
 class BodyReader:
     """Collects a streamed reply body, refusing it past ``max_bytes`` or past the deadline.
 
     The clients send with ``stream=True`` and feed the decoded chunks here, so
     a gigantic (or endless, or decompression-bomb) body is dropped after at
-    most ``max_bytes`` plus one chunk, and a body dripped a byte at a time
+    most ``max_bytes`` plus one decoded chunk, and a body dripped a byte at a time
     cannot hold a call beyond its deadline (httpx's read timeout only bounds
     the gap between two chunks).
     """
@@ -122,24 +116,13 @@ class BodyReader:
 
     def feed(self, chunk: bytes) -> None:
         """Add a chunk; raise once the body is too big or the deadline has passed."""
-        self._size += len(chunk)
         self._chunks.append(chunk)
-        self._check(self._response, self._size, self._max, self._deadline, self._clock)
+        self.count(chunk)
 
-    @classmethod
-    def whole(
-        cls,
-        response: httpx.Response,
-        body: bytes,
-        *,
-        max_bytes: int | None,
-        deadline: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> httpx.Response:
-        """``response``, whose transport already read its ``body`` whole, held to the same
-        size cap and deadline as a streamed body (as one chunk)."""
-        cls._check(response, len(body), max_bytes, deadline, clock)
-        return response
+    def count(self, chunk: bytes) -> None:
+        """Count a chunk read elsewhere; raise once the body is too big or the deadline passed."""
+        self._size += len(chunk)
+        self._check(self._response, self._size, self._max, self._deadline, self._clock)
 
     @staticmethod
     def _check(
@@ -158,12 +141,22 @@ class BodyReader:
             )
 
     def finish(self) -> httpx.Response:
-        """The response, its ``content`` now the collected body."""
-        # httpx keeps a read body in ``_content`` (Response.read() does exactly this).
-        # Setting it keeps headers, status and request as received and spares
-        # decoding the body twice.
-        self._response._content = b"".join(self._chunks)
-        return self._response
+        """A response holding the collected (decoded) body, read; otherwise as received."""
+        received = self._response
+        headers = received.headers.raw
+        if "content-encoding" in received.headers:  # the body is decoded now
+            headers = [
+                (name, value)
+                for name, value in headers
+                if name.lower() not in (b"content-encoding", b"content-length")
+            ]
+        return httpx.Response(
+            received.status_code,
+            headers=headers,
+            content=b"".join(self._chunks),
+            request=received.request,
+            extensions=received.extensions,
+        )
 
 
 def _too_large(response: httpx.Response, size: int, max_bytes: int | None) -> ResponseParseError:

@@ -1,4 +1,4 @@
-"""Fixtures for the client, transport, cache and bulk tests.
+"""Fixtures for the client, cache and bulk tests.
 
 ``LocalServer`` is a stdlib HTTP/1.1 keep-alive server on a free loopback
 port (threaded, so slow replies do not block others); it records how many
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,67 +142,3 @@ def _serve(state: LocalServer, context: ssl.SSLContext | None) -> Iterator[Local
 @pytest.fixture
 def local_server() -> Iterator[LocalServer]:
     yield from _serve(LocalServer(), None)
-
-
-@pytest.fixture(scope="session")
-def ca() -> Any:
-    trustme = pytest.importorskip("trustme")
-    return trustme.CA()
-
-
-@pytest.fixture
-def tls_server(ca: Any) -> Iterator[LocalServer]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    yield from _serve(LocalServer(), context)
-
-
-@pytest.fixture
-def client_context(ca: Any) -> ssl.SSLContext:
-    """A client TLS context that trusts the test CA (and only it)."""
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-#: The body of the scripted replies below.
-FRAMED_BODY = b"<response/>"
-
-#: (reply bytes, the body a transport must read from them): every way HTTP/1.1 frames a body.
-REPLY_FRAMINGS = [
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + FRAMED_BODY, FRAMED_BODY),
-    (b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b""),
-    (
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"5\r\n<resp\r\n6;ext=1\r\nonse/>\r\n0\r\nX-Trailer: y\r\n\r\n",
-        FRAMED_BODY,
-    ),
-    (
-        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + FRAMED_BODY,
-        FRAMED_BODY,
-    ),
-    (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
-    (b"HTTP/1.0 200 OK\r\n\r\n" + FRAMED_BODY, FRAMED_BODY),  # delimited by closing
-]
-
-
-def default_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Make ``request.param`` the parser transports pick by default: ``"httptools"``, or
-    anything else for each transport's fallback (skipped where httptools is missing)."""
-    parser: str = request.param
-    if parser == "httptools":
-        pytest.importorskip("httptools")
-    from py7D import _transport
-
-    monkeypatch.setattr(_transport, "httptools_installed", lambda: parser == "httptools")
-    return parser

@@ -97,7 +97,7 @@ class Ctx:
         )
         url = httpx.URL(reply.data["url"])
         # The sandbox's fake PayPal page approves the token when the browser visits it.
-        self.client._transport.handle_request(httpx.Request("GET", url)).read()
+        self.client._http.get(url).read()
         return str(url.params["token"])
 
     def card_id(self) -> str:

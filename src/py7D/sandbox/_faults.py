@@ -488,10 +488,11 @@ class FaultMiddleware:
         else:
             assert reply is not None
             status, raw_headers, body = reply
+            # A compressed reply stays compressed: its bytes are cut or dripped as they are.
             kept = [
                 (k, v)
                 for k, v in raw_headers
-                if k.lower() not in (b"content-length", b"transfer-encoding", b"content-encoding")
+                if k.lower() not in (b"content-length", b"transfer-encoding")
             ]
             if kind == "truncate":
                 cut = _cut(body, fault.seed)

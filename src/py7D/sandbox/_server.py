@@ -213,6 +213,21 @@ def _own_faults(sandbox: object) -> FaultInjector | None:
     return sandbox.faults if isinstance(sandbox, Sandbox) else None
 
 
+def _compressing(app: ASGIApp) -> ASGIApp:
+    """``app`` answering with gzip when the client offers it, as 7digital's servers do.
+
+    Under the fault injector, which needs to be outermost: its faults cut, drip
+    or delay the compressed bytes (Starlette's middleware; uncompressed without
+    Starlette).
+    """
+    try:
+        from starlette.middleware.gzip import GZipMiddleware
+    except ImportError:  # pragma: no cover - starlette comes with the sandbox extra
+        return app
+    compressing: ASGIApp = GZipMiddleware(app, minimum_size=1024, compresslevel=6)
+    return compressing
+
+
 def _uvicorn() -> Any:
     try:
         import uvicorn
@@ -252,7 +267,7 @@ def serve(
     uvicorn = _uvicorn()
     sock = _bind(host, port)
     sandbox = sandbox or Sandbox()
-    app = with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox))
+    app = with_faults(_compressing(asgi_app(sandbox)), as_injector(faults) or _own_faults(sandbox))
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -275,7 +290,7 @@ def running(
     uvicorn = _uvicorn()
     sock = _bind(host, port)
     sandbox = sandbox or Sandbox()
-    app = with_faults(asgi_app(sandbox), as_injector(faults) or _own_faults(sandbox))
+    app = with_faults(_compressing(asgi_app(sandbox)), as_injector(faults) or _own_faults(sandbox))
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
