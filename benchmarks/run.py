@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 
 import bench_cli  # noqa: E402
 import bench_client  # noqa: E402
+import bench_download  # noqa: E402
 import bench_xml  # noqa: E402
 from _common import print_table  # noqa: E402
 
@@ -65,6 +66,7 @@ def main() -> int:
         key=lambda row: int(row.target.split(".")[0]) if row.target[0].isdigit() else 2,
     )
     ordered += bench_cli.run()
+    ordered += bench_download.run()  # locker downloads: throughput, memory, resume
     print_table(ordered)
     if report.references:
         print("\nreference (same run):")

@@ -40,6 +40,10 @@ if _typing.TYPE_CHECKING:
         RateLimit as RateLimit,
         Result as Result,
     )
+    from ._download import (
+        DownloadProgress as DownloadProgress,
+        DownloadResult as DownloadResult,
+    )
     from ._endpoints import (
         ENDPOINTS as ENDPOINTS,
         PARAMS as PARAMS,
@@ -53,8 +57,14 @@ if _typing.TYPE_CHECKING:
         APIClientException as APIClientException,
         APIServiceException as APIServiceException,
         ConfigurationError as ConfigurationError,
+        DiskFullError as DiskFullError,
+        DownloadError as DownloadError,
+        FormatNotAvailableError as FormatNotAvailableError,
+        IncompleteDownloadError as IncompleteDownloadError,
         InvalidParameterError as InvalidParameterError,
+        NotOwnedError as NotOwnedError,
         OAuthError as OAuthError,
+        PathNotWritableError as PathNotWritableError,
         Py7DError as Py7DError,
         RateLimitedError as RateLimitedError,
         RemoteServiceError as RemoteServiceError,
@@ -62,6 +72,7 @@ if _typing.TYPE_CHECKING:
         ResourceNotFoundError as ResourceNotFoundError,
         ResponseParseError as ResponseParseError,
         TransportError as TransportError,
+        UnsafeArchiveError as UnsafeArchiveError,
         UserCardError as UserCardError,
         ValidationError as ValidationError,
     )

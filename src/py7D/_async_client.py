@@ -13,6 +13,7 @@ import httpx
 from ._auth import TokenLike
 from ._bulk import gather_async
 from ._client import BaseClient, ClientOptions, TimeoutLike
+from ._download import AsyncDownloads
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
 from ._http import aread_body, may_resend, new_read_client, safe_to_resend
@@ -29,7 +30,7 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 
 
-class AsyncClient(BaseClient, AsyncResources):
+class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
     """A 7digital API client for asyncio (and trio); ``async with`` it.
 
     Takes the same arguments as :class:`py7D.Client`; ``transport`` is an

@@ -17,6 +17,7 @@ from ._auth import OAuth1Auth, Token, TokenLike
 from ._bulk import gather_threads
 from ._cache import BaseCache, MemoryCache, cached_reply, store_reply
 from ._config import Settings, resolve_settings
+from ._download import Downloads
 from ._endpoints import AuthLevel
 from ._exceptions import (
     ConfigurationError,
@@ -342,7 +343,7 @@ class BaseClient:
         return preview_clip_url(self.settings, track_id, signer)
 
 
-class Client(BaseClient, Resources):
+class Client(BaseClient, Resources, Downloads):
     """A 7digital API client with a keep-alive connection pool; use it as a context manager.
 
     One client may serve many threads (see :meth:`map`). They share the

@@ -28,6 +28,7 @@ from types import MappingProxyType
 
 __all__ = [
     "ENDPOINTS",
+    "MEDIA_ENDPOINTS",
     "PARAMS",
     "AuthLevel",
     "Endpoint",
@@ -36,6 +37,7 @@ __all__ = [
     "endpoints",
     "find_endpoint",
     "find_endpoints",
+    "find_media_endpoint",
     "python_name",
 ]
 
@@ -211,6 +213,11 @@ PARAMS: Mapping[str, Param] = MappingProxyType(
             Param("cardVerificationCode", description="the 3 or 4 digits on the back"),
             Param("cardPostCode", description="billing post code"),
             Param("cardCountry", description="billing country code"),
+            Param(
+                "formatId",
+                ParamKind.ID,
+                "media format id (17 = MP3 320 kbps; streams also take streaming ids such as 26)",
+            ),
         )
     }
 )
@@ -255,6 +262,10 @@ class Endpoint:
     ``name`` overrides the Python method name (see :attr:`method_name`);
     ``params`` overrides entries of :data:`PARAMS` for this endpoint only.
     ``reply_version`` is the ``version`` attribute 7digital's replies carry.
+
+    Rows of :data:`MEDIA_ENDPOINTS` are not API calls but signed media URLs:
+    ``host`` is the live origin that serves ``/<path>`` (no version prefix)
+    and ``media_type`` the content type of the bytes it answers with.
     """
 
     path: str
@@ -273,6 +284,8 @@ class Endpoint:
     description: str = ""
     name: str | None = None
     params: tuple[Param, ...] = ()
+    host: str | None = None
+    media_type: str | None = None
     reply_version: str = "1.2"
     key: str = field(init=False, repr=False, compare=False)
 
@@ -312,6 +325,11 @@ class Endpoint:
         return tuple(
             seg[1:-1] for seg in self.path.split("/") if seg.startswith("{") and seg.endswith("}")
         )
+
+    @property
+    def media(self) -> bool:
+        """Whether this is a signed media URL (bytes), not an XML API call."""
+        return self.host is not None
 
     @property
     def paged(self) -> bool:
@@ -1128,6 +1146,49 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         notes="OAuth step 3: exchange an authorised request token for an access token (signed with the request token)",
     ),
 )
+
+# Signed media URLs: not under ``/1.2`` and not XML. Clients sign them (see
+# ``Client.sign_url``) and fetch the bytes; locker and purchase replies carry
+# ``downloadtrack`` URLs already signed.
+_MEDIA_HOST = "http://media.geo.7digital.com"
+MEDIA_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "media/user/downloadtrack",
+        description="Download a track the user owns, in one format.",
+        name="download_track",
+        auth=AuthLevel.USER,
+        required=("releaseId", "trackId", "formatId"),
+        host=_MEDIA_HOST,
+        media_type="audio/mpeg",
+        notes="the URLs in locker/purchase replies (lower-case names formatid, releaseid, trackid, shopid)",
+    ),
+    Endpoint(
+        "media/user/download/release",
+        description="Download a release the user owns as one zip file, in one format.",
+        name="download_release",
+        auth=AuthLevel.USER,
+        required=("releaseId", "formatId"),
+        host=_MEDIA_HOST,
+        media_type="application/zip",
+    ),
+    Endpoint(
+        "media/user/download/purchase",
+        description="Download everything bought in one purchase as one zip file, in one format.",
+        name="download_purchase",
+        auth=AuthLevel.USER,
+        required=("purchaseId", "formatId"),
+        host=_MEDIA_HOST,
+        media_type="application/zip",
+    ),
+)
+
+_MEDIA_BY_KEY: dict[str, Endpoint] = {ep.key: ep for ep in MEDIA_ENDPOINTS}
+
+
+def find_media_endpoint(path: str) -> Endpoint | None:
+    """The signed media URL at ``path`` (``media/user/downloadtrack``; case-insensitive), or None."""
+    return _MEDIA_BY_KEY.get(path.strip("/").lower())
+
 
 _BY_KEY: dict[str, tuple[Endpoint, ...]] = {}
 for _ep in ENDPOINTS:

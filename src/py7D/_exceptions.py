@@ -12,6 +12,13 @@ Py7DError
 │   └── RequestTimeoutError     connect/read/write/pool timeout
 ├── ResponseParseError          the reply is not XML, truncated, hostile, too big or has no envelope
 ├── OAuthError                  401 / plain-text "OAuth authentication error: ..." reply
+├── DownloadError               a locker download could not be completed; ``path``
+│   ├── NotOwnedError           HTTP 403: the user does not own the track/release/purchase
+│   ├── FormatNotAvailableError the item is not offered in the format asked for
+│   ├── IncompleteDownloadError the body stopped short; the partial file is kept to resume
+│   ├── DiskFullError           no space left while writing; the partial file is kept
+│   ├── PathNotWritableError    the destination folder or file cannot be written
+│   └── UnsafeArchiveError      a zip member would be written outside the target folder
 └── APIServiceException         <response status="error"><error code=...> (the seed's name)
     ├── InvalidParameterError   1000–1999
     ├── ResourceNotFoundError   2000–2999
@@ -32,14 +39,22 @@ from typing import TYPE_CHECKING
 from ._redact import describe_request
 
 if TYPE_CHECKING:
+    import os
+
     import httpx
 
 __all__ = [
     "APIClientException",
     "APIServiceException",
     "ConfigurationError",
+    "DiskFullError",
+    "DownloadError",
+    "FormatNotAvailableError",
+    "IncompleteDownloadError",
     "InvalidParameterError",
+    "NotOwnedError",
     "OAuthError",
+    "PathNotWritableError",
     "Py7DError",
     "RateLimitedError",
     "RemoteServiceError",
@@ -47,6 +62,7 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseParseError",
     "TransportError",
+    "UnsafeArchiveError",
     "UserCardError",
     "ValidationError",
     "error_class_for_code",
@@ -174,6 +190,49 @@ class ResponseParseError(Py7DError):
 
 class OAuthError(Py7DError):
     """7digital refused the OAuth credentials (plain-text ``OAuth ...`` reply or HTTP 401)."""
+
+
+class DownloadError(Py7DError):
+    """A locker download could not be completed; ``path`` is the file concerned.
+
+    Unless the subclass says otherwise, the partial file (``NAME.part``) is kept,
+    and downloading to the same place again resumes it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: os.PathLike[str] | str | None = None,
+        request: httpx.Request | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, request=request, status_code=status_code)
+        self.path = path
+
+
+class NotOwnedError(DownloadError):
+    """HTTP 403: the user does not own what was asked for (not in their locker)."""
+
+
+class FormatNotAvailableError(DownloadError):
+    """The item is not offered in that format: pick one its locker entry lists."""
+
+
+class IncompleteDownloadError(DownloadError):
+    """The body ended before the size the server announced; the partial file is kept."""
+
+
+class DiskFullError(DownloadError):
+    """No space left on the device while writing; the partial file is kept."""
+
+
+class PathNotWritableError(DownloadError):
+    """The destination cannot be written (permissions, read-only, not a folder)."""
+
+
+class UnsafeArchiveError(DownloadError):
+    """A zip member's path would land outside the target folder; nothing was extracted."""
 
 
 class APIServiceException(Py7DError):  # noqa: N818 (the seed's public name)

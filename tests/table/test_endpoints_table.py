@@ -99,3 +99,25 @@ def test_public_names() -> None:
     assert py7D.PARAMS["pageSize"].maximum == 50
     assert py7D.ParamKind.DATE.value == "date"
     assert py7D.endpoints("user")[0].auth is py7D.AuthLevel.USER
+
+
+def test_media_downloads_are_signed_urls_apart_from_the_api_calls() -> None:
+    from py7D._endpoints import MEDIA_ENDPOINTS, find_media_endpoint
+
+    paths = [ep.path for ep in MEDIA_ENDPOINTS]
+    assert paths == [
+        "media/user/downloadtrack",
+        "media/user/download/release",
+        "media/user/download/purchase",
+    ]
+    for ep in MEDIA_ENDPOINTS:
+        assert ep.media
+        assert ep.auth.value == "3-legged"
+        assert ep.host is not None
+        assert ep.host.startswith("http")
+        assert ep.media_type in ("audio/mpeg", "application/zip")
+        assert "formatId" in ep.required
+        assert find_media_endpoint(ep.path.upper()) is ep
+        assert find_endpoint(ep.path) is None  # not a /1.2 call
+    assert not any(ep.media for ep in ENDPOINTS)
+    assert find_media_endpoint("media/user/streamtrack") is None

@@ -68,6 +68,12 @@ def _sandbox(options: argparse.Namespace) -> int:
     return serve_sandbox(options)
 
 
+def _download(options: argparse.Namespace) -> int:
+    from .download import run_download
+
+    return run_download(options)
+
+
 _RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "endpoints": _endpoints,
     "help": _help,
@@ -77,6 +83,7 @@ _RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "whoami": _account("whoami"),
     "sign": _sign,
     "sandbox": _sandbox,
+    "download": _download,
 }
 
 

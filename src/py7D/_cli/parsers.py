@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "whoami": "show the settings in use, where each came from, and the token state",
     "sign": "print a signed media URL (preview, stream); --explain shows the steps",
     "sandbox": "serve the local 7digital sandbox on a port; 'sandbox reset' clears --sandbox state",
+    "download": "download the user's locker to files (resumable; a manifest skips what is there)",
     "completion": "print a bash, zsh or fish completion script",
 }
 HIDDEN_COMMANDS = ("__complete",)
@@ -360,4 +361,9 @@ def command_parser(name: str) -> Parser:
         add_arguments(parser)
     elif name == "completion":
         parser.add_argument("shell", choices=("bash", "zsh", "fish"))
+    elif name == "download":
+        from .download import EXAMPLES, add_arguments
+
+        add_arguments(parser)
+        parser.epilog = EXAMPLES + "\n\n" + exit_codes_help()
     return parser

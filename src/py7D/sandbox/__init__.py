@@ -22,7 +22,9 @@ Credentials and accounts
 * Seeded users (:data:`SEEDED_USERS`): ``alice@example.com`` / ``alice-password``
   (user id 1001, has a default VISA card ending 1111) and ``bob@example.com`` /
   ``bob-password`` (user id 1002, no card). More with ``users=`` or
-  :meth:`Sandbox.add_user`.
+  :meth:`Sandbox.add_user`. With ``seeded_locker=True`` (the default of
+  ``py7d sandbox`` and ``py7d --sandbox``) alice starts with three purchases
+  to download, one of them a track titled ``../../Where Are You? (Paris/Tokyo Mix)``.
 * Vouchers: ``SANDBOX-FREE`` (100 % off) and ``SANDBOX-HALF`` (50 % off).
 * Cards: any Luhn-valid number can be stored except ``4012888888881881``
   (refused, as in the recorded reply); ``4000000000000002`` is stored but
@@ -83,10 +85,17 @@ Deliberate deviations from the live API
   ``Content-Type: application/x-www-form-urlencoded``.
 * Media, card-form, PayPal and login pages are served by the sandbox itself
   (``/clip/<id>``, ``/stream/catalogue``, ``/stream/locker``,
-  ``/media/user/downloadtrack``, ``/cardregistration/<id>``,
+  ``/media/user/downloadtrack``, ``/media/user/download/release``,
+  ``/media/user/download/purchase``, ``/cardregistration/<id>``,
   ``/paypal/checkout``, ``/<key>/oauth/authorise``); locker download URLs
   point at this server and need 3-legged signing. ``track/preview``
   redirects to a clip URL the sandbox signs for the caller's key.
+* Downloads (see ``_media_download``) are generated audio of a realistic size
+  per format (MP3 320: 40 kB/s of the track's duration), streamed by range
+  (``Range``, ``If-Range``, ``ETag``, ``Repr-Digest``); releases and purchases
+  are stored zips; an item the user does not own is refused with 403 (2002),
+  a format the locker does not offer with 404 (2001). Only MP3 320 and AAC 320
+  (the standard package) are offered for download.
 * Every reply element comes from the recorded replies of that endpoint; where
   recordings of two API generations differ, both blocks are sent (e.g.
   ``release/details`` has ``url``/``price``/``formats`` and
@@ -107,7 +116,7 @@ import threading
 
 import httpx
 
-from . import _api_catalogue, _api_user, _web  # noqa: F401  (register the handlers)
+from . import _api_catalogue, _api_user, _media_download, _web  # noqa: F401  (register the handlers)
 from ._core import (
     DEFAULT_BASE_URL,
     DEFAULT_CONSUMER_KEY,

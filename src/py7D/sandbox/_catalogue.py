@@ -520,7 +520,7 @@ _FIXED: tuple[
                     "Clementine",
                     "U Plavu Zoru",
                     "Kikuchiyo to Mohshimasu",
-                    "Where Are You?",
+                    "../../Where Are You? (Paris/Tokyo Mix)",  # unsafe as a file name, on purpose
                     "Lilly",
                 ),
             ),

@@ -25,6 +25,7 @@ from ._errors import ApiError, OAuthRefusedError
 from ._faults import FaultsLike, as_injector
 from ._oauth import NonceStore, SignedParams, check_request, collect_signed_params, is_form
 from ._render import USAGE_TYPES, Render
+from ._seeded import seeded_locker as seeded_locker_entries
 from ._shop import Shop, shop_for
 from ._state import (
     AccessToken,
@@ -360,6 +361,11 @@ class Sandbox:
         A :class:`~py7D.sandbox.Faults` plan (or a ``FaultInjector``) to
         misbehave by: applied by :meth:`transport` and by the served sandbox
         (:func:`running`/:func:`serve`), never by :meth:`handle` itself.
+    seeded_locker:
+        Start alice (the first seeded user) with three earlier purchases in her
+        locker, ready to download; ``py7d sandbox`` and
+        ``py7d --sandbox`` do. They are not in :attr:`purchases` (nothing was charged).
+        See ``py7D.sandbox._seeded``.
     """
 
     def __init__(
@@ -377,6 +383,7 @@ class Sandbox:
         artists: int = 3000,
         base_url: str = DEFAULT_BASE_URL,
         faults: FaultsLike = None,
+        seeded_locker: bool = False,
     ) -> None:
         self.faults = as_injector(faults)
         self.seed = seed
@@ -414,6 +421,10 @@ class Sandbox:
             self._users[user_id] = User(user_id, email, password)
             self._emails[email.lower()] = user_id
         self._store_card(SEEDED_USERS[0][2], "VISA", ALICE_CARD, "Alice Example", "203012")
+        if seeded_locker:
+            alice = SEEDED_USERS[0][2]
+            entries = seeded_locker_entries(self.catalogue, alice, lambda: self._new_id("purchase"))
+            self._lockers.setdefault(alice, []).extend(entries)
         for email, password in users:
             self.add_user(email, password)
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import fnmatch
 import random
 import threading
@@ -265,6 +266,8 @@ class FaultInjector:
         reply = handler(request) if fault.runs_action else None
         if kind in ("500", "502", "503", "429"):
             return _status_reply(kind, plan, request)
+        if reply is not None and not hasattr(reply, "_content"):
+            return _spoil_stream(reply, fault, plan, request)
         if kind == "reset":
             raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
         if kind == "garbage":
@@ -388,9 +391,42 @@ def _garbage(seed: int) -> tuple[int, dict[str, str], bytes]:
 
 
 def _cut(body: bytes, seed: int) -> int:
-    if len(body) < 2:
+    return _cut_length(len(body), seed)
+
+
+def _cut_length(size: int, seed: int) -> int:
+    """Where a ``truncate`` (or a mid-body ``reset``) cuts a body of ``size`` bytes."""
+    if size < 2:
         return 0
-    return 1 + random.Random(seed).randrange(len(body) - 1)
+    return 1 + random.Random(seed).randrange(size - 1)
+
+
+def _spoil_stream(
+    reply: httpx.Response, fault: Fault, plan: Faults, request: httpx.Request
+) -> httpx.Response:
+    """A streamed reply (a download) spoiled without reading it whole.
+
+    ``truncate`` and ``reset`` (after the action) drop the connection part-way
+    through the body, as a real network does, so clients can test resuming;
+    ``drip`` pauses between chunks; the status faults replaced the reply already.
+    """
+    headers = _plain_headers(reply.headers)
+    if "content-length" in reply.headers:
+        headers["content-length"] = reply.headers["content-length"]
+    stream: Any
+    if fault.kind in ("truncate", "reset"):
+        declared = int(reply.headers.get("content-length", "0"))
+        error = (
+            httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+            if fault.kind == "reset"
+            else httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body", request=request
+            )
+        )
+        stream = _CutStream(reply.stream, _cut_length(declared, fault.seed), error)
+    else:
+        stream = _PausedStream(reply.stream, plan.drip_delay)
+    return httpx.Response(reply.status_code, headers=headers, stream=stream, request=request)
 
 
 def _plain_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -443,6 +479,59 @@ class _BrokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         raise self._error()
 
 
+class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """The first ``cut`` bytes of a streamed body, then ``error`` (the connection dropped)."""
+
+    def __init__(self, inner: Any, cut: int, error: Exception) -> None:
+        self._inner = inner
+        self._cut = cut
+        self._error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        sent = 0
+        for chunk in self._inner:
+            room = self._cut - sent
+            if len(chunk) >= room:
+                if room:
+                    yield chunk[:room]
+                raise self._error
+            sent += len(chunk)
+            yield chunk
+        raise self._error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+class _PausedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A streamed body with a pause between its chunks (``drip`` for downloads)."""
+
+    def __init__(self, inner: Any, delay: float) -> None:
+        self._inner = inner
+        self._delay = delay
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i, chunk in enumerate(self._inner):
+            if i:
+                time.sleep(self._delay)
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i, chunk in enumerate(self._inner):
+            if i:
+                await asyncio.sleep(self._delay)
+            yield chunk
+
+
+#: Paths whose replies are streamed (downloads): spoiled on the way, never buffered whole.
+STREAMED_PATHS = ("media/user/downloadtrack", "media/user/download/*")
+
+
+class _CutError(Exception):
+    """Raised into a streamed reply's sender once a fault has dropped the connection."""
+
+
 # ---------------------------------------------------------------------- over the wire
 
 
@@ -477,6 +566,13 @@ class FaultMiddleware:
             await asyncio.sleep(plan.latency)
             await send({"type": "http.response.start", "status": status, "headers": raw_headers})
             await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        if (
+            kind in ("truncate", "reset", "drip")
+            and fault.runs_action
+            and any(fnmatch.fnmatchcase(fault.path.lower(), p) for p in STREAMED_PATHS)
+        ):
+            await self._spoil_stream(scope, receive, send, fault)
             return
         reply = await _capture(self.app, scope, receive) if fault.runs_action else None
         if kind in ("500", "502", "503", "429"):
@@ -513,6 +609,44 @@ class FaultMiddleware:
                     chunk = body[i : i + plan.drip_chunk]
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _spoil_stream(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+        """A streamed reply (a download) passed through as it is produced, with the
+        connection dropped part-way (``truncate``, ``reset``) or pauses (``drip``)."""
+        delay = self.injector.faults.drip_delay
+        cut: int | None = None
+        sent = 0
+
+        async def forward(message: Message) -> None:
+            nonlocal cut, sent
+            if message["type"] == "http.response.start":
+                if fault.kind != "drip":
+                    declared = next(
+                        (int(v) for k, v in message.get("headers", []) if k == b"content-length"),
+                        0,
+                    )
+                    cut = _cut_length(declared, fault.seed)
+                await send(message)
+                return
+            body = bytes(message.get("body", b""))
+            if cut is not None and sent + len(body) >= cut:
+                if cut > sent:
+                    await send(
+                        {
+                            "type": "http.response.body",
+                            "body": body[: cut - sent],
+                            "more_body": True,
+                        }
+                    )
+                await _abort(send)
+                raise _CutError
+            if fault.kind == "drip" and sent and body:
+                await asyncio.sleep(delay)
+            sent += len(body)
+            await send(message)
+
+        with contextlib.suppress(_CutError):
+            await self.app(scope, receive, forward)
 
 
 async def _capture(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import errno
 import functools
@@ -102,7 +103,10 @@ def asgi_app(sandbox: Sandbox) -> ASGIApp:
                 if len(fast) >= _FAST_SIZE:
                     del fast[next(iter(fast))]
                 fast[key] = (cached[0], 200, _headers(response), cached[1])
-        await _send(send, response, head=method == "HEAD")
+        if response.is_stream_consumed:
+            await _send(send, response, head=method == "HEAD")
+        else:  # a body produced chunk by chunk (downloads): never held whole
+            await _send_stream(send, receive, response, head=method == "HEAD")
 
     return app
 
@@ -208,6 +212,37 @@ async def _send(send: Send, response: httpx.Response, *, head: bool = False) -> 
     await send({"type": "http.response.body", "body": b"" if head else response.content})
 
 
+async def _send_stream(
+    send: Send, receive: Receive, response: httpx.Response, *, head: bool
+) -> None:
+    """Send a reply whose body is produced chunk by chunk, with the length it declares;
+    stop producing as soon as the client hangs up."""
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        raw = response.headers.raw
+        headers = [(k.lower(), v) for k, v in raw if k.lower() != b"transfer-encoding"]
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        if not head:
+            async for chunk in response.aiter_raw():
+                if gone.is_set():
+                    return
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await asyncio.sleep(0)  # let the loop notice a client that hung up
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        watcher.cancel()
+        await response.aclose()
+
+
 def _own_faults(sandbox: object) -> FaultInjector | None:
     """The fault plan a :class:`Sandbox` was built with (stand-ins have none)."""
     return sandbox.faults if isinstance(sandbox, Sandbox) else None
@@ -218,14 +253,22 @@ def _compressing(app: ASGIApp) -> ASGIApp:
 
     Under the fault injector, which needs to be outermost: its faults cut, drip
     or delay the compressed bytes (Starlette's middleware; uncompressed without
-    Starlette).
+    Starlette). Locker downloads are never compressed.
     """
     try:
         from starlette.middleware.gzip import GZipMiddleware
     except ImportError:  # pragma: no cover - starlette comes with the sandbox extra
         return app
     compressing: ASGIApp = GZipMiddleware(app, minimum_size=1024, compresslevel=6)
-    return compressing
+
+    async def choose(scope: Scope, receive: Receive, send: Send) -> None:
+        # Audio and zips do not compress, and a range of a gzipped body is not a range
+        # of the file: downloads go out as they are, with their length.
+        path = str(scope.get("path", "")).lower()
+        target = app if path.startswith("/media/user/download") else compressing
+        await target(scope, receive, send)
+
+    return choose
 
 
 def _uvicorn() -> Any:
@@ -346,6 +389,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="access tokens expire after S seconds (default: only when revoked)",
     )
+    parser.add_argument(
+        "--empty-locker",
+        action="store_true",
+        help="start alice with an empty locker (default: three purchases to download)",
+    )
     add_fault_arguments(parser)
 
 
@@ -367,6 +415,7 @@ def sandbox_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         users=users,
         access_token_ttl=args.access_token_ttl,
         faults=faults_from_args(args),
+        seeded_locker=not args.empty_locker,
     )
 
 

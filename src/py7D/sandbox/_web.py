@@ -1,5 +1,5 @@
 """Pages outside ``/1.2``: the OAuth login page, the hosted card form, a fake PayPal
-approval page, and the signed media URLs (clips, streams, locker downloads).
+approval page, and the signed media URLs of clips and streams.
 """
 
 from __future__ import annotations
@@ -231,16 +231,14 @@ def clip(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx
 
 
 @web_route(
-    lambda seg: (
-        [s.lower() for s in seg]
-        in (["stream", "catalogue"], ["stream", "locker"], ["media", "user", "downloadtrack"])
-    ),
+    lambda seg: [s.lower() for s in seg] in (["stream", "catalogue"], ["stream", "locker"]),
     metered=True,
 )
 def stream(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
-    """``/stream/catalogue`` (2-legged), ``/stream/locker`` and locker downloads (3-legged)."""
+    """``/stream/catalogue`` (2-legged) and ``/stream/locker`` (3-legged); locker downloads
+    are served by ``_media_download``."""
     params = _form(request)
-    locker = segments[0].lower() == "media" or segments[1].lower() == "locker"
+    locker = segments[1].lower() == "locker"
     level = AuthLevel.USER if locker else AuthLevel.CONSUMER
     found = _media_track(
         sandbox, request, level, params.get("trackid"), params.get("formatid") or ""
