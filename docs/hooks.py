@@ -338,13 +338,18 @@ API_PAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Every error py7D raises derives from `py7D.Py7DError`.",
         ("._exceptions", "._validation"),
     ),
+    "downloads": (
+        "Downloads",
+        "What downloading a user's locker reports; see [backing up a locker](../../guides/backup-locker.md).",
+        ("._download",),
+    ),
     "models": (
         "Reply types",
         "`TypedDict` views of the dicts replies are parsed into, for editors and type checkers.",
         ("._models",),
     ),
 }
-OTHER_PAGE = ("other", "Transports and more", "The remaining public names of `py7D`.")
+OTHER_PAGE = ("other", "More", "The remaining public names of `py7D`.")
 
 
 def api_groups() -> dict[str, list[str]]:
