@@ -340,7 +340,8 @@ API_PAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "downloads": (
         "Downloads",
-        "What downloading a user's locker reports; see [backing up a locker](../../guides/backup-locker.md).",
+        "What downloading a user's locker reports; see "
+        "[backing up a locker](../../guides/backup-locker.md).",
         ("._download",),
     ),
     "models": (
