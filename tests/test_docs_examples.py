@@ -67,7 +67,13 @@ import httpx
 import pytest
 
 import py7D
-from py7D.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, Sandbox, running
+from py7D.sandbox import (
+    DEFAULT_CONSUMER_KEY,
+    DEFAULT_CONSUMER_SECRET,
+    SEEDED_USERS,
+    Sandbox,
+    running,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -218,14 +224,26 @@ class Served:
         }
 
     def seeded_state(self) -> object:
-        """What later examples rely on: the seeded users' logins and cards."""
+        """What later examples rely on: the seeded users' logins and cards, asked over its API."""
         box = self.sandbox
-        seeded = [u for u in box._users.values() if u.id in (1001, 1002)]
-        return (
-            sorted((u.id, u.email, u.password) for u in seeded),
-            {uid: box._default_card.get(uid) for uid in (1001, 1002)},
-            sorted((c.id, c.user_id) for c in box._cards.values() if c.user_id in (1001, 1002)),
-        )
+        seen: list[object] = []
+        with py7D.Client(
+            box.consumer_key,
+            box.consumer_secret,
+            base_url=box.base_url,
+            transport=box.transport(),
+            retries=None,
+        ) as client:
+            for email, password, _ in SEEDED_USERS:
+                try:
+                    seen.append(
+                        client.user.authenticate(email_address=email, password=password).data
+                    )
+                    token = py7D.Token(*box.issue_access_token(email))
+                    seen.append(client.user.payment_card(access_token=token, normalize=True).data)
+                except py7D.Py7DError as exc:  # e.g. the e-mail address changed
+                    seen.append(f"{email}: {exc}")
+        return seen
 
 
 @pytest.fixture(scope="module")

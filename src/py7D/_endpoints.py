@@ -29,9 +29,11 @@ from types import MappingProxyType
 __all__ = [
     "ENDPOINTS",
     "MEDIA_ENDPOINTS",
+    "MEDIA_FORMATS",
     "PARAMS",
     "AuthLevel",
     "Endpoint",
+    "MediaFormat",
     "Param",
     "ParamKind",
     "endpoints",
@@ -635,6 +637,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         items="taggedItem",
     ),
     Endpoint(
+        "artist/recommend",
+        description="Releases recommended to fans of an artist.",
+        required=("artistId",),
+        optional=("page", "pageSize", "usageTypes", "imageSize"),
+        root="recommendations",
+        lists=(
+            "recommendedItem",
+            "recommendedItem.release.download.packages.package",
+            "recommendedItem.release.download.packages.package.format",
+        ),
+        items="recommendedItem",
+        notes="recorded replies list releases (recommendedItem/release); package/format has no formats wrapper",
+    ),
+    Endpoint(
         "track/chart",
         description="The track chart for a day, week or month.",
         optional=("period", "toDate", "page", "pageSize", "usageTypes", "imageSize"),
@@ -772,6 +788,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         params=(Param("token", description="the PayPal token from the return URL"),),
     ),
     Endpoint(
+        "basket/{basketId}/status",
+        description="Whether a basket has been paid for, and its purchase id once it has.",
+        root="paymentStatus",
+        notes="reply <paymentStatus>Success|Failure</paymentStatus> then <purchaseId> on success",
+    ),
+    Endpoint(
         "user/unlimitedStreaming",
         description="The user's unlimited-streaming subscription.",
         auth=AuthLevel.USER,
@@ -868,6 +890,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         notes="parameters unconfirmed (by analogy with purchase/item)",
     ),
     Endpoint(
+        "user/purchase/prepare",
+        description="Prepare a basket payment: a payment token for the payment provider.",
+        auth=AuthLevel.USER,
+        required=("basketId",),
+        root="preparePayment",
+        changes_state=True,
+        notes="reply preparePayment@paymentToken@autoFulfilled with preparePaymentDate",
+    ),
+    Endpoint(
         "user/payment/card",
         description="The user's stored payment cards.",
         auth=AuthLevel.USER,
@@ -923,6 +954,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         root="purchase",
         changes_state=True,
         moves_money=True,
+    ),
+    Endpoint(
+        "trackownership/user/{id}",
+        description="Record that a partner's user owns a release or track bought elsewhere.",
+        name="record_for_user",
+        method="POST",
+        auth=AuthLevel.CONSUMER,
+        required=("releaseId",),
+        optional=("trackId", "transactionId"),
+        root="trackOwnership",
+        changes_state=True,
+        unconfirmed=("optional_params", "reply_root", "required_params"),
+        notes="partner keys only; form-encoded body; parameters and reply shape unconfirmed",
+        params=(Param("id", ParamKind.ID, "the partner's id (or 7digital id) of the user"),),
     ),
     Endpoint(
         "user/signup",
@@ -1017,6 +1062,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "listItems.listItem.release.formats.format",
         ),
         notes="key examples: tabAlbums, home1, new-albums",
+    ),
+    Endpoint(
+        "merchandising/list/details",
+        description="A merchandising list by its key (the older name of editorial/list).",
+        required=("key",),
+        optional=("shopId", "usageTypes", "imageSize"),
+        root="list",
+        lists=(
+            "listItems.listItem",
+            "listItems.listItem.release.download.packages.package",
+            "listItems.listItem.release.download.packages.package.formats.format",
+        ),
     ),
     Endpoint(
         "catalogue/artist-byurl",
@@ -1183,6 +1240,39 @@ MEDIA_ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 _MEDIA_BY_KEY: dict[str, Endpoint] = {ep.key: ep for ep in MEDIA_ENDPOINTS}
+
+
+@dataclass(frozen=True)
+class MediaFormat:
+    """A ``formatId`` value: what replies call it and what a download or stream carries.
+
+    ``streaming`` formats are only for ``stream/catalogue`` and ``stream/locker``
+    (which also take the download formats); downloads take the others.
+    ``file_format`` and ``bit_rate`` are what older replies show in
+    ``format/fileFormat`` and ``format/bitRate`` (None where no reply shows them).
+    """
+
+    id: int
+    description: str
+    file_format: str
+    bit_rate: int | None
+    streaming: bool = False
+
+
+MEDIA_FORMATS: Mapping[int, MediaFormat] = MappingProxyType(
+    {
+        f.id: f
+        for f in (
+            MediaFormat(17, "MP3 320", "MP3", 320),
+            MediaFormat(33, "AAC 320", "MP4", 320),
+            MediaFormat(48, "MP3 256", "MP3", 256),
+            MediaFormat(45, "FLAC 16-bit 44.1kHz", "FLAC", 1411),
+            MediaFormat(52, "FLAC 24-bit 44.1kHz", "FLAC", 2116),
+            # 7digital's own players sign locker streams with formatId=26.
+            MediaFormat(26, "MP3 streaming", "MP3", None, streaming=True),
+        )
+    }
+)
 
 
 def find_media_endpoint(path: str) -> Endpoint | None:

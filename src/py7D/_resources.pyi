@@ -39,6 +39,7 @@ __all__ = [
     "AsyncCountriesResource",
     "AsyncCountryResource",
     "AsyncEditorialResource",
+    "AsyncMerchandisingResource",
     "AsyncOauthResource",
     "AsyncPaymentResource",
     "AsyncReleaseResource",
@@ -46,6 +47,7 @@ __all__ = [
     "AsyncStatusResource",
     "AsyncTagResource",
     "AsyncTrackResource",
+    "AsyncTrackownershipResource",
     "AsyncTranslationsResource",
     "AsyncUserResource",
     "AsyncUsersResource",
@@ -54,6 +56,7 @@ __all__ = [
     "CountriesResource",
     "CountryResource",
     "EditorialResource",
+    "MerchandisingResource",
     "OauthResource",
     "PaymentResource",
     "PeriodValue",
@@ -63,6 +66,7 @@ __all__ = [
     "StatusResource",
     "TagResource",
     "TrackResource",
+    "TrackownershipResource",
     "TranslationsResource",
     "TypeValue",
     "UsageTypeValue",
@@ -320,6 +324,11 @@ class _BasketCompletePaypalPurchase(_Token, total=False):
     """The partner's id of a managed user, instead of ``access_token`` (keys with
     user-management rights)."""
 
+class _BasketStatus(_Common, total=False):
+    basket_id: Required[int | str]
+    """Basket id (a GUID from basket/create). Goes into the path ``basket/{basketId}/status``.
+    Required."""
+
 class _UserUnlimitedStreaming(_Token, total=False):
     user_id: int | str | None
     """The partner's id of a managed user, instead of ``access_token`` (keys with
@@ -413,6 +422,17 @@ class _UserDeliverItem(_Token, total=False):
     user_id: int | str | None
     """The partner's id of a managed user, instead of ``access_token`` (keys with
     user-management rights)."""
+
+class _TrackownershipRecordForUser(_Common, total=False):
+    id_: Required[int | str]
+    """The partner's id (or 7digital id) of the user. Goes into the path
+    ``trackownership/user/{id}``. Required."""
+    release_id: Required[int | str]
+    """7digital release id. Required."""
+    track_id: int | str | None
+    """7digital track id."""
+    transaction_id: str | None
+    """The partner's transaction id."""
 
 class _UserSignup(_Common, total=False):
     email_address: Required[str]
@@ -658,7 +678,7 @@ class ReleaseResource:
 class ArtistResource:
     """``client.artist``: artist/browse, artist/chart, artist/details, artist/releases,
     artist/similar, artist/search, artist/topTracks, artist/tags, artist/match/byId,
-    artist/bytag/top."""
+    artist/bytag/top, artist/recommend."""
     def __init__(self, client: Client) -> None: ...
     def browse(self, **params: Unpack[_ArtistBrowse]) -> Result:
         """Artists whose name starts with the given letters.
@@ -753,6 +773,20 @@ class ArtistResource:
     def bytag_top_items(self, **params: Unpack[_ArtistBytagTopPages]) -> Iterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
         after that many items."""
+    def recommend(self, **params: Unpack[_ArtistTopTracks]) -> Result:
+        """Releases recommended to fans of an artist.
+
+        ``GET /1.2/artist/recommend``, unsigned; paged (items: ``recommendedItem``, see
+        :meth:`recommend_items`).
+
+        Notes: recorded replies list releases (recommendedItem/release); package/format has
+        no formats wrapper."""
+    def recommend_pages(self, **params: Unpack[_ArtistTopTracksPages]) -> Iterator[Result]:
+        """Every page of :meth:`recommend`, fetched lazily; ``limit`` stops after that many
+        items."""
+    def recommend_items(self, **params: Unpack[_ArtistTopTracksPages]) -> Iterator[RecommendedItem]:
+        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily; ``limit``
+        stops after that many items."""
 
 class TrackResource:
     """``client.track``: track/chart, track/details, track/search, track/match/byId,
@@ -829,7 +863,7 @@ class TagResource:
 class BasketResource:
     """``client.basket``: basket, basket/addItem, basket/removeItem, basket/create,
     basket/applyVoucher, basket/addpriceditem, basket/paypalurl,
-    basket/completepaypalpurchase."""
+    basket/completepaypalpurchase, basket/{basketId}/status."""
     def __init__(self, client: Client) -> None: ...
     def get(self, **params: Unpack[_BasketGet]) -> Result:
         """The contents and total of a basket.
@@ -893,12 +927,19 @@ class BasketResource:
         Notes: token = PayPal token; reply <purchase id=".."/>.
 
         This call charges money or registers a payment; it is never retried."""
+    def status(self, **params: Unpack[_BasketStatus]) -> Result:
+        """Whether a basket has been paid for, and its purchase id once it has.
+
+        ``GET /1.2/basket/{basketId}/status``, unsigned.
+
+        Notes: reply <paymentStatus>Success|Failure</paymentStatus> then <purchaseId> on
+        success."""
 
 class UserResource:
     """``client.user``: user/unlimitedStreaming, user/unlimitedStreaming, user/locker,
     user/purchase/item, user/purchase/rrpitem, user/purchase/basket,
-    user/purchase/priceditem, user/payment/card, user/payment/card/select,
-    user/payment/card/delete, user/payment/cardregistration,
+    user/purchase/priceditem, user/purchase/prepare, user/payment/card,
+    user/payment/card/select, user/payment/card/delete, user/payment/cardregistration,
     user/payment/cardregistration/{id}, user/deliveritem, user/signup, user/create,
     user/details, user/authenticate, user/payment/card/add."""
     def __init__(self, client: Client) -> None: ...
@@ -959,6 +1000,14 @@ class UserResource:
         Notes: parameters unconfirmed (by analogy with purchase/item).
 
         This call charges money or registers a payment; it is never retried."""
+    def purchase_prepare(self, **params: Unpack[_UserPurchaseBasket]) -> Result:
+        """Prepare a basket payment: a payment token for the payment provider.
+
+        ``GET /1.2/user/purchase/prepare``, signed 3-legged (needs a user's access token).
+
+        Notes: reply preparePayment@paymentToken@autoFulfilled with preparePaymentDate.
+
+        This call changes state on the server; it is never retried."""
     def payment_card(self, **params: Unpack[_UserUnlimitedStreaming]) -> Result:
         """The user's stored payment cards.
 
@@ -1041,6 +1090,18 @@ class UserResource:
 
         This call charges money or registers a payment; it is never retried."""
 
+class TrackownershipResource:
+    """``client.trackownership``: trackownership/user/{id}."""
+    def __init__(self, client: Client) -> None: ...
+    def record_for_user(self, **params: Unpack[_TrackownershipRecordForUser]) -> Result:
+        """Record that a partner's user owns a release or track bought elsewhere.
+
+        ``POST /1.2/trackownership/user/{id}``, signed 2-legged (consumer key and secret).
+
+        Notes: partner keys only; form-encoded body; parameters and reply shape unconfirmed.
+
+        This call changes state on the server; it is never retried."""
+
 class UsersResource:
     """``client.users``: users, users/{id}/update."""
     def __init__(self, client: Client) -> None: ...
@@ -1108,6 +1169,14 @@ class EditorialResource:
         ``GET /1.2/editorial/list``, unsigned.
 
         Notes: key examples: tabAlbums, home1, new-albums."""
+
+class MerchandisingResource:
+    """``client.merchandising``: merchandising/list/details."""
+    def __init__(self, client: Client) -> None: ...
+    def list_details(self, **params: Unpack[_EditorialList]) -> Result:
+        """A merchandising list by its key (the older name of editorial/list).
+
+        ``GET /1.2/merchandising/list/details``, unsigned."""
 
 class CatalogueResource:
     """``client.catalogue``: catalogue/artist-byurl, catalogue/release-byurl."""
@@ -1202,6 +1271,9 @@ class Resources:
     def user(self) -> UserResource:
         """``user`` endpoints."""
     @cached_property
+    def trackownership(self) -> TrackownershipResource:
+        """``trackownership`` endpoints."""
+    @cached_property
     def users(self) -> UsersResource:
         """``users`` endpoints."""
     @cached_property
@@ -1216,6 +1288,9 @@ class Resources:
     @cached_property
     def editorial(self) -> EditorialResource:
         """``editorial`` endpoints."""
+    @cached_property
+    def merchandising(self) -> MerchandisingResource:
+        """``merchandising`` endpoints."""
     @cached_property
     def catalogue(self) -> CatalogueResource:
         """``catalogue`` endpoints."""
@@ -1353,7 +1428,7 @@ class AsyncReleaseResource:
 class AsyncArtistResource:
     """``client.artist``: artist/browse, artist/chart, artist/details, artist/releases,
     artist/similar, artist/search, artist/topTracks, artist/tags, artist/match/byId,
-    artist/bytag/top."""
+    artist/bytag/top, artist/recommend."""
     def __init__(self, client: AsyncClient) -> None: ...
     async def browse(self, **params: Unpack[_ArtistBrowse]) -> Result:
         """Artists whose name starts with the given letters.
@@ -1448,6 +1523,22 @@ class AsyncArtistResource:
     def bytag_top_items(self, **params: Unpack[_ArtistBytagTopPages]) -> AsyncIterator[TaggedItem]:
         """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
         after that many items."""
+    async def recommend(self, **params: Unpack[_ArtistTopTracks]) -> Result:
+        """Releases recommended to fans of an artist.
+
+        ``GET /1.2/artist/recommend``, unsigned; paged (items: ``recommendedItem``, see
+        :meth:`recommend_items`).
+
+        Notes: recorded replies list releases (recommendedItem/release); package/format has
+        no formats wrapper."""
+    def recommend_pages(self, **params: Unpack[_ArtistTopTracksPages]) -> AsyncIterator[Result]:
+        """Every page of :meth:`recommend`, fetched lazily; ``limit`` stops after that many
+        items."""
+    def recommend_items(
+        self, **params: Unpack[_ArtistTopTracksPages]
+    ) -> AsyncIterator[RecommendedItem]:
+        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily; ``limit``
+        stops after that many items."""
 
 class AsyncTrackResource:
     """``client.track``: track/chart, track/details, track/search, track/match/byId,
@@ -1524,7 +1615,7 @@ class AsyncTagResource:
 class AsyncBasketResource:
     """``client.basket``: basket, basket/addItem, basket/removeItem, basket/create,
     basket/applyVoucher, basket/addpriceditem, basket/paypalurl,
-    basket/completepaypalpurchase."""
+    basket/completepaypalpurchase, basket/{basketId}/status."""
     def __init__(self, client: AsyncClient) -> None: ...
     async def get(self, **params: Unpack[_BasketGet]) -> Result:
         """The contents and total of a basket.
@@ -1590,12 +1681,19 @@ class AsyncBasketResource:
         Notes: token = PayPal token; reply <purchase id=".."/>.
 
         This call charges money or registers a payment; it is never retried."""
+    async def status(self, **params: Unpack[_BasketStatus]) -> Result:
+        """Whether a basket has been paid for, and its purchase id once it has.
+
+        ``GET /1.2/basket/{basketId}/status``, unsigned.
+
+        Notes: reply <paymentStatus>Success|Failure</paymentStatus> then <purchaseId> on
+        success."""
 
 class AsyncUserResource:
     """``client.user``: user/unlimitedStreaming, user/unlimitedStreaming, user/locker,
     user/purchase/item, user/purchase/rrpitem, user/purchase/basket,
-    user/purchase/priceditem, user/payment/card, user/payment/card/select,
-    user/payment/card/delete, user/payment/cardregistration,
+    user/purchase/priceditem, user/purchase/prepare, user/payment/card,
+    user/payment/card/select, user/payment/card/delete, user/payment/cardregistration,
     user/payment/cardregistration/{id}, user/deliveritem, user/signup, user/create,
     user/details, user/authenticate, user/payment/card/add."""
     def __init__(self, client: AsyncClient) -> None: ...
@@ -1658,6 +1756,14 @@ class AsyncUserResource:
         Notes: parameters unconfirmed (by analogy with purchase/item).
 
         This call charges money or registers a payment; it is never retried."""
+    async def purchase_prepare(self, **params: Unpack[_UserPurchaseBasket]) -> Result:
+        """Prepare a basket payment: a payment token for the payment provider.
+
+        ``GET /1.2/user/purchase/prepare``, signed 3-legged (needs a user's access token).
+
+        Notes: reply preparePayment@paymentToken@autoFulfilled with preparePaymentDate.
+
+        This call changes state on the server; it is never retried."""
     async def payment_card(self, **params: Unpack[_UserUnlimitedStreaming]) -> Result:
         """The user's stored payment cards.
 
@@ -1742,6 +1848,18 @@ class AsyncUserResource:
 
         This call charges money or registers a payment; it is never retried."""
 
+class AsyncTrackownershipResource:
+    """``client.trackownership``: trackownership/user/{id}."""
+    def __init__(self, client: AsyncClient) -> None: ...
+    async def record_for_user(self, **params: Unpack[_TrackownershipRecordForUser]) -> Result:
+        """Record that a partner's user owns a release or track bought elsewhere.
+
+        ``POST /1.2/trackownership/user/{id}``, signed 2-legged (consumer key and secret).
+
+        Notes: partner keys only; form-encoded body; parameters and reply shape unconfirmed.
+
+        This call changes state on the server; it is never retried."""
+
 class AsyncUsersResource:
     """``client.users``: users, users/{id}/update."""
     def __init__(self, client: AsyncClient) -> None: ...
@@ -1809,6 +1927,14 @@ class AsyncEditorialResource:
         ``GET /1.2/editorial/list``, unsigned.
 
         Notes: key examples: tabAlbums, home1, new-albums."""
+
+class AsyncMerchandisingResource:
+    """``client.merchandising``: merchandising/list/details."""
+    def __init__(self, client: AsyncClient) -> None: ...
+    async def list_details(self, **params: Unpack[_EditorialList]) -> Result:
+        """A merchandising list by its key (the older name of editorial/list).
+
+        ``GET /1.2/merchandising/list/details``, unsigned."""
 
 class AsyncCatalogueResource:
     """``client.catalogue``: catalogue/artist-byurl, catalogue/release-byurl."""
@@ -1905,6 +2031,9 @@ class AsyncResources:
     def user(self) -> AsyncUserResource:
         """``user`` endpoints."""
     @cached_property
+    def trackownership(self) -> AsyncTrackownershipResource:
+        """``trackownership`` endpoints."""
+    @cached_property
     def users(self) -> AsyncUsersResource:
         """``users`` endpoints."""
     @cached_property
@@ -1919,6 +2048,9 @@ class AsyncResources:
     @cached_property
     def editorial(self) -> AsyncEditorialResource:
         """``editorial`` endpoints."""
+    @cached_property
+    def merchandising(self) -> AsyncMerchandisingResource:
+        """``merchandising`` endpoints."""
     @cached_property
     def catalogue(self) -> AsyncCatalogueResource:
         """``catalogue`` endpoints."""

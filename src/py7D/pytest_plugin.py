@@ -13,6 +13,8 @@ Fixtures (all function-scoped, so every test starts from a fresh sandbox):
 ``py7d_sandbox``
     A :class:`py7D.sandbox.Sandbox`. Override it in your ``conftest.py`` to
     change its options (``Sandbox(user_management=True)``, a ``clock``, ...).
+    Its ``state`` shows what your code did: ``py7d_sandbox.state.purchases``,
+    ``.locker(user_id)``, ``.cards_of(user_id)``, ``.basket(basket_id)`` ...
 ``py7d_credentials``
     The sandbox's ``(consumer_key, consumer_secret)``.
 ``py7d_client`` / ``py7d_async_client``
@@ -161,7 +163,10 @@ def py7d_user(py7d_sandbox: Sandbox, py7d_credentials: SandboxCredentials) -> Sa
     from . import Token
     from .sandbox import SEEDED_USERS
 
-    email, password, user_id = SEEDED_USERS[0]
+    email, password, _ = SEEDED_USERS[0]
+    # The seeded account (created if an overriding py7d_sandbox fixture started without it).
+    user = py7d_sandbox.state.user_by_email(email)
+    user_id = user.id if user is not None else py7d_sandbox.add_user(email, password)
     key, secret = py7d_sandbox.issue_access_token(email, consumer_key=py7d_credentials.consumer_key)
     return SandboxUser(email, password, user_id, Token(key, secret))
 

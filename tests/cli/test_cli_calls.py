@@ -237,3 +237,19 @@ def test_sandbox_command_serves_for_other_calls(cli) -> None:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_endpoints_added_from_7digitals_sources(module_cli) -> None:
+    """artist/recommend, merchandising/list/details and a templated basket path, by CLI."""
+    recommended = module_cli.run("artist", "recommend", "artistId=2", "pageSize=2")
+    assert recommended.code == 0, recommended
+    items = json.loads(recommended.stdout)["response"]["recommendations"]["recommendedItem"]
+    assert len(items) == 2
+    listed = module_cli.run("merchandising", "list/details", "key=hmv1")
+    assert listed.code == 0, listed
+    assert json.loads(listed.stdout)["response"]["list"]["key"] == "hmv1"
+    created = module_cli.run("basket", "create")
+    basket_id = json.loads(created.stdout)["response"]["basket"]["@id"]
+    status = module_cli.run(f"basket/{basket_id}/status")
+    assert status.code == 0, status
+    assert json.loads(status.stdout)["response"]["paymentStatus"] == "Failure"

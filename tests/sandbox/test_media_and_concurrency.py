@@ -67,6 +67,45 @@ def test_catalogue_stream_checks_parameters(sandbox: Sandbox, signer: Signer) ->
     assert bad_format.status_code == 400
 
 
+def test_streams_take_7digitals_streaming_format_ids_and_downloads_do_not(
+    sandbox: Sandbox, signer: Signer
+) -> None:
+    from py7D._endpoints import MEDIA_FORMATS
+
+    assert MEDIA_FORMATS[26].streaming
+    token = access_token(sandbox, ALICE)
+    bought = sandbox.handle(
+        signer.request(
+            "GET",
+            "user/purchase/item",
+            {"releaseId": 100004, "trackId": 1000030, "price": "0.99"},
+            token=token,
+        )
+    )
+    assert bought.status_code == 200, bought.text
+    streaming = {"trackId": 1000030, "formatId": 26}
+    catalogue = sandbox.handle(media(signer, "stream/catalogue", streaming))
+    assert catalogue.status_code == 200
+    locker = sandbox.handle(media(signer, "stream/locker", streaming, token=token))
+    assert (locker.status_code, locker.headers["content-type"]) == (200, "audio/mpeg")
+    download = sandbox.handle(
+        media(
+            signer,
+            "media/user/downloadtrack",
+            {"releaseId": 100004, "trackId": 1000030, "formatId": 26},
+            token=token,
+        )
+    )
+    assert download.status_code == 400  # a streaming format is no download format
+    assert "formatId" in download.text
+    # Every formatId a locker reply offers is one the table knows as a download format.
+    offered = {
+        int(f.get("id") or 0) for f in ET.fromstring(bought.content).iter("format") if f.get("id")
+    }
+    assert offered
+    assert all(not MEDIA_FORMATS[i].streaming for i in offered)
+
+
 def test_locker_stream_and_download_need_ownership(sandbox: Sandbox, signer: Signer) -> None:
     token = access_token(sandbox, ALICE)
     params = {"trackId": 1000030, "formatId": 17}
@@ -147,8 +186,7 @@ def test_concurrent_requests_keep_state_consistent(sandbox: Sandbox, signer: Sig
     assert len({p.id for p in ledger}) == 8
     assert all(len(p.items) == 16 for p in ledger)
     # Every purchase landed in the locker exactly once.
-    with sandbox._lock:
-        entries = sandbox._lockers[1001]
+    entries = sandbox.state.locker(1001)
     assert len({e.purchase_id for e in entries}) == 8
     assert (
         int(

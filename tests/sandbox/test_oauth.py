@@ -113,7 +113,8 @@ def test_vector_1_through_a_sandbox(clock: Clock) -> None:
         clock=clock, consumer_key="dpf43f3p2l4k3l03", consumer_secret="kd94hf93k423kf44"
     )
     sandbox.issue_access_token(ALICE, token=("nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"))
-    consumer = sandbox._consumers["dpf43f3p2l4k3l03"]
+    consumer = sandbox.state.consumer("dpf43f3p2l4k3l03")
+    assert consumer is not None
 
     def verify(request: httpx.Request) -> object:
         return sandbox.verify_oauth(

@@ -169,6 +169,26 @@ def test_request_tokens_expire(sandbox: Sandbox, signer: Signer, clock: Clock) -
     assert page.status_code == 400
 
 
+def test_denying_on_the_page_returns_to_the_callback_unauthorised(
+    sandbox: Sandbox, signer: Signer
+) -> None:
+    issued = Api(sandbox, signer).ok("GET", "oauth/requestToken")
+    key = issued.findtext("oauth_token") or ""
+    page = f"http://sandbox.7digital.test/sandbox-key/oauth/authorise?oauth_token={key}"
+    back = sandbox.handle(
+        httpx.Request(
+            "POST",
+            page,
+            data={"decision": "deny", "oauth_callback": "https://app.example/back"},
+        )
+    )
+    assert back.status_code == 302
+    assert back.headers["location"] == f"https://app.example/back?denied={key}"
+    token = sandbox.state.request_token(key)
+    assert token is not None
+    assert token.user_id is None
+
+
 def test_access_token_endpoint_needs_a_request_token(
     sandbox: Sandbox, signer: Signer, alice: Api
 ) -> None:
@@ -368,7 +388,14 @@ def test_paypal_purchase(sandbox: Sandbox, bob: Api) -> None:
         or ""
     )
     with httpx.Client(transport=sandbox.transport()) as browser:
-        approval = browser.get(url)
+        page = browser.get(url)
+        assert page.status_code == 200
+        assert "Pay with PayPal" in page.text
+        cancelled = browser.post(url, data={"decision": "cancel"})
+        assert httpx.URL(cancelled.headers["location"]).path == "/cancel"
+        approval = browser.post(url, data={"decision": "approve"})
+        unknown = browser.get("http://sandbox.7digital.test/paypal/checkout?token=EC-NONE")
+    assert unknown.status_code == 404
     assert approval.status_code == 302
     back = httpx.URL(approval.headers["location"])
     assert back.host == "app"

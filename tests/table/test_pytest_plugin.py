@@ -74,6 +74,14 @@ def test_in_process_fixtures(pytester: pytest.Pytester) -> None:
         def test_state_is_fresh_per_test_2(py7d_client, py7d_user):
             assert py7d_client.user.locker(access_token=py7d_user.token).page_info.total_items == 0
 
+        def test_users_tests_read_the_sandbox_state(py7d_sandbox, py7d_client, py7d_user):
+            py7d_client.user.deliver_item(
+                access_token=py7d_user.token, release_id=100007, transaction_id="t2"
+            )
+            [record] = py7d_sandbox.state.purchases
+            assert (record.kind, record.user_id) == ("deliveritem", py7d_user.user_id)
+            assert {e.release_id for e in py7d_sandbox.state.locker(py7d_user.user_id)} == {100007}
+
         def test_default_client(py7d_default_client):
             assert py7D.request("artist", "details", artistId=2)["response"]["artist"]["name"]
 
@@ -87,7 +95,7 @@ def test_in_process_fixtures(pytester: pytest.Pytester) -> None:
         """
     )
     result = pytester.runpytest(*_plugin_args())
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_served_fixtures(pytester: pytest.Pytester) -> None:

@@ -255,7 +255,7 @@ def test_against_the_sandbox(client: py7D.Client, alice: py7D.Token) -> None:
 
 def test_endpoints_listing_for_people_and_tools() -> None:
     assert py7D.endpoints() == py7D.ENDPOINTS
-    assert len(py7D.ENDPOINTS) == 71
+    assert len(py7D.ENDPOINTS) == 76
     artist = py7D.endpoints("ARTIST")
     assert artist
     assert all(ep.resource == "artist" for ep in artist)

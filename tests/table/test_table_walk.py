@@ -96,8 +96,8 @@ class Ctx:
             cancel_url="https://shop.test/no",
         )
         url = httpx.URL(reply.data["url"])
-        # The sandbox's fake PayPal page approves the token when the browser visits it.
-        self.client._http.get(url).read()
+        # The user presses "Pay with PayPal" on the sandbox's PayPal page.
+        self.client._http.post(url, data={"decision": "approve"}).read()
         return str(url.params["token"])
 
     def card_id(self) -> str:
@@ -141,6 +141,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("artist/tags", "GET"): lambda c: {"artistId": c.artist_id},
     ("artist/match/byId", "GET"): lambda c: {"sevenDigitalIds": c.artist_id},
     ("artist/bytag/top", "GET"): lambda c: {"tags": "rock"},
+    ("artist/recommend", "GET"): lambda c: {"artistId": c.artist_id},
     ("track/chart", "GET"): lambda c: {"period": "month"},
     ("track/details", "GET"): lambda c: {"trackId": c.track_id},
     ("track/search", "GET"): lambda c: {"q": "money"},
@@ -169,6 +170,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "cancelUrl": "https://shop.test/no",
     },
     ("basket/completepaypalpurchase", "POST"): lambda c: _paypal(c),
+    ("basket/{basketId}/status", "GET"): lambda c: {"basketId": c.basket()},
     ("user/unlimitedStreaming", "GET"): lambda c: {"access_token": c.token},
     ("user/unlimitedStreaming", "POST"): lambda c: {
         "userId": ALICE_ID,
@@ -214,6 +216,15 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "access_token": c.token,
         "id": c.registration_id(),
     },
+    ("user/purchase/prepare", "GET"): lambda c: {
+        "access_token": c.token,
+        "basketId": c.basket(),
+    },
+    ("trackownership/user/{id}", "POST"): lambda c: {
+        "id": ALICE_ID,
+        "releaseId": c.release_id,
+        "transactionId": "owned-elsewhere-1",
+    },
     ("user/deliveritem", "GET"): lambda c: {
         "access_token": c.token,
         "releaseId": c.release_id,
@@ -239,6 +250,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("translations", "GET"): lambda c: {},
     ("country/resolve", "GET"): lambda c: {"ipaddress": "81.2.69.142"},
     ("editorial/list", "GET"): lambda c: {"key": "tabAlbums"},
+    ("merchandising/list/details", "GET"): lambda c: {"key": "hmv1"},
     ("catalogue/artist-byurl", "GET"): lambda c: {"artistSlug": "pink-floyd"},
     ("catalogue/release-byurl", "GET"): lambda c: {
         "artistSlug": c.release["artist"]["slug"],

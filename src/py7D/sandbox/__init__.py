@@ -42,7 +42,9 @@ other countries of ``countries``; ``ww`` prices in USD.
 Errors (code, HTTP status)
 --------------------------
 1001 missing parameter (400) · 1002 invalid value, e.g. non-numeric id or
-wrong password (400) · 1003 out of range, e.g. pageSize > 50 (400) · 1006 bad
+wrong password (400; but ``release/details`` answers any unknown id, numeric
+or not, with 2001 ``No releases found with id: <id>`` as 7digital does) ·
+1003 out of range, e.g. pageSize > 50 (400) · 1006 bad
 enumeration value, e.g. ``period``/``sort``/``usageTypes`` (400) · 2001 unknown
 id/tag/list (404) · 2002 not available here: unknown country/shopId, basket
 of another shop, request token not authorised, empty basket (403) · 2003
@@ -63,6 +65,11 @@ verb: 405 plain text with an ``Allow`` header.
 
 Test helpers
 ------------
+``sandbox.state`` (a :class:`SandboxState`) holds the accounts, API keys,
+tokens, baskets, cards, card registrations, lockers and purchases; read and
+change them through its methods (``state.user_by_email``, ``state.cards_of``,
+``state.locker``, ``state.basket``, ``state.purchases`` ...), as the endpoint
+handlers and the pytest plugin do.
 :attr:`Sandbox.purchases` is the ledger of every charge or delivery (assert
 on it to catch double purchases). :meth:`Sandbox.issue_access_token`,
 :meth:`Sandbox.authorise_request_token`, :meth:`Sandbox.revoke_token` and
@@ -88,18 +95,30 @@ Deliberate deviations from the live API
   ``/media/user/downloadtrack``, ``/media/user/download/release``,
   ``/media/user/download/purchase``, ``/cardregistration/<id>``,
   ``/paypal/checkout``, ``/<key>/oauth/authorise``); locker download URLs
-  point at this server and need 3-legged signing. ``track/preview``
-  redirects to a clip URL the sandbox signs for the caller's key.
+  point at this server and need 3-legged signing. Streams take the
+  streaming format ids of ``py7D._endpoints.MEDIA_FORMATS`` (26) as well as
+  the download formats; downloads only the download formats. The card form
+  refuses a card (registration ``status="error"``) in 7digital's words:
+  ``Value of parameter CardNumber is not valid``, ``Value of parameter
+  ExpiryDate is not valid[: ExpiryDate cannot be in the past]``,
+  ``CardHolderName is not valid`` (1002) or, for 4012888888881881, ``Add card
+  failed: Please try again`` (3103). The PayPal page asks before it approves.
+  ``track/preview`` redirects to a clip URL the sandbox signs for the caller's key.
 * Downloads (see ``_media_download``) are generated audio of a realistic size
   per format (MP3 320: 40 kB/s of the track's duration), streamed by range
   (``Range``, ``If-Range``, ``ETag``, ``Repr-Digest``); releases and purchases
   are stored zips; an item the user does not own is refused with 403 (2002),
   a format the locker does not offer with 404 (2001). Only MP3 320 and AAC 320
   (the standard package) are offered for download.
-* Every reply element comes from the recorded replies of that endpoint; where
-  recordings of two API generations differ, both blocks are sent (e.g.
-  ``release/details`` has ``url``/``price``/``formats`` and
-  ``download/packages``).
+* Every reply element comes from real replies of that endpoint (the
+  recordings, or elements most real replies carry such as
+  ``taggedItem/release/download`` of ``release/bytag/*``); where recordings of
+  two API generations differ, both blocks are sent (e.g. ``release/details``
+  has ``url``/``price``/``formats`` and ``download/packages``; locker
+  ``downloadUrl`` has ``url`` beside and inside ``format``).
+* An unknown ``country``/``shopId`` is error 2002 (403); 7digital's
+  documentation speaks of a plain-text 401 ``Access to resource denied``,
+  which would read as an OAuth problem.
 * Shapes of unconfirmed endpoints are the sandbox's own: ``user/create``
   (``user``), ``user/unlimitedStreaming`` (``unlimitedStreaming`` with
   ``userId``, ``status``, ``expiryDate``; POST takes ``status`` and
@@ -107,7 +126,12 @@ Deliberate deviations from the live API
   ``description``, ``discountPercentage``, ``valid``),
   ``oauth/requestToken/authorise`` (``oauth_request_token`` with
   ``oauth_token`` and ``status``), ``*/details/batch`` (``items``; with
-  ``showErrors=true`` unknown ids appear as ``error`` elements).
+  ``showErrors=true`` unknown ids appear as ``error`` elements),
+  ``trackownership/user/{id}`` (POST by a partner key with
+  ``releaseId``, ``trackId``, ``transactionId``; ``trackOwnership@userId``
+  with ``releaseId``, ``trackId``, ``purchaseId``). ``user/purchase/prepare``
+  gives a fresh ``paymentToken`` (``autoFulfilled="True"`` when nothing is
+  due) and ``basket/{basketId}/status`` ``Failure`` until the basket is paid.
 """
 
 from __future__ import annotations
@@ -127,6 +151,7 @@ from ._core import (
 from ._faults import FaultInjector, Faults
 from ._server import main, running, serve
 from ._state import PurchaseRecord
+from ._store import SandboxState
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -137,6 +162,7 @@ __all__ = [
     "Faults",
     "PurchaseRecord",
     "Sandbox",
+    "SandboxState",
     "default_sandbox",
     "handle",
     "main",

@@ -10,11 +10,33 @@ from typing import TypeVar
 import httpx
 from oauthlib.oauth1 import Client
 
-from . import _render as shapes
 from ._catalogue import TAGS, Artist, ChartEntry, Release, SearchHit, Track
 from ._core import ApiRequest, route
 from ._errors import ApiError
-from ._render import Render, iso
+from ._render import (
+    ARTIST_BYURL,
+    ARTIST_CHART,
+    ARTIST_DETAILS,
+    ARTIST_LIST,
+    ARTIST_RELEASE,
+    ARTIST_SEARCH,
+    ARTIST_SIMILAR,
+    ARTIST_TAGGED,
+    CHART_TRACK,
+    RELEASE_CHART,
+    RELEASE_DETAILS,
+    RELEASE_LIST,
+    RELEASE_RECOMMENDED_FOR_ARTIST,
+    RELEASE_SEARCH,
+    RELEASE_TAGGED_NEW,
+    RELEASE_TAGGED_TOP,
+    RELEASE_TRACK,
+    SEARCH_TRACK,
+    TOP_TRACK,
+    TRACK_DETAILS,
+    Render,
+    iso,
+)
 from ._shop import COUNTRIES, resolve_ip
 from ._xml import Element, paging, sub
 
@@ -107,7 +129,7 @@ def _types(req: ApiRequest) -> str | None:
 def artist_details(req: ApiRequest) -> Element:
     """``artist`` for ``artistId``."""
     root = Element("root")
-    return req.render.artist(root, get_artist(req), shapes.ARTIST_DETAILS)
+    return req.render.artist(root, get_artist(req), ARTIST_DETAILS)
 
 
 @route("artist/search", cacheable=True)
@@ -128,7 +150,7 @@ def artist_releases(req: ApiRequest) -> Element:
     )
     if wanted:
         releases = [rel for rel in releases if rel.type.lower() == wanted]
-    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, shapes.RELEASE_LIST))
+    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, ARTIST_RELEASE))
 
 
 @route("artist/topTracks", cacheable=True)
@@ -136,7 +158,7 @@ def artist_top_tracks(req: ApiRequest) -> Element:
     """``tracks`` of an artist, most popular first."""
     artist, r = get_artist(req), req.render
     tracks = req.catalogue.top_tracks(artist)
-    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, shapes.TOP_TRACK))
+    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, TOP_TRACK))
 
 
 @route("artist/similar", cacheable=True)
@@ -144,7 +166,7 @@ def artist_similar(req: ApiRequest) -> Element:
     """``artists`` sharing tags with the artist."""
     artist, r = get_artist(req), req.render
     similar = req.catalogue.similar_artists(artist)
-    return paged(req, "artists", similar, lambda el, a: r.artist(el, a, shapes.ARTIST_SIMILAR))
+    return paged(req, "artists", similar, lambda el, a: r.artist(el, a, ARTIST_SIMILAR))
 
 
 @route("artist/tags", cacheable=True)
@@ -159,14 +181,14 @@ def artist_browse(req: ApiRequest) -> Element:
     """``artists`` whose name starts with ``letter``."""
     r = req.render
     artists = req.catalogue.browse(req.require("letter"))
-    return paged(req, "artists", artists, lambda el, a: r.artist(el, a, shapes.ARTIST_LIST))
+    return paged(req, "artists", artists, lambda el, a: r.artist(el, a, ARTIST_LIST))
 
 
 @route("artist/chart")
 def artist_chart(req: ApiRequest) -> Element:
     """The artist chart."""
     r, cat = req.render, req.catalogue
-    return _chart(req, "artist", lambda el, i: r.artist(el, cat.artists[i], shapes.ARTIST_CHART))
+    return _chart(req, "artist", lambda el, i: r.artist(el, cat.artists[i], ARTIST_CHART))
 
 
 @route("artist/bytag/top")
@@ -178,8 +200,25 @@ def artist_bytag_top(req: ApiRequest) -> Element:
         req,
         "taggedResults",
         artists,
-        lambda el, a: r.artist(sub(el, "taggedItem"), a, shapes.ARTIST_LIST),
+        lambda el, a: r.artist(sub(el, "taggedItem"), a, ARTIST_TAGGED),
         head=lambda el: sub(el, "type", "artist"),
+    )
+
+
+@route("artist/recommend", cacheable=True)
+def artist_recommend(req: ApiRequest) -> Element:
+    """``recommendations``: releases by artists similar to the artist."""
+    artist, r, cat = get_artist(req), req.render, req.catalogue
+    items = [
+        cat.releases[release_id]
+        for other in cat.similar_artists(artist)[:20]
+        for release_id in other.release_ids[:2]
+    ]
+    return paged(
+        req,
+        "recommendations",
+        items,
+        lambda el, rel: r.release(sub(el, "recommendedItem"), rel, RELEASE_RECOMMENDED_FOR_ARTIST),
     )
 
 
@@ -192,8 +231,13 @@ def artist_match(req: ApiRequest) -> Element:
 # -- release --------------------------------------------------------------------
 @route("release/details", cacheable=True)
 def release_details(req: ApiRequest) -> Element:
-    """``release`` for ``releaseId``."""
-    return req.render.release(Element("root"), get_release(req), shapes.RELEASE_DETAILS)
+    """``release`` for ``releaseId`` (any unknown id, numeric or not: 2001, as 7digital says)."""
+    value = req.require("releaseId")
+    numeric = value.isascii() and value.isdecimal() and len(value) <= 12
+    release = req.catalogue.release(int(value)) if numeric else None
+    if release is None:
+        raise ApiError.not_found(f"No releases found with id: {value}")
+    return req.render.release(Element("root"), release, RELEASE_DETAILS)
 
 
 @route("release/tracks", cacheable=True)
@@ -201,7 +245,7 @@ def release_tracks(req: ApiRequest) -> Element:
     """``tracks`` of a release in order."""
     release, r = get_release(req), req.render
     tracks = req.catalogue.tracks_of(release)
-    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, shapes.RELEASE_TRACK))
+    return paged(req, "tracks", tracks, lambda el, t: r.track(el, t, RELEASE_TRACK))
 
 
 @route("release/tags", cacheable=True)
@@ -221,9 +265,7 @@ def release_search(req: ApiRequest) -> Element:
 def release_chart(req: ApiRequest) -> Element:
     """The album chart."""
     r, cat = req.render, req.catalogue
-    return _chart(
-        req, "release", lambda el, i: r.release(el, cat.releases[i], shapes.RELEASE_CHART)
-    )
+    return _chart(req, "release", lambda el, i: r.release(el, cat.releases[i], RELEASE_CHART))
 
 
 @route("release/recommend")
@@ -235,7 +277,7 @@ def release_recommend(req: ApiRequest) -> Element:
         req,
         "recommendations",
         items,
-        lambda el, rel: r.release(sub(el, "recommendedItem"), rel, shapes.RELEASE_LIST),
+        lambda el, rel: r.release(sub(el, "recommendedItem"), rel, RELEASE_LIST),
     )
 
 
@@ -247,13 +289,13 @@ def release_by_date(req: ApiRequest) -> Element:
         raise ApiError.invalid("fromDate", req.require("fromDate"))
     r = req.render
     releases = req.catalogue.releases_between(start, end)
-    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, shapes.RELEASE_LIST))
+    return paged(req, "releases", releases, lambda el, rel: r.release(el, rel, RELEASE_LIST))
 
 
 def _release_bytag(req: ApiRequest, *, newest: bool) -> Element:
     r = req.render
     releases = req.catalogue.releases_tagged(known_tags(req), newest=newest)
-    profile = shapes.RELEASE_TAGGED_NEW if newest else shapes.RELEASE_TAGGED_TOP
+    profile = RELEASE_TAGGED_NEW if newest else RELEASE_TAGGED_TOP
     return paged(
         req,
         "taggedResults",
@@ -301,7 +343,7 @@ def release_batch(req: ApiRequest) -> Element:
         "releaseIds",
         "Release",
         req.catalogue.release,
-        lambda el, rel: r.release(el, rel, shapes.RELEASE_DETAILS),
+        lambda el, rel: r.release(el, rel, RELEASE_DETAILS),
     )
 
 
@@ -309,7 +351,7 @@ def release_batch(req: ApiRequest) -> Element:
 @route("track/details", cacheable=True)
 def track_details(req: ApiRequest) -> Element:
     """``track`` for ``trackId``."""
-    return req.render.track(Element("root"), get_track(req), shapes.TRACK_DETAILS)
+    return req.render.track(Element("root"), get_track(req), TRACK_DETAILS)
 
 
 @route("track/search", cacheable=True)
@@ -326,7 +368,7 @@ def track_chart(req: ApiRequest) -> Element:
     def build(el: Element, track_id: int) -> None:
         track = cat.track(track_id)
         assert track is not None
-        r.track(el, track, shapes.CHART_TRACK)
+        r.track(el, track, CHART_TRACK)
 
     return _chart(req, "track", build)
 
@@ -346,7 +388,7 @@ def track_batch(req: ApiRequest) -> Element:
         "trackIds",
         "Track",
         req.catalogue.track,
-        lambda el, t: r.track(el, t, shapes.TRACK_DETAILS),
+        lambda el, t: r.track(el, t, TRACK_DETAILS),
     )
 
 
@@ -476,9 +518,18 @@ def georestrictions(req: ApiRequest) -> Element:
     return el
 
 
-_LIST_KEYS = ("tabAlbums", "home1", "new-albums", "pop-bestsellers", "rock-bestsellers", "empty")
+_LIST_KEYS = (
+    "tabAlbums",
+    "home1",
+    "hmv1",
+    "new-albums",
+    "pop-bestsellers",
+    "rock-bestsellers",
+    "empty",
+)
 
 
+@route("merchandising/list/details")
 @route("editorial/list")
 def editorial_list(req: ApiRequest) -> Element:
     """``list`` for a known key (``empty`` has no items; unknown keys give 2001)."""
@@ -489,6 +540,8 @@ def editorial_list(req: ApiRequest) -> Element:
     digest = int(hashlib.sha1(match.encode()).hexdigest()[:6], 16)  # noqa: S324 (ids, not security)
     el = Element("list", id=str(100 + digest % 900))
     sub(el, "key", match)
+    if match != "empty":  # optional in real replies; the sandbox describes its filled lists
+        sub(el, "description", f"Sandbox list {match}")
     items = sub(el, "listItems")
     if match == "empty":
         return el
@@ -506,7 +559,7 @@ def editorial_list(req: ApiRequest) -> Element:
     for n, release in enumerate(releases):
         item = sub(items, "listItem", id=1_000_000 + digest % 1000 * 100 + n)
         sub(item, "type", "release")
-        r.release(item, release, shapes.RELEASE_LIST)
+        r.release(item, release, RELEASE_LIST)
     return el
 
 
@@ -516,7 +569,7 @@ def artist_by_url(req: ApiRequest) -> Element:
     artist = req.catalogue.artist_by_slug(req.require("artistSlug"))
     if artist is None:
         raise ApiError.not_found("Artist not found")
-    return req.render.artist(Element("root"), artist, shapes.ARTIST_BYURL, key=artist.slug)
+    return req.render.artist(Element("root"), artist, ARTIST_BYURL, key=artist.slug)
 
 
 @route("catalogue/release-byurl")
@@ -577,13 +630,13 @@ def _search(req: ApiRequest, kind: str) -> Element:
         sub(result, "type", kind)
         sub(result, "score", hit.score)
         if kind == "artist":
-            r.artist(result, cat.artists[hit.id], shapes.ARTIST_SEARCH)
+            r.artist(result, cat.artists[hit.id], ARTIST_SEARCH)
         elif kind == "release":
-            r.release(result, cat.releases[hit.id], shapes.RELEASE_SEARCH)
+            r.release(result, cat.releases[hit.id], RELEASE_SEARCH)
         else:
             track = cat.track(hit.id)
             assert track is not None
-            r.track(result, track, shapes.SEARCH_TRACK)
+            r.track(result, track, SEARCH_TRACK)
 
     return paged(req, "searchResults", hits, build)
 

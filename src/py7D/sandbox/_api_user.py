@@ -31,6 +31,7 @@ from ._state import (
     PurchaseRecord,
     RequestToken,
     User,
+    card_expired,
     card_problem,
 )
 from ._xml import Element, nil, sub
@@ -63,7 +64,7 @@ def _token_reply(req: ApiRequest, root: str, key: str, secret: str) -> Element |
 @route("oauth/requestToken", stateful=True)
 def request_token(req: ApiRequest) -> Element | httpx.Response:
     """OAuth step 1: a request token (XML for GET, url-encoded for a plain POST)."""
-    token = req.sandbox._new_request_token(req.consumer.key, req.signed.get("oauth_callback"))
+    token = req.state.new_request_token(req.consumer.key, req.signed.get("oauth_callback"))
     return _token_reply(req, "oauth_request_token", token.key, token.secret)
 
 
@@ -71,12 +72,12 @@ def request_token(req: ApiRequest) -> Element | httpx.Response:
 def authorise_request_token(req: ApiRequest) -> Element:
     """OAuth step 2 without a browser: authorise ``token`` with the user's e-mail and password."""
     user = _login(req, req.require("username"), req.require("password"))
-    token = req.sandbox._request_tokens.get(req.require("token"))
+    token = req.state.request_token(req.require("token"))
     if token is None or token.used or token.consumer_key != req.consumer.key:
         raise ApiError.not_found("Request token not found")
     if req.now > token.expires:
         raise ApiError(2002, "Request token has expired")
-    token.user_id = user.id
+    req.state.authorise_request_token(token.key, user.id)
     el = Element("oauth_request_token")
     sub(el, "oauth_token", token.key)
     sub(el, "status", "Authorised")
@@ -93,13 +94,13 @@ def access_token(req: ApiRequest) -> Element | httpx.Response:
     if token.user_id is None:
         raise ApiError(2002, "Request token has not been authorised")
     token.used = True
-    access = req.sandbox._new_access_token(req.consumer.key, token.user_id)
+    access = req.state.new_access_token(req.consumer.key, token.user_id)
     return _token_reply(req, "oauth_access_token", access.key, access.secret)
 
 
 # -- accounts ---------------------------------------------------------------------------
 def _login(req: ApiRequest, email: str, password: str) -> User:
-    user = req.sandbox._check_credentials(email, password)
+    user = req.state.check_credentials(email, password)
     if user is None:
         raise ApiError(1002, "Invalid email address or password")
     return user
@@ -116,7 +117,7 @@ def user_el(user: User) -> Element:
 def _check_new_email(req: ApiRequest, email: str) -> None:
     if not _EMAIL.match(email):
         raise ApiError.invalid("emailAddress", email)
-    if email.lower() in req.sandbox._emails:
+    if req.state.user_by_email(email) is not None:
         raise ApiError(2003, f"User already exists: {email}")
 
 
@@ -125,7 +126,7 @@ def signup(req: ApiRequest) -> Element:
     """Create a 7digital account (2003 when the e-mail is taken)."""
     email = req.require("emailAddress")
     _check_new_email(req, email)
-    return user_el(req.sandbox._create_user(email, req.require("password")))
+    return user_el(req.state.create_user(email, req.require("password")))
 
 
 @route("user/authenticate", "POST", stateful=True)
@@ -138,9 +139,9 @@ def authenticate(req: ApiRequest) -> Element:
 def find_users(req: ApiRequest) -> Element:
     """``users`` with the account of ``emailAddress`` (empty when there is none)."""
     el = Element("users")
-    user_id = req.sandbox._emails.get(req.require("emailAddress").lower())
-    if user_id is not None:
-        el.append(user_el(req.sandbox._users[user_id]))
+    user = req.state.user_by_email(req.require("emailAddress"))
+    if user is not None:
+        el.append(user_el(user))
     return el
 
 
@@ -156,9 +157,7 @@ def update_user(req: ApiRequest) -> Element:
     email = req.get("emailAddress")
     if email and email.lower() != user.email.lower():
         _check_new_email(req, email)
-        del req.sandbox._emails[user.email.lower()]
-        req.sandbox._emails[email.lower()] = user.id
-        user.email = email
+        req.state.change_email(user, email)
     if req.get("password"):
         user.password = req.require("password")
     return user_el(user)
@@ -174,12 +173,11 @@ def create_user(req: ApiRequest) -> Element:
     """Create a partner-managed user keyed by the partner's ``userId``."""
     _require_user_management(req)
     partner_id, email = req.require("userId"), req.require("emailAddress")
-    sandbox = req.sandbox
-    if sandbox._partner_user(req.consumer, partner_id) is not None:
+    if req.state.partner_user(req.consumer.key, partner_id) is not None:
         raise ApiError(2003, f"User already exists: {partner_id}")
     _check_new_email(req, email)
     password = secrets.token_urlsafe(12)
-    user = sandbox._create_user(
+    user = req.state.create_user(
         email, password, partner_id=partner_id, partner_consumer=req.consumer.key
     )
     return user_el(user)
@@ -203,12 +201,12 @@ def streaming_update(req: ApiRequest) -> Element:
     _require_user_management(req)
     user = req.user()
     active = req.enum("status", ("active", "inactive"), "active") == "active"
-    req.sandbox._streaming[user.id] = (active, req.date("expiryDate"))
+    req.state.set_streaming(user.id, active, req.date("expiryDate"))
     return _streaming_el(req, user)
 
 
 def _streaming_el(req: ApiRequest, user: User) -> Element:
-    active, expiry = req.sandbox._streaming.get(user.id, (False, None))
+    active, expiry = req.state.streaming(user.id)
     el = Element("unlimitedStreaming")
     sub(el, "userId", user.id)
     sub(el, "status", "active" if active else "inactive")
@@ -220,13 +218,13 @@ def _streaming_el(req: ApiRequest, user: User) -> Element:
 
 
 # -- baskets ------------------------------------------------------------------------------
-def _basket(req: ApiRequest) -> Basket:
-    basket_id = req.require("basketId")
+def _basket(req: ApiRequest, basket_id: str | None = None) -> Basket:
+    basket_id = basket_id if basket_id is not None else req.require("basketId")
     try:
         uuid.UUID(basket_id)
     except ValueError:
         raise ApiError.invalid("basketId", basket_id) from None
-    basket = req.sandbox._baskets.get(basket_id.lower())
+    basket = req.state.basket(basket_id)
     if basket is None:
         raise ApiError.not_found("Basket not found")
     if basket.shop_id != req.shop.id:
@@ -313,7 +311,7 @@ def _add(
         for i in basket.items
     ):
         return  # adding the same item twice leaves the basket as it is
-    item = BasketItem(req.sandbox._new_id("item"), release.id, track_id, package_id, price, rrp)
+    item = BasketItem(req.state.new_id("item"), release.id, track_id, package_id, price, rrp)
     basket.items.append(item)
     _apply_vouchers(basket)
 
@@ -327,9 +325,7 @@ def _apply_vouchers(basket: Basket) -> None:
 @route("basket/create", stateful=True)
 def basket_create(req: ApiRequest) -> Element:
     """A new, empty basket with a GUID id in the request's shop."""
-    basket = Basket(str(uuid.uuid4()), req.shop.id)
-    req.sandbox._baskets[basket.id] = basket
-    return basket_el(req, basket)
+    return basket_el(req, req.state.new_basket(req.shop.id))
 
 
 @route("basket", stateful=True)
@@ -395,6 +391,20 @@ def basket_paypal(req: ApiRequest) -> Element:
     return el
 
 
+@route("basket/{basketId}/status", stateful=True)
+def basket_status(req: ApiRequest) -> list[Element]:
+    """``paymentStatus`` Success (then ``purchaseId``) once the basket is paid, else Failure."""
+    basket = _basket(req, req.path_id or "")
+    status = Element("paymentStatus")
+    if basket.purchase_id is None:
+        status.text = "Failure"
+        return [status]
+    status.text = "Success"
+    purchase = Element("purchaseId")
+    purchase.text = str(basket.purchase_id)
+    return [status, purchase]
+
+
 @route("basket/completepaypalpurchase", "POST", stateful=True)
 def basket_complete_paypal(req: ApiRequest) -> Element:
     """Pay a basket with an approved PayPal token: ``<purchase id=".."/>``."""
@@ -425,12 +435,10 @@ def _charge(req: ApiRequest, user: User, amount: float) -> int | None:
     """Charge the user's default card (nothing to charge: no card needed)."""
     if amount <= 0:
         return None
-    sandbox = req.sandbox
-    card_id = sandbox._default_card.get(user.id)
-    if card_id is None:
+    card = req.state.default_card(user.id)
+    if card is None:
         raise ApiError(3002, "User has no card details")
-    card = sandbox._cards[card_id]
-    if card_problem(card.number, card.expiry, req.now) == "Card has expired":
+    if card_expired(card.expiry, req.now):
         raise ApiError(3001, "User card has expired")
     if card.number == DECLINED_ON_CHARGE:
         raise ApiError(3101, "Payment declined")
@@ -456,14 +464,16 @@ def _record(
     transaction_id: str | None = None,
 ) -> PurchaseRecord:
     """Charge (where money is due), fill the locker and append to the ledger."""
-    card_id = None if kind in ("paypal", "deliveritem") else _charge(req, user, amount)
-    sandbox = req.sandbox
-    purchase_id = sandbox._new_id("purchase")
+    card_id = (
+        None if kind in ("paypal", "deliveritem", "trackownership") else _charge(req, user, amount)
+    )
+    purchase_id = req.state.new_id("purchase")
     when = dt.datetime.fromtimestamp(req.now, dt.timezone.utc).replace(microsecond=0)
-    locker = sandbox._lockers.setdefault(user.id, [])
-    for release, track in items:
-        for t in [track] if track else req.catalogue.tracks_of(release):
-            locker.append(LockerEntry(user.id, release.id, t.id, purchase_id, when, track is None))
+    entries = [
+        LockerEntry(user.id, release.id, t.id, purchase_id, when, track is None)
+        for release, track in items
+        for t in ([track] if track else req.catalogue.tracks_of(release))
+    ]
     record = PurchaseRecord(
         id=purchase_id,
         user_id=user.id,
@@ -476,16 +486,14 @@ def _record(
         card_id=card_id,
         transaction_id=transaction_id,
     )
-    sandbox._purchases.append(record)
+    req.state.record_purchase(record, entries)
     return record
 
 
 def _purchase_el(req: ApiRequest, record: PurchaseRecord) -> Element:
     el = Element("purchase", id=str(record.id))
     sub(el, "purchaseDate", iso(dt.datetime.fromtimestamp(record.time, dt.timezone.utc)))
-    entries = [
-        e for e in req.sandbox._lockers.get(record.user_id, []) if e.purchase_id == record.id
-    ]
+    entries = [e for e in req.state.locker(record.user_id) if e.purchase_id == record.id]
     groups = _group(req, entries)
     req.render.locker_releases(
         el, groups, page=1, page_size=max(10, len(groups)), total=len(groups), purchase=True
@@ -504,6 +512,23 @@ def purchase_basket(req: ApiRequest) -> Element:
     )
     basket.purchase_id = record.id
     return _purchase_el(req, record)
+
+
+@route("user/purchase/prepare", stateful=True)
+def purchase_prepare(req: ApiRequest) -> Element:
+    """A payment token for the basket; ``autoFulfilled`` when nothing is left to pay."""
+    req.user()
+    basket = _open_basket(req)
+    if not basket.items:
+        raise ApiError(2002, "Basket is empty")
+    basket.payment_token = f"{secrets.randbelow(10**10):010d}-{secrets.token_hex(16).upper()}"
+    el = Element(
+        "preparePayment",
+        paymentToken=basket.payment_token,
+        autoFulfilled="True" if basket.due == 0 else "False",
+    )
+    sub(el, "preparePaymentDate", iso(dt.datetime.fromtimestamp(req.now, dt.timezone.utc)))
+    return el
 
 
 def _single_item(req: ApiRequest) -> tuple[Release, Track | None, float, float]:
@@ -544,15 +569,33 @@ def deliver_item(req: ApiRequest) -> Element:
     user = req.user()
     release, track, _, _ = _single_item(req)
     transaction = req.get("transactionId")
-    if transaction:
-        if (user.id, transaction) in req.sandbox._delivered:
-            raise ApiError(2003, f"Transaction already delivered: {transaction}")
-        req.sandbox._delivered.add((user.id, transaction))
+    if transaction and not req.state.mark_delivered(user.id, transaction):
+        raise ApiError(2003, f"Transaction already delivered: {transaction}")
     amount = _price_param(req, "retailPrice") if req.get("retailPrice") else 0.0
     record = _record(
         req, user, "deliveritem", [(release, track)], amount, transaction_id=transaction
     )
     return _purchase_el(req, record)
+
+
+@route("trackownership/user/{id}", "POST", stateful=True)
+def track_ownership(req: ApiRequest) -> Element:
+    """Partner call: put a release or track the user bought elsewhere into their locker."""
+    _require_user_management(req)
+    user = req.user_by_id(req.path_id or "")
+    release, track, _, _ = _single_item(req)
+    transaction = req.get("transactionId")
+    if transaction and not req.state.mark_delivered(user.id, transaction):
+        raise ApiError(2003, f"Transaction already delivered: {transaction}")
+    record = _record(
+        req, user, "trackownership", [(release, track)], 0.0, transaction_id=transaction
+    )
+    el = Element("trackOwnership", userId=str(user.id))
+    sub(el, "releaseId", release.id)
+    if track is not None:
+        sub(el, "trackId", track.id)
+    sub(el, "purchaseId", record.id)
+    return el
 
 
 # -- locker ---------------------------------------------------------------------------------
@@ -588,7 +631,7 @@ def locker(req: ApiRequest) -> Element:
             ("purchaseDate asc|desc", "artistName asc|desc", "releaseTitle asc|desc"),
         )
     page, size = req.paging()
-    entries = list(req.sandbox._lockers.get(user.id, []))
+    entries = req.state.locker(user.id)
     if req.get("releaseId"):
         release_id = req.integer("releaseId")
         entries = [e for e in entries if e.release_id == release_id]
@@ -636,7 +679,7 @@ def _card_el(
 
 def _user_card(req: ApiRequest, user: User) -> Card:
     card_id = req.integer("cardId")
-    card = req.sandbox._cards.get(card_id)
+    card = req.state.card(card_id)
     if card is None or card.user_id != user.id:
         raise ApiError.not_found("Card not found")
     return card
@@ -646,11 +689,10 @@ def _user_card(req: ApiRequest, user: User) -> Card:
 def cards(req: ApiRequest) -> Element:
     """The user's ``cards``."""
     user = req.user()
-    default = req.sandbox._default_card.get(user.id)
+    default = req.state.default_card(user.id)
     el = Element("cards")
-    for card in sorted(req.sandbox._cards.values(), key=lambda c: c.id):
-        if card.user_id == user.id:
-            _card_el(el, card, default=card.id == default)
+    for card in req.state.cards_of(user.id):
+        _card_el(el, card, default=card is default)
     return el
 
 
@@ -658,17 +700,14 @@ def cards(req: ApiRequest) -> Element:
 def card_select(req: ApiRequest) -> None:
     """Make a card the default (empty ok envelope)."""
     user = req.user()
-    req.sandbox._default_card[user.id] = _user_card(req, user).id
+    req.state.select_card(_user_card(req, user))
 
 
 @route("user/payment/card/delete", "POST", stateful=True)
 def card_delete(req: ApiRequest) -> None:
     """Delete a card (empty ok envelope); deleting the default leaves no default."""
     user = req.user()
-    card = _user_card(req, user)
-    del req.sandbox._cards[card.id]
-    if req.sandbox._default_card.get(user.id) == card.id:
-        del req.sandbox._default_card[user.id]
+    req.state.delete_card(_user_card(req, user))
 
 
 @route("user/payment/card/add", "POST", stateful=True)
@@ -678,12 +717,11 @@ def card_add(req: ApiRequest) -> Element:
     card_type = req.enum("cardType", _CARD_TYPES, "visa").upper()
     number = req.require("cardNumber").replace(" ", "")
     expiry = req.require("cardExpiryDate")
-    if card_problem(number, expiry, req.now) is not None:
+    holder = req.get("cardHolderName") or ""
+    if card_problem(number, expiry, holder, req.now) is not None:
         raise ApiError(1002, "Adding card failed")
-    card = req.sandbox._store_card(
-        user.id, card_type, number, req.require("cardHolderName"), expiry
-    )
-    default = req.sandbox._default_card.get(user.id) == card.id
+    card = req.state.store_card(user.id, card_type, number, holder, expiry)
+    default = req.state.default_card(user.id) is card
     return _card_el(None, card, default=default, holder_tag=None)
 
 
@@ -691,8 +729,7 @@ def card_add(req: ApiRequest) -> Element:
 def card_registration(req: ApiRequest) -> Element:
     """Start a hosted-form registration: ``cardRegistration status="pending"``."""
     user = req.user()
-    registration = CardRegistration(str(uuid.uuid4()), user.id, req.require("redirectUrl"))
-    req.sandbox._registrations[registration.id] = registration
+    registration = req.state.new_registration(user.id, req.require("redirectUrl"))
     return _registration_el(req, registration)
 
 
@@ -700,7 +737,7 @@ def card_registration(req: ApiRequest) -> Element:
 def card_registration_status(req: ApiRequest) -> Element:
     """A registration's status: pending, complete (with the card) or error (nested error)."""
     user = req.user()
-    registration = req.sandbox._registrations.get(req.path_id or "")
+    registration = req.state.registration(req.path_id or "")
     if registration is None or registration.user_id != user.id:
         raise ApiError.not_found("Card registration not found")
     return _registration_el(req, registration)
@@ -710,9 +747,10 @@ def _registration_el(req: ApiRequest, registration: CardRegistration) -> Element
     el = Element("cardRegistration", id=registration.id, status=registration.status)
     if registration.status == "pending":
         sub(el, "redirectUrl", registration.redirect_url)
-    elif registration.status == "complete" and registration.card_id in req.sandbox._cards:
-        card = req.sandbox._cards[registration.card_id]
-        _card_el(el, card, default=None, holder_tag="cardholderName")
+    elif registration.status == "complete" and registration.card_id is not None:
+        card = req.state.card(registration.card_id)
+        if card is not None:
+            _card_el(el, card, default=None, holder_tag="cardholderName")
     elif registration.status == "error":
-        sub(sub(el, "error", code=1002), "errorMessage", registration.error)
+        sub(sub(el, "error", code=registration.error_code), "errorMessage", registration.error)
     return el

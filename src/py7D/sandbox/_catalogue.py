@@ -24,6 +24,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .._endpoints import MEDIA_FORMATS
+
 __all__ = [
     "FORMATS",
     "PACKAGES",
@@ -38,12 +40,11 @@ __all__ = [
 RELEASE_ID_BASE = 100_000
 TRACK_ID_BASE = 1_000_000
 
-# format id -> (description, legacy fileFormat, bitRate)
+# download format id -> (description, legacy fileFormat, bitRate), from the table's formats
 FORMATS: dict[int, tuple[str, str, int]] = {
-    17: ("MP3 320", "MP3", 320),
-    33: ("AAC 320", "MP4", 320),
-    45: ("FLAC 16-bit 44.1kHz", "FLAC", 1411),
-    52: ("FLAC 24-bit 44.1kHz", "FLAC", 2116),
+    f.id: (f.description, f.file_format, f.bit_rate)
+    for f in MEDIA_FORMATS.values()
+    if not f.streaming and f.bit_rate is not None
 }
 # package id -> (description, formats, price uplift over the standard package in GBP)
 PACKAGES: dict[int, tuple[str, tuple[int, ...], float]] = {

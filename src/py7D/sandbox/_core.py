@@ -8,7 +8,6 @@ import hashlib
 import logging
 import os
 import pickle
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -27,18 +26,8 @@ from ._oauth import NonceStore, SignedParams, check_request, collect_signed_para
 from ._render import USAGE_TYPES, Render
 from ._seeded import seeded_locker as seeded_locker_entries
 from ._shop import Shop, shop_for
-from ._state import (
-    AccessToken,
-    Basket,
-    Card,
-    CardRegistration,
-    Consumer,
-    LockerEntry,
-    PurchaseRecord,
-    RequestToken,
-    User,
-    card_problem,
-)
+from ._state import AccessToken, Consumer, PurchaseRecord, RequestToken, User
+from ._store import SandboxState
 from ._xml import Element, envelope, error_envelope
 
 __all__ = ["ApiRequest", "Sandbox", "route"]
@@ -65,7 +54,7 @@ _QUERY_ON_POST = frozenset({"userid", "country", "shopid", "onbehalfofpartnerid"
 # The token endpoints answer both GET and POST.
 _ANY_VERB = frozenset({"oauth/requesttoken", "oauth/accesstoken"})
 
-Reply = Element | None | httpx.Response
+Reply = Element | list[Element] | None | httpx.Response
 
 _CATALOGUE_LOCK = threading.Lock()
 
@@ -207,18 +196,35 @@ class ApiRequest:
         """The sandbox's catalogue."""
         return self.sandbox.catalogue
 
+    @property
+    def state(self) -> SandboxState:
+        """The sandbox's accounts, tokens, baskets, cards, lockers and purchases."""
+        return self.sandbox.state
+
     # -- users --------------------------------------------------------------
     def user(self) -> User:
         """The user of a 3-legged call (access token) or a managed-user call (``userId``)."""
         if isinstance(self.token, AccessToken):
-            found = self.sandbox._users.get(self.token.user_id)
+            found = self.state.user(self.token.user_id)
             if found is None:
                 raise OAuthRefusedError("Invalid token")
             return found
         user_id = self.get("userId")
         if user_id is None:
             raise OAuthRefusedError("Not authorised - no user credentials provided")
-        return self.sandbox._resolve_user_id(self.consumer, user_id)
+        return self.user_by_id(user_id)
+
+    def user_by_id(self, user_id: str) -> User:
+        """A ``userId`` value: the partner's own id first, else a 7digital user id."""
+        partner_user = self.state.partner_user(self.consumer.key, user_id)
+        if partner_user is not None:
+            return partner_user
+        if not user_id.isdecimal():
+            raise ApiError.invalid("userId", user_id)
+        user = self.state.user(int(user_id))
+        if user is None:
+            raise ApiError.not_found("User not found")
+        return user
 
 
 Handler = Callable[[ApiRequest], Reply]
@@ -233,7 +239,7 @@ _REPLY_CACHE_SIZE = 1024
 def route(
     path: str, method: str = "GET", *, stateful: bool = False, cacheable: bool = False
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for an endpoint of the table (``stateful`` ones run under the lock).
+    """Register ``handler`` for an endpoint of the table (``stateful`` ones hold ``state.lock``).
 
     ``cacheable``: the handler reads only the request's parameters, its origin and the
     (read-only, deterministic) catalogue: no clock, no user, no sandbox state. The body it
@@ -389,10 +395,8 @@ class Sandbox:
         self.seed = seed
         self.clock = clock
         self.rate_limit = rate_limit
-        self.request_token_ttl = request_token_ttl
         if access_token_ttl is not None and access_token_ttl <= 0:
             raise ValueError("access_token_ttl must be positive seconds, or None (no expiry)")
-        self.access_token_ttl = access_token_ttl
         self._base_url = base_url
         self._artists = artists
         self.catalogue_cache: Path | None = None
@@ -401,30 +405,22 @@ class Sandbox:
         self._replies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
         self._catalogue: Catalogue | None = None
         self._nonces = NonceStore(clock)
-        self._consumers: dict[str, Consumer] = {}
-        self._users: dict[int, User] = {}
-        self._emails: dict[str, int] = {}
-        self._request_tokens: dict[str, RequestToken] = {}
-        self._access_tokens: dict[str, AccessToken] = {}
-        self._baskets: dict[str, Basket] = {}
-        self._cards: dict[int, Card] = {}
-        self._default_card: dict[int, int] = {}
-        self._registrations: dict[str, CardRegistration] = {}
-        self._lockers: dict[int, list[LockerEntry]] = {}
-        self._streaming: dict[int, tuple[bool, dt.date | None]] = {}
-        self._delivered: set[tuple[int, str]] = set()
-        self._purchases: list[PurchaseRecord] = []
-        self._next_id = {"user": 1003, "card": 1, "item": 1, "purchase": 1}
+        self.state = SandboxState(
+            clock, request_token_ttl=request_token_ttl, access_token_ttl=access_token_ttl
+        )
+        """Accounts, API keys, tokens, baskets, cards, lockers and purchases (read and
+        change them through its methods in tests, e.g. ``sandbox.state.cards_of(1001)``)."""
         self.add_consumer(consumer_key, consumer_secret, user_management=user_management)
         self._default_consumer = (consumer_key, consumer_secret)
         for email, password, user_id in SEEDED_USERS:
-            self._users[user_id] = User(user_id, email, password)
-            self._emails[email.lower()] = user_id
-        self._store_card(SEEDED_USERS[0][2], "VISA", ALICE_CARD, "Alice Example", "203012")
+            self.state.create_user(email, password, user_id=user_id)
+        self.state.store_card(SEEDED_USERS[0][2], "VISA", ALICE_CARD, "Alice Example", "203012")
         if seeded_locker:
             alice = SEEDED_USERS[0][2]
-            entries = seeded_locker_entries(self.catalogue, alice, lambda: self._new_id("purchase"))
-            self._lockers.setdefault(alice, []).extend(entries)
+            entries = seeded_locker_entries(
+                self.catalogue, alice, lambda: self.state.new_id("purchase")
+            )
+            self.state.add_to_locker(entries)
         for email, password in users:
             self.add_user(email, password)
 
@@ -444,6 +440,16 @@ class Sandbox:
     def consumer_secret(self) -> str:
         """That consumer's secret (a test credential; not shown in the repr)."""
         return self._default_consumer[1]
+
+    @property
+    def request_token_ttl(self) -> float:
+        """Seconds a request token stays valid."""
+        return self.state.request_token_ttl
+
+    @property
+    def access_token_ttl(self) -> float | None:
+        """Seconds an access token stays valid (None: until revoked)."""
+        return self.state.access_token_ttl
 
     @property
     def base_url(self) -> str:
@@ -469,9 +475,8 @@ class Sandbox:
 
     @property
     def purchases(self) -> list[PurchaseRecord]:
-        """A copy of the purchase ledger, oldest first."""
-        with self._lock:
-            return list(self._purchases)
+        """A copy of the purchase ledger, oldest first (``state.purchases``)."""
+        return self.state.purchases
 
     def transport(self) -> httpx.MockTransport:
         """An ``httpx.MockTransport`` serving this sandbox (sync and async clients)."""
@@ -483,25 +488,20 @@ class Sandbox:
 
     def add_consumer(self, key: str, secret: str, *, user_management: bool = False) -> None:
         """Register another API key."""
-        with self._lock:
-            self._consumers[key] = Consumer(key, secret, user_management)
+        self.state.add_consumer(key, secret, user_management=user_management)
 
     def add_user(self, email: str, password: str) -> int:
         """Create a 7digital account and return its user id (existing e-mail: its id)."""
-        with self._lock:
-            return self._create_user(email, password).id
+        return self.state.create_user(email, password).id
 
     def revoke_token(self, key: str) -> bool:
         """Revoke an access (or request) token; True if it existed."""
-        with self._lock:
-            found = self._access_tokens.pop(key, None) or self._request_tokens.pop(key, None)
-            return found is not None
+        return self.state.revoke_token(key)
 
     def authorise_request_token(self, token: str, email: str) -> None:
         """Authorise a request token for a user, as the login page would (for tests)."""
-        with self._lock:
-            user_id = self._emails[email.lower()]
-            self._request_tokens[token].user_id = user_id
+        with self.state.lock:
+            self.state.authorise_request_token(token, self.state.user_id_of(email))
 
     def issue_access_token(
         self,
@@ -517,16 +517,11 @@ class Sandbox:
         pair instead of generating one (e.g. to replay published test vectors).
         Raises :class:`LookupError` for an unknown user.
         """
-        with self._lock:
-            user_id = self._user_id_of(user)
-            key = consumer_key or next(iter(self._consumers))
-            if token is None:
-                issued = self._new_access_token(key, user_id)
-                return issued.key, issued.secret
-            self._access_tokens[token[0]] = AccessToken(
-                token[0], token[1], key, user_id, self._access_expiry()
-            )
-            return token
+        with self.state.lock:
+            user_id = self.state.user_id_of(user)
+            key = consumer_key or self.state.first_consumer_key()
+            issued = self.state.new_access_token(key, user_id, pair=token)
+            return issued.key, issued.secret
 
     def complete_card_registration(
         self,
@@ -538,8 +533,7 @@ class Sandbox:
         expiry: str = "203012",
     ) -> None:
         """Finish a pending card registration as the hosted card form would."""
-        with self._lock:
-            self._complete_registration(registration_id, card_number, card_type, holder, expiry)
+        self.state.complete_registration(registration_id, card_number, card_type, holder, expiry)
 
     # -- the request path -------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -553,7 +547,7 @@ class Sandbox:
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         signed = collect_signed_params(request)
-        consumer = self._consumer_for(request, signed)
+        consumer = self.consumer_for(request, signed)
         segments = [s for s in request.url.path.split("/") if s]
         api = bool(segments) and segments[0] == "1.2"
         web: WebHandler | None = None
@@ -582,14 +576,15 @@ class Sandbox:
             response = api_error_response(exc)
         return self._finish(response, consumer if metered else None)
 
-    def _consumer_for(self, request: httpx.Request, signed: SignedParams) -> Consumer | None:
+    def consumer_for(self, request: httpx.Request, signed: SignedParams) -> Consumer | None:
+        """The known API key a request names (signed, or in the unsigned header form), or None."""
         key = signed.get("oauth_consumer_key")
         if key is None:
             # The C# wrapper's unsigned form: "Authorization: oauth_consumer_key=<key>".
             header = request.headers.get("authorization", "")
             if header.startswith("oauth_consumer_key="):
                 key = header.split("=", 1)[1].strip().strip('"')
-        return self._consumers.get(key) if key else None
+        return self.state.consumer(key) if key else None
 
     def _window(self) -> tuple[int, int]:
         now = self.clock()
@@ -635,7 +630,7 @@ class Sandbox:
         signed = collect_signed_params(request)
         if signed.malformed or set(signed.oauth) - {"oauth_consumer_key"} or signed.conflicting():
             return None
-        consumer = self._consumer_for(request, signed)
+        consumer = self.consumer_for(request, signed)
         segments = [s for s in request.url.path.split("/") if s]
         if consumer is None or not segments or segments[0] != "1.2":
             return None
@@ -717,7 +712,7 @@ class Sandbox:
             return text_response(404, "Resource not found")
         handler, stateful = entry
         if stateful:
-            with self._lock:
+            with self.state.lock:
                 reply = handler(req)
         else:
             reply = handler(req)
@@ -770,8 +765,7 @@ class Sandbox:
             raise OAuthRefusedError("Not authorised - no user credentials provided")
         token: AccessToken | RequestToken | None = None
         if token_key is not None:
-            with self._lock:
-                token = self._token_for(token_key, consumer, request_token=request_token)
+            token = self._token_for(token_key, consumer, request_token=request_token)
         check_request(
             request,
             signed,
@@ -787,13 +781,13 @@ class Sandbox:
         self, key: str, consumer: Consumer, *, request_token: bool
     ) -> AccessToken | RequestToken:
         if request_token:
-            found = self._request_tokens.get(key)
+            found = self.state.request_token(key)
             if found is None or found.consumer_key != consumer.key or found.used:
                 raise OAuthRefusedError("Invalid token")
             if self.clock() > found.expires:
                 raise OAuthRefusedError("Token expired")
             return found
-        access = self._access_tokens.get(key)
+        access = self.state.access_token(key)
         if access is None or access.consumer_key != consumer.key:
             raise OAuthRefusedError("Invalid token")
         if access.expires is not None and self.clock() > access.expires:
@@ -821,119 +815,3 @@ class Sandbox:
         self._nonces = NonceStore(self.clock)
         self._replies = OrderedDict()
         self._catalogue = None
-
-    # -- state helpers (call with the lock held) ---------------------------------
-    def _user_id_of(self, user: str | int) -> int:
-        """The id of a user given by e-mail address or id (LookupError when unknown)."""
-        if isinstance(user, bool) or not isinstance(user, str | int):
-            raise TypeError(f"a user is an e-mail address or a user id, not {user!r}")
-        if isinstance(user, int):
-            if user not in self._users:
-                raise LookupError(f"no sandbox user has the id {user}")
-            return user
-        found = self._emails.get(user.lower())
-        if found is None:
-            raise LookupError(f"no sandbox user has the e-mail address {user!r}")
-        return found
-
-    def _new_id(self, kind: str) -> int:
-        value = self._next_id[kind]
-        self._next_id[kind] = value + 1
-        return value
-
-    def _create_user(
-        self,
-        email: str,
-        password: str,
-        *,
-        partner_id: str | None = None,
-        partner_consumer: str | None = None,
-    ) -> User:
-        existing = self._emails.get(email.lower())
-        if existing is not None:
-            return self._users[existing]
-        user = User(self._new_id("user"), email, password, partner_id, partner_consumer)
-        self._users[user.id] = user
-        self._emails[email.lower()] = user.id
-        return user
-
-    def _partner_user(self, consumer: Consumer, partner_id: str) -> User | None:
-        """The user a partner created with ``user/create`` under its own ``userId``."""
-        return next(
-            (
-                u
-                for u in self._users.values()
-                if u.partner_id == partner_id and u.partner_consumer == consumer.key
-            ),
-            None,
-        )
-
-    def _resolve_user_id(self, consumer: Consumer, value: str) -> User:
-        """A ``userId`` parameter: the partner's own id first, else a 7digital user id."""
-        partner_user = self._partner_user(consumer, value)
-        if partner_user is not None:
-            return partner_user
-        if not value.isdecimal():
-            raise ApiError.invalid("userId", value)
-        user = self._users.get(int(value))
-        if user is None:
-            raise ApiError.not_found("User not found")
-        return user
-
-    def _new_access_token(self, consumer_key: str, user_id: int) -> AccessToken:
-        token = AccessToken(
-            secrets.token_hex(16),
-            secrets.token_hex(16),
-            consumer_key,
-            user_id,
-            self._access_expiry(),
-        )
-        self._access_tokens[token.key] = token
-        return token
-
-    def _access_expiry(self) -> float | None:
-        ttl = self.access_token_ttl
-        return None if ttl is None else self.clock() + ttl
-
-    def _check_credentials(self, email: str, password: str) -> User | None:
-        """The user with that e-mail address and password, or None."""
-        user_id = self._emails.get(email.lower())
-        user = self._users.get(user_id) if user_id is not None else None
-        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
-            return None
-        return user
-
-    def _new_request_token(self, consumer_key: str, callback: str | None) -> RequestToken:
-        # Forget tokens expired for a whole lifetime (recent ones still answer "Token expired").
-        horizon = self.clock() - self.request_token_ttl
-        for key in [k for k, t in self._request_tokens.items() if t.expires < horizon]:
-            del self._request_tokens[key]
-        token = RequestToken(
-            secrets.token_hex(16),
-            secrets.token_hex(16),
-            consumer_key,
-            self.clock() + self.request_token_ttl,
-            callback,
-        )
-        self._request_tokens[token.key] = token
-        return token
-
-    def _store_card(
-        self, user_id: int, card_type: str, number: str, holder: str, expiry: str
-    ) -> Card:
-        card = Card(self._new_id("card"), user_id, card_type, number, holder, expiry)
-        self._cards[card.id] = card
-        self._default_card.setdefault(user_id, card.id)
-        return card
-
-    def _complete_registration(
-        self, registration_id: str, number: str, card_type: str, holder: str, expiry: str
-    ) -> CardRegistration:
-        registration = self._registrations[registration_id]
-        problem = card_problem(number, expiry, self.clock())
-        if problem is not None:
-            registration.status, registration.error = "error", problem
-        else:
-            card = self._store_card(registration.user_id, card_type.upper(), number, holder, expiry)
-            registration.status, registration.card_id = "complete", card.id
-        return registration

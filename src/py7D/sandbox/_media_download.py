@@ -313,7 +313,7 @@ def _format(params: dict[str, str], what: str, *, default: int | None = None) ->
 def _locker(sandbox: Sandbox, request: httpx.Request) -> list[LockerEntry]:
     """The signed-in user's locker; the request must be signed 3-legged."""
     signed = collect_signed_params(request)
-    consumer = sandbox._consumer_for(request, signed)
+    consumer = sandbox.consumer_for(request, signed)
     if consumer is None:  # metered routes only run for known keys; kept for safety
         raise OAuthRefusedError("Access to resource denied")
     token = sandbox.verify_oauth(request, signed, consumer, AuthLevel.USER)
@@ -324,13 +324,11 @@ def _locker(sandbox: Sandbox, request: httpx.Request) -> list[LockerEntry]:
 
 # The two reads of the sandbox's state this module makes.
 def _entries(sandbox: Sandbox, user_id: int) -> list[LockerEntry]:
-    with sandbox._lock:
-        return list(sandbox._lockers.get(user_id, []))
+    return sandbox.state.locker(user_id)
 
 
 def _purchase_exists(sandbox: Sandbox, purchase_id: int) -> bool:
-    with sandbox._lock:
-        return any(e.purchase_id == purchase_id for b in sandbox._lockers.values() for e in b)
+    return sandbox.state.locker_has_purchase(purchase_id)
 
 
 def _folder(sandbox: Sandbox, release: Release) -> str:

@@ -98,8 +98,13 @@ class Render:
         *,
         per_track: bool = False,
         bare_format: bool = False,
+        wrapped: bool = True,
     ) -> None:
-        """``packages/package@id`` with price and formats (newer layout)."""
+        """``packages/package@id`` with price and formats (newer layout).
+
+        ``bare_format`` adds the first format as ``package/format`` (track details);
+        ``wrapped=False`` leaves out the ``formats`` wrapper (artist/recommend).
+        """
         cur = self.shop.currency
         el = sub(parent, "packages")
         for package_id in packages:
@@ -113,6 +118,8 @@ class Render:
             sub(price, "recommendedRetailPrice", f"{cur.convert(gbp_rrp + extra):.2f}")
             if bare_format:
                 sub(sub(pkg, "format", id=formats[0]), "description", FORMATS[formats[0]][0])
+            if not wrapped:
+                continue
             fmts = sub(pkg, "formats")
             for format_id in formats:
                 sub(sub(fmts, "format", id=format_id), "description", FORMATS[format_id][0])
@@ -238,9 +245,15 @@ class Render:
                 sub(fmt, "bitRate", bitrate)
                 sub(fmt, "drmFree", True)
             else:
+                # Current replies nest url and description in format; older ones put
+                # url beside format and describe the file in it. Both are sent.
+                sub(du, "url", url)
                 fmt = sub(du, "format", id=format_id)
                 sub(fmt, "url", url)
                 sub(fmt, "description", description)
+                sub(fmt, "fileFormat", file_format)
+                sub(fmt, "bitRate", bitrate)
+                sub(fmt, "drmFree", True)
 
 
 @dataclass(frozen=True)
@@ -276,11 +289,22 @@ def _release_artist(r: Render, el: Element, rel: Release, nested: Profile) -> No
     r.artist(el, r.cat.artists[rel.artist_id], nested or NESTED_ARTIST)
 
 
-def _release_download(r: Render, el: Element, rel: Release, _: Profile) -> None:
+def _release_download(
+    r: Render,
+    el: Element,
+    rel: Release,
+    _: Profile,
+    *,
+    packages_first: bool = False,
+    wrapped: bool = True,
+) -> None:
     if "download" in r.usage_types:
         dl = sub(el, "download")
-        sub(dl, "releaseDate", iso(rel.release_date))
-        r.packages(dl, rel.packages, rel.price, rel.rrp)
+        if not packages_first:
+            sub(dl, "releaseDate", iso(rel.release_date))
+        r.packages(dl, rel.packages, rel.price, rel.rrp, bare_format=not wrapped, wrapped=wrapped)
+        if packages_first:
+            sub(dl, "releaseDate", iso(rel.release_date))
     r.streaming(el, rel.streaming_date)
 
 
@@ -329,6 +353,12 @@ _RELEASE_FIELDS: dict[str, Callable[[Render, Element, Release, Profile], object]
     "duration": lambda r, el, rel, _: sub(el, "duration", r.cat.duration(rel)),
     "trackCount": lambda r, el, rel, _: sub(el, "trackCount", rel.track_count),
     "download": _release_download,
+    # release/details: packages come before releaseDate in current replies.
+    "downloadPackagesFirst": lambda r, el, rel, n: _release_download(
+        r, el, rel, n, packages_first=True
+    ),
+    # artist/recommend: package/format without a formats wrapper.
+    "downloadBareFormat": lambda r, el, rel, n: _release_download(r, el, rel, n, wrapped=False),
     "downloadDate": lambda r, el, rel, _: sub(
         sub(el, "download"), "releaseDate", iso(rel.release_date)
     ),
@@ -392,9 +422,12 @@ _TRACK_FIELDS: dict[str, Callable[[Render, Element, Track, Profile], object]] = 
 
 # -- profiles (from the recorded replies of each endpoint) ------------------------
 NESTED_ARTIST: Profile = ("name", "appearsAs", "slug")
+# Older replies (still read by clients written against them) add a web link.
+LINKED_ARTIST: Profile = ("name", "appearsAs", "slug", "url")
 ARTIST_DETAILS: Profile = ("name", "sortName", "slug", "image", "bio")
 ARTIST_SEARCH: Profile = ("name", "sortName", "slug", "image", "popularity")
 ARTIST_LIST: Profile = ("name", "sortName", "slug", "image")
+ARTIST_TAGGED: Profile = (*ARTIST_LIST, "popularity")
 ARTIST_SIMILAR: Profile = ("name", "sortName", "url", "image")
 ARTIST_CHART: Profile = ("name", "slug")
 ARTIST_BYURL: Profile = ("name", "sortname", "url", "image")
@@ -418,7 +451,7 @@ RELEASE_DETAILS: Profile = (
     "barcode",
     "year",
     "explicitContent",
-    "artist",
+    ("artist", LINKED_ARTIST),
     "slug",
     "url",
     "image",
@@ -432,11 +465,13 @@ RELEASE_DETAILS: Profile = (
     "streamingReleaseDate",
     "duration",
     "trackCount",
-    "download",
+    "downloadPackagesFirst",
     "cline",
     "pline",
 )
 RELEASE_LIST: Profile = (*_RELEASE_HEAD, "download", "label")
+ARTIST_RELEASE: Profile = (*RELEASE_LIST, "popularity")
+RELEASE_RECOMMENDED_FOR_ARTIST: Profile = (*_RELEASE_HEAD, "downloadBareFormat", "label")
 RELEASE_SEARCH: Profile = (
     *_RELEASE_HEAD,
     "download",
@@ -448,9 +483,25 @@ RELEASE_SEARCH: Profile = (
     "trackCount",
 )
 RELEASE_CHART: Profile = (*_RELEASE_HEAD, "download")
-RELEASE_TAGGED_NEW: Profile = (*_RELEASE_HEAD, "popularity")
-RELEASE_TAGGED_TOP: Profile = (*_RELEASE_HEAD, "popularity", "streamingReleaseDate")
+RELEASE_TAGGED_NEW: Profile = (
+    *_RELEASE_HEAD,
+    "download",
+    "popularity",
+    "streamingReleaseDate",
+    "duration",
+)
+RELEASE_TAGGED_TOP: Profile = RELEASE_TAGGED_NEW
 TRACK_RELEASE: Profile = ("title", "version", "type", "barcode", "artist", "slug", "image")
+LINKED_TRACK_RELEASE: Profile = (
+    "title",
+    "version",
+    "type",
+    "barcode",
+    ("artist", LINKED_ARTIST),
+    "slug",
+    "url",
+    "image",
+)
 TOP_TRACK_RELEASE: Profile = (
     "title",
     "version",
@@ -473,17 +524,21 @@ TRACK_SEARCH_RELEASE: Profile = (
     "barcode",
     "year",
     "explicitContent",
+    "artist",
     "slug",
     "image",
+    "popularity",
 )
 LOCKER_RELEASE: Profile = (
     "title",
     "version",
     "type",
     "barcode",
-    "artist",
+    ("artist", LINKED_ARTIST),
     "slug",
+    "url",
     "image",
+    "releaseDate",
     "downloadDate",
     "licensorId",
 )
@@ -529,16 +584,18 @@ TOP_TRACK: Profile = (
 RELEASE_TRACK: Profile = (
     "title",
     "version",
-    "artist",
+    ("artist", LINKED_ARTIST),
     "trackNumber",
     "duration",
     "explicitContent",
     "isrc",
-    "release",
+    "type",
+    ("release", LINKED_TRACK_RELEASE),
     "slug",
     "url",
     "price",
     "downloadPackages",
+    "streamingReleaseDate",
 )
 CHART_TRACK: Profile = (
     "title",
@@ -550,15 +607,33 @@ CHART_TRACK: Profile = (
     "price",
     "downloadPackages",
 )
+# The fuller shape current track/search replies carry, then the older replies' formats.
 SEARCH_TRACK: Profile = (
-    "slug",
-    "trackNumber",
-    "discNumber",
     "title",
     "version",
-    ("release", TRACK_SEARCH_RELEASE),
     ("artist", TRACK_SEARCH_ARTIST),
+    "trackNumber",
+    "duration",
+    "explicitContent",
+    "isrc",
+    "type",
+    ("release", TRACK_SEARCH_RELEASE),
+    "slug",
+    "price",
+    "download",
+    "streamingReleaseDate",
+    "discNumber",
+    "popularity",
     "searchFormats",
 )
-LOCKER_TRACK: Profile = ("title", "version", "artist", "trackNumber", "duration", "isrc", "slug")
+LOCKER_TRACK: Profile = (
+    "title",
+    "version",
+    ("artist", LINKED_ARTIST),
+    "trackNumber",
+    "duration",
+    "isrc",
+    "slug",
+    "url",
+)
 PURCHASE_TRACK: Profile = ("title", "version", "artist", "trackNumber", "duration", "slug")

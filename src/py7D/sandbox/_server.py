@@ -167,7 +167,7 @@ async def _send_cached(
     The request still counts against its consumer's rate limit; a refusal goes out as
     ``handle`` words it, and the ``x-ratelimit-*`` values are those of this moment."""
     consumer_key, status, template, content = entry
-    consumer = sandbox._consumers.get(consumer_key)
+    consumer = sandbox.state.consumer(consumer_key)
     if consumer is None:
         return False
     limited = sandbox._count(consumer)

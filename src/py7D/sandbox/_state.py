@@ -21,6 +21,7 @@ __all__ = [
     "PurchaseRecord",
     "RequestToken",
     "User",
+    "card_expired",
     "card_problem",
 ]
 
@@ -44,16 +45,29 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
-def card_problem(number: str, expiry: str, now: float) -> str | None:
-    """Why a card cannot be stored (an error message), or None."""
-    if not luhn_ok(number) or number in DECLINED_CARDS:
-        return "Value of parameter CardNumber is not valid"
+def card_problem(number: str, expiry: str, holder: str, now: float) -> tuple[int, str] | None:
+    """Why a card cannot be stored: 7digital's ``(error code, message)``, or None.
+
+    1002 for a field that is not valid; 3103 when the payment provider declines it.
+    """
+    if not luhn_ok(number):
+        return 1002, "Value of parameter CardNumber is not valid"
     if len(expiry) != 6 or not expiry.isdecimal() or not 1 <= int(expiry[4:]) <= 12:
-        return "Value of parameter CardExpiryDate is not valid"
+        return 1002, "Value of parameter ExpiryDate is not valid"
     today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     if int(expiry) < today.year * 100 + today.month:
-        return "Card has expired"
+        return 1002, "Value of parameter ExpiryDate is not valid: ExpiryDate cannot be in the past"
+    if not holder.strip():
+        return 1002, "CardHolderName is not valid"
+    if number in DECLINED_CARDS:
+        return 3103, "Add card failed: Please try again"
     return None
+
+
+def card_expired(expiry: str, now: float) -> bool:
+    """Whether a stored card's ``yyyyMM`` expiry month is over."""
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    return expiry.isdecimal() and int(expiry) < today.year * 100 + today.month
 
 
 @dataclass
@@ -131,6 +145,7 @@ class Basket:
     purchase_id: int | None = None
     paypal_token: str | None = None
     paypal_urls: tuple[str, str] | None = None
+    payment_token: str | None = None
 
     @property
     def total(self) -> float:
@@ -176,6 +191,7 @@ class CardRegistration:
     status: str = "pending"
     card_id: int | None = None
     error: str | None = None
+    error_code: int = 1002
 
 
 @dataclass(frozen=True)
@@ -194,9 +210,10 @@ class LockerEntry:
 class PurchaseRecord:
     """One entry of :attr:`Sandbox.purchases`, the ledger of everything charged or delivered.
 
-    ``kind`` is ``basket``, ``paypal``, ``item``, ``rrpitem``, ``priceditem``
-    or ``deliveritem``; ``basket_id`` is set for basket purchases and
-    ``items`` lists ``(releaseId, trackId or None)``.
+    ``kind`` is ``basket``, ``paypal``, ``item``, ``rrpitem``, ``priceditem``,
+    ``deliveritem`` or ``trackownership`` (a partner's record, nothing charged);
+    ``basket_id`` is set for basket purchases and ``items`` lists
+    ``(releaseId, trackId or None)``.
     """
 
     id: int

@@ -10,20 +10,34 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-from .._endpoints import AuthLevel
-from ._catalogue import FORMATS, Track
+from .._endpoints import MEDIA_FORMATS, AuthLevel
+from ._catalogue import Track
 from ._core import HTML_TYPE, Sandbox, text_response, web_route
 from ._errors import OAuthRefusedError
 from ._oauth import collect_signed_params
+from ._shop import SHOPS
 from ._state import AccessToken, RequestToken
 
 __all__ = ["fake_audio"]
 
+# Every page: one <main> with a heading, fields each with its own <label>, errors in a
+# role="alert" paragraph the fields point at, and nothing that needs a mouse.
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;max-width:28em;margin:3em auto}}
-label{{display:block;margin:.6em 0}} .error{{color:#b00}}</style></head>
-<body><h1>{title}</h1>{body}</body></html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:30em;margin:3em auto;padding:0 1em;color:#222}}
+.field{{margin:1em 0}} label{{display:block;font-weight:600;margin-bottom:.25em}}
+input,select{{font-size:1rem;padding:.4em;width:100%;box-sizing:border-box}}
+button{{font-size:1rem;padding:.5em 1.2em;margin-right:.5em}}
+:focus{{outline:3px solid #1a5fb4;outline-offset:2px}}
+.error{{color:#a00;border-left:4px solid #a00;padding-left:.6em}}
+.hint{{color:#555;font-size:.9em}} .sandbox{{color:#555;font-size:.85em}}
+</style></head>
+<body><main><h1>{title}</h1>{body}
+<p class=sandbox>py7D sandbox: a local stand-in for 7digital; nothing here is real.</p>
+</main></body></html>
 """
 
 
@@ -34,6 +48,27 @@ def _html(status: int, title: str, body: str) -> httpx.Response:
 
 def _redirect(url: str) -> httpx.Response:
     return httpx.Response(302, headers={"location": url, "content-type": "text/plain"})
+
+
+def _field(
+    name: str,
+    label: str,
+    *,
+    kind: str = "text",
+    value: str = "",
+    autocomplete: str = "",
+    error_id: str = "",
+    extra: str = "",
+) -> str:
+    """A labelled ``<input>`` (``id`` = ``name``), required, pointing at an error if any."""
+    e = html.escape
+    described = f' aria-describedby="{error_id}" aria-invalid="true"' if error_id else ""
+    auto = f' autocomplete="{autocomplete}"' if autocomplete else ""
+    return (
+        f'<div class=field><label for="{name}">{e(label)}</label>'
+        f'<input id="{name}" name="{name}" type="{kind}" value="{e(value)}" required'
+        f"{auto}{described}{extra}></div>"
+    )
 
 
 def _with_query(url: str, **params: str) -> str:
@@ -59,11 +94,17 @@ def _is_authorise(seg: list[str]) -> bool:
 
 @web_route(_is_authorise)
 def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
-    """``/<consumerKey>/oauth/authorise``: a login form that authorises a request token."""
+    """``/<consumerKey>/oauth/authorise``: a login form that authorises a request token.
+
+    "Allow access" (the default of a POST) signs in and authorises; "Deny"
+    (``decision=deny``) leaves the token unauthorised and says so, or returns
+    to the callback with ``denied=<token>``.
+    """
     form = _form(request)
     key = form.get("oauth_token", "")
-    with sandbox._lock:
-        token = sandbox._request_tokens.get(key)
+    state = sandbox.state
+    with state.lock:
+        token = state.request_token(key)
         valid = (
             token is not None
             and not token.used
@@ -74,15 +115,30 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
             return _html(
                 400,
                 "Authorisation failed",
-                "<p class=error>This authorisation link is invalid or has expired.</p>",
+                "<p class=error role=alert>This authorisation link is invalid or has expired.</p>",
             )
         callback = form.get("oauth_callback") or token.callback or ""
         if request.method != "POST":
-            return _login_form(key, callback, error="")
-        user = sandbox._check_credentials(form.get("email", ""), form.get("password", ""))
+            return _login_form(key, callback, email="", error="")
+        if form.get("decision") == "deny":
+            if callback and callback.lower() != "oob":
+                return _redirect(_with_query(callback, denied=key))
+            return _html(
+                200,
+                "Access denied",
+                "<p>The application may not use your 7digital account. You can close this "
+                "window.</p>",
+            )
+        email = form.get("email", "")
+        user = state.check_credentials(email, form.get("password", ""))
         if user is None:
-            return _login_form(key, callback, error="Wrong e-mail address or password.")
-        token.user_id = user.id
+            return _login_form(
+                key,
+                callback,
+                email=email,
+                error="Wrong e-mail address or password. Check both and try again.",
+            )
+        state.authorise_request_token(key, user.id)
     if callback and callback.lower() != "oob":
         return _redirect(_with_query(callback, oauth_token=key, status="Authorised"))
     return _html(
@@ -92,18 +148,34 @@ def authorise_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]
     )
 
 
-def _login_form(token: str, callback: str, *, error: str) -> httpx.Response:
+def _login_form(token: str, callback: str, *, email: str, error: str) -> httpx.Response:
     e = html.escape
-    problem = f"<p class=error>{e(error)}</p>" if error else ""
+    error_id = "login-error" if error else ""
+    problem = f'<p class=error role=alert id="{error_id}">{e(error)}</p>' if error else ""
     body = (
-        f"{problem}<p>An application wants to access your 7digital sandbox account.</p>"
+        f"{problem}<p>An application wants to access your 7digital account. "
+        "Sign in to allow it.</p>"
         '<form method="post">'
         f'<input type="hidden" name="oauth_token" value="{e(token)}">'
         f'<input type="hidden" name="oauth_callback" value="{e(callback)}">'
-        '<label>E-mail <input name="email" type="email" autocomplete="username"></label>'
-        '<label>Password <input name="password" type="password" '
-        'autocomplete="current-password"></label>'
-        '<button type="submit">Allow access</button></form>'
+        + _field(
+            "email",
+            "E-mail address",
+            kind="email",
+            value=email,
+            autocomplete="username",
+            error_id=error_id,
+            extra=" autofocus",
+        )
+        + _field(
+            "password",
+            "Password",
+            kind="password",
+            autocomplete="current-password",
+            error_id=error_id,
+        )
+        + '<button type="submit" name="decision" value="allow">Allow access</button>'
+        '<button type="submit" name="decision" value="deny" formnovalidate>Deny</button></form>'
     )
     return _html(200, "Sign in to 7digital (sandbox)", body)
 
@@ -113,13 +185,14 @@ def _login_form(token: str, callback: str, *, error: str) -> httpx.Response:
 def card_form(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
     """``/cardregistration/<id>``: the payment provider's card form (POST completes it)."""
     registration_id = segments[1]
-    with sandbox._lock:
-        registration = sandbox._registrations.get(registration_id)
+    state = sandbox.state
+    with state.lock:
+        registration = state.registration(registration_id)
         if registration is None or registration.status != "pending":
             return _html(404, "Card registration", "<p class=error>Unknown registration.</p>")
         if request.method == "POST":
             form = _form(request)
-            sandbox._complete_registration(
+            state.complete_registration(
                 registration_id,
                 form.get("cardnumber", "").replace(" ", ""),
                 form.get("cardtype", "VISA"),
@@ -129,15 +202,29 @@ def card_form(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> 
             return _redirect(
                 _with_query(registration.redirect_url, cardRegistrationId=registration_id)
             )
-    e = html.escape
     body = (
+        "<p>Enter the card to store with your 7digital account.</p>"
+        '<p class=hint id="card-hint">Test cards: 4111111111111111 is accepted, '
+        "4012888888881881 is refused.</p>"
         '<form method="post">'
-        '<label>Card number <input name="cardNumber" value="4111111111111111"></label>'
-        '<label>Type <select name="cardType"><option>VISA</option><option>MASTERCARD</option>'
-        "<option>AMEX</option><option>MAESTRO</option></select></label>"
-        '<label>Name on card <input name="cardHolderName"></label>'
-        '<label>Expiry (yyyyMM) <input name="cardExpiryDate" value="203012"></label>'
-        f'<button type="submit">Register card {e(registration_id[:8])}</button></form>'
+        + _field(
+            "cardNumber",
+            "Card number",
+            value="4111111111111111",
+            autocomplete="cc-number",
+            extra=' inputmode="numeric" aria-describedby="card-hint" autofocus',
+        )
+        + '<div class=field><label for="cardType">Card type</label>'
+        '<select id="cardType" name="cardType"><option>VISA</option><option>MASTERCARD</option>'
+        "<option>AMEX</option><option>MAESTRO</option></select></div>"
+        + _field("cardHolderName", "Name on card", autocomplete="cc-name")
+        + _field(
+            "cardExpiryDate",
+            "Expiry month (yyyyMM)",
+            value="203012",
+            extra=' inputmode="numeric" pattern="[0-9]{6}"',
+        )
+        + '<button type="submit">Register card</button></form>'
     )
     return _html(200, "Register a card", body)
 
@@ -145,14 +232,35 @@ def card_form(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> 
 # -- fake PayPal --------------------------------------------------------------------------
 @web_route(lambda seg: [s.lower() for s in seg] == ["paypal", "checkout"])
 def paypal_page(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> httpx.Response:
-    """``/paypal/checkout?token=EC-…``: approves at once and returns to the success URL."""
-    token = _form(request).get("token", "")
-    with sandbox._lock:
-        basket = next((b for b in sandbox._baskets.values() if b.paypal_token == token), None)
-        urls = basket.paypal_urls if basket else None
-    if not token or urls is None:
-        return text_response(404, "Unknown PayPal token")
-    return _redirect(_with_query(urls[0], token=token, PayerID="SANDBOXPAYER"))
+    """``/paypal/checkout?token=EC-…``: the approval page; approving (a POST with
+    ``decision=approve``) returns to the success URL with ``token`` and ``PayerID``,
+    cancelling to the cancel URL with ``token``."""
+    form = _form(request)
+    token = form.get("token", "")
+    basket = sandbox.state.basket_by_paypal_token(token) if token else None
+    urls = basket.paypal_urls if basket else None
+    if basket is None or urls is None:
+        return _html(
+            404,
+            "PayPal checkout",
+            "<p class=error role=alert>This PayPal checkout link is unknown or has expired.</p>",
+        )
+    if request.method == "POST":
+        if form.get("decision") == "approve":
+            return _redirect(_with_query(urls[0], token=token, PayerID="SANDBOXPAYER"))
+        return _redirect(_with_query(urls[1], token=token))
+    e = html.escape
+    currency = SHOPS[basket.shop_id].currency
+    body = (
+        f"<p>Pay <strong>{e(currency.format(basket.due))}</strong> to 7digital for "
+        f"{len(basket.items)} item(s)?</p>"
+        '<form method="post">'
+        f'<input type="hidden" name="token" value="{e(token)}">'
+        '<button type="submit" name="decision" value="approve" autofocus>Pay with PayPal</button>'
+        '<button type="submit" name="decision" value="cancel">Cancel and return</button>'
+        "</form>"
+    )
+    return _html(200, "PayPal checkout", body)
 
 
 # -- media ----------------------------------------------------------------------------------
@@ -198,7 +306,7 @@ def _media_track(
     format_id: str | None,
 ) -> tuple[Track, AccessToken | None] | httpx.Response:
     signed = collect_signed_params(request)
-    consumer = sandbox._consumer_for(request, signed)
+    consumer = sandbox.consumer_for(request, signed)
     if consumer is None:  # metered routes only run for known keys; kept for safety
         raise OAuthRefusedError("Access to resource denied")
     # CONSUMER/USER levels refuse a request without a signature.
@@ -206,7 +314,8 @@ def _media_track(
     assert token is None or isinstance(token, AccessToken)
     if not track_id or not track_id.isdecimal():
         return text_response(400, "Missing or invalid trackId")
-    if format_id is not None and (not format_id.isdecimal() or int(format_id) not in FORMATS):
+    # Streams take 7digital's streaming formats (26) as well as the download formats.
+    if format_id is not None and (not format_id.isdecimal() or int(format_id) not in MEDIA_FORMATS):
         return text_response(400, "Missing or invalid formatId")
     track = sandbox.catalogue.track(int(track_id))
     if track is None:
@@ -217,8 +326,7 @@ def _media_track(
 def _owns(sandbox: Sandbox, token: AccessToken | RequestToken | None, track: Track) -> bool:
     if not isinstance(token, AccessToken):
         return False
-    with sandbox._lock:
-        return any(e.track_id == track.id for e in sandbox._lockers.get(token.user_id, []))
+    return sandbox.state.owns(token.user_id, track.id)
 
 
 @web_route(lambda seg: len(seg) == 2 and seg[0].lower() == "clip", metered=True)
@@ -241,7 +349,11 @@ def stream(sandbox: Sandbox, request: httpx.Request, segments: list[str]) -> htt
     locker = segments[1].lower() == "locker"
     level = AuthLevel.USER if locker else AuthLevel.CONSUMER
     found = _media_track(
-        sandbox, request, level, params.get("trackid"), params.get("formatid") or ""
+        sandbox,
+        request,
+        level,
+        params.get("trackid"),
+        params.get("formatid") or "",
     )
     if isinstance(found, httpx.Response):
         return found
