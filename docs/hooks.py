@@ -26,7 +26,7 @@ if str(ROOT / "src") not in sys.path:  # building from a checkout that is not in
     sys.path.insert(0, str(ROOT / "src"))
 
 import py7D  # noqa: E402
-from py7D._endpoints import ENDPOINTS, AuthLevel, Endpoint, ParamKind  # noqa: E402
+from py7D._endpoints import ENDPOINTS, MEDIA_ENDPOINTS, AuthLevel, Endpoint, ParamKind  # noqa: E402
 
 ENDPOINTS_DIR = "reference/endpoints"
 API_DIR = "reference/api"
@@ -285,6 +285,24 @@ def endpoints_index() -> str:
             f"| [`{ep.path}`]({link}) | {ep.method} | {ep.auth.value} | "
             f"{'yes' if ep.paged else ''} | `{ep.resource}.{ep.method_name}` | "
             f"{_cell(ep.description)} |"
+        )
+    out += [
+        "",
+        "## Media downloads",
+        "",
+        "Files a user owns are fetched from a media host, signed 3-legged, outside the API's "
+        "XML envelope (`py7D.MEDIA_ENDPOINTS`, apart from the table above). The clients stream "
+        "them to disk with resumption and checks; `py7d download` does the same from the "
+        "shell. See [backing up a locker](../../guides/backup-locker.md).",
+        "",
+        "| endpoint | host | signing | required | Python | file |",
+        "|---|---|---|---|---|---|",
+    ]
+    for ep in MEDIA_ENDPOINTS:
+        required = ", ".join(f"`{n}`" for n in (*ep.path_params, *ep.required))
+        out.append(
+            f"| `{ep.path}` | {ep.host} | {ep.auth.value} | {required} | "
+            f"`client.{ep.method_name}()` | `{ep.media_type}` |"
         )
     out += ["", "As data, for tools: `py7d endpoints --json`, or:", ""]
     out += [

@@ -19,7 +19,7 @@ import pytest
 
 import py7D
 from py7D._cli.manual import roff
-from py7D._endpoints import AuthLevel
+from py7D._endpoints import MEDIA_ENDPOINTS, AuthLevel
 from py7D._validation import check_call
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,9 @@ def test_every_endpoint_has_a_section_on_its_resource_page() -> None:
             assert f"| `{name}` | `{ep.param(name).python_name}` |" in section, (ep.path, name)
         assert ("`" + ep.method_name + "_items()`" in section) == ep.paged
         assert f"`{ep.path}`" in index
+    for media in MEDIA_ENDPOINTS:
+        assert f"| `{media.path}` |" in index
+        assert f"`client.{media.method_name}()`" in index
     anchors = [hooks.anchor(ep) for ep in py7D.ENDPOINTS]
     assert len(anchors) == len(set(anchors))
 
