@@ -13,13 +13,15 @@ import secrets
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
-from oauthlib import oauth1
 
 from ._exceptions import APIClientException
+
+if TYPE_CHECKING:
+    from oauthlib import oauth1
 
 __all__ = ["KeyAndSecret", "OAuth1Auth", "Token", "TokenLike", "sign_url"]
 
@@ -109,7 +111,13 @@ class OAuth1Auth(httpx.Auth):
         token = self.token.key if self.token else None
         return f"OAuth1Auth(consumer_key={self.consumer_key!r}, token={token!r})"
 
-    def _client(self, signature_type: str) -> oauth1.Client:
+    def _client(self, *, in_query: bool) -> oauth1.Client:
+        from oauthlib import oauth1  # here: a program making only unsigned calls never loads it
+
+        if in_query:
+            signature_type = oauth1.SIGNATURE_TYPE_QUERY
+        else:
+            signature_type = oauth1.SIGNATURE_TYPE_AUTH_HEADER
         return oauth1.Client(
             self.consumer_key,
             client_secret=self._consumer_secret,
@@ -132,7 +140,7 @@ class OAuth1Auth(httpx.Auth):
             headers["Content-Type"] = FORM_CONTENT_TYPE
         try:
             method: Any = request.method
-            _, signed_headers, _ = self._client(oauth1.SIGNATURE_TYPE_AUTH_HEADER).sign(
+            _, signed_headers, _ = self._client(in_query=False).sign(
                 str(request.url),
                 method,
                 body=body,
@@ -157,7 +165,7 @@ class OAuth1Auth(httpx.Auth):
             query = f"{parts.query}&{extra}" if parts.query else extra
             url = urlunsplit(parts._replace(query=query))
         try:
-            signed, _, _ = self._client(oauth1.SIGNATURE_TYPE_QUERY).sign(url, "GET")
+            signed, _, _ = self._client(in_query=True).sign(url, "GET")
         except ValueError as exc:
             raise APIClientException(f"cannot sign this URL: {exc}") from None
         return str(signed)

@@ -11,7 +11,6 @@ error raised by the iterable itself always stops the run and is raised.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar, cast
@@ -121,6 +120,8 @@ async def gather_async(
 
 
 def _on_asyncio() -> bool:
+    import asyncio  # here: a synchronous program never loads it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # trio (or another loop asyncio does not know)
@@ -137,6 +138,8 @@ async def _run_asyncio(
     worker and waits for them before the cancellation goes on. Plain tasks cost
     less per step than an anyio task group, which shows at 50 calls in flight.
     """
+    import asyncio
+
     loop = asyncio.get_running_loop()
     tasks: list[asyncio.Task[None]] = []
 

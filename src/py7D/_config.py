@@ -126,17 +126,20 @@ def default_config_file(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:  # no file: nothing to parse (and no parser to import)
+        return {}
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the config file {path}: {exc}") from exc
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data: dict[str, Any] = tomllib.loads(raw.decode())
+        return data
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"cannot read the config file {path}: {exc}") from exc
 
 

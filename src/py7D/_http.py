@@ -14,7 +14,6 @@ and the call's deadline holds while the body arrives.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -116,6 +115,8 @@ def safe_to_resend(call: PreparedCall) -> bool:
     endpoint = call.endpoint
     if endpoint is None or endpoint.changes_state or call.request.method not in ("GET", "HEAD"):
         return False
+    import asyncio  # here: only asynchronous clients ask, and a synchronous one never loads it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # trio

@@ -15,7 +15,6 @@ lines around them, and the tests drive them with a fake clock and dice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random as _random
 import ssl
@@ -43,6 +42,13 @@ __all__ = ["RetriesLike", "RetryPolicy", "RetryState", "is_read"]
 logger = logging.getLogger("py7D")
 
 DEFAULT_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    """``asyncio.sleep``, imported on first use: a synchronous program never loads asyncio."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 def is_read(endpoint: Endpoint | None) -> bool:
@@ -99,7 +105,7 @@ class RetryPolicy:
     random: Callable[[], float] = field(default=_random.random, repr=False, compare=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(
-        default=asyncio.sleep, repr=False, compare=False
+        default=_asyncio_sleep, repr=False, compare=False
     )
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 

@@ -237,3 +237,36 @@ def test_help_imports_no_heavy_dependency(plain_env) -> None:
     assert proc.returncode == 0
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
     assert not set(HEAVY) & imported
+
+
+#: What an in-process sandbox call has no use for: the servers and the async stack.
+NOT_FOR_IN_PROCESS = ("uvicorn", "starlette", "aiohttp", "httpx_aiohttp", "anyio", "asyncio")
+
+
+def test_in_process_sandbox_call_imports_no_server_or_async_stack(plain_env, tmp_path) -> None:
+    pytest.importorskip("py7D.sandbox", reason="the sandbox is needed")
+    env = {
+        **plain_env,
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    command = ["-m", "py7D", "--sandbox", "artist", "search", "q=pink", "pageSize=3"]
+    # The first run builds and keeps the catalogue, the second reads it back.
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert '"name":"Pink Floyd"' in proc.stdout
+        imported = {
+            line.split("|")[-1].strip()
+            for line in proc.stderr.splitlines()
+            if line.startswith("import time:")
+        }
+        assert "py7D.sandbox" in imported  # the check below looks at the right process
+        assert not {m for m in imported if m.split(".")[0] in NOT_FOR_IN_PROCESS}
+        assert "py7D._async_client" not in imported

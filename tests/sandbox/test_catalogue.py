@@ -284,3 +284,24 @@ def test_sandbox_exposes_its_consumer_but_not_in_the_repr() -> None:
     assert (box.consumer_key, box.consumer_secret) == ("k1", "s3cr3t")
     assert "s3cr3t" not in repr(box)
     assert "k1" in repr(box)
+
+
+def test_a_kept_catalogue_reads_back_equal_to_the_built_one(tmp_path) -> None:
+    import datetime as dt
+
+    from py7D.sandbox._core import _cached_catalogue
+
+    built = Catalogue(seed=5, artists=200)
+    built.search("track", "love")  # fills a cache that the kept file leaves out
+    first = _cached_catalogue(tmp_path, 5, 200)  # builds (its own) and writes the file
+    (kept,) = tmp_path.glob("sandbox-catalogue-5-200-*.pickle")
+    again = _cached_catalogue(tmp_path, 5, 200)  # reads the file back
+    assert again is not first
+    assert again.artists == built.artists
+    assert again.releases == built.releases
+    assert again.track(1_000_123) == built.track(1_000_123)
+    for kind, query in (("artist", "pink"), ("release", "love"), ("track", "night")):
+        assert again.search(kind, query) == built.search(kind, query)
+    day = dt.date(2024, 5, 3)
+    assert again.chart("release", "week", day) == built.chart("release", "week", day)
+    assert kept.stat().st_size > 0

@@ -9,7 +9,6 @@ entry here (and a test).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -169,6 +168,8 @@ class CsvWriter:
     """
 
     def __init__(self, stream: TextIO, options: argparse.Namespace | None = None) -> None:
+        import csv  # here: only --csv needs it
+
         self.stream = stream
         self.columns: list[str] | None = None
         self.writer = csv.writer(stream, lineterminator="\n")

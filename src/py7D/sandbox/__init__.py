@@ -137,6 +137,7 @@ Deliberate deviations from the live API
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -149,9 +150,11 @@ from ._core import (
     Sandbox,
 )
 from ._faults import FaultInjector, Faults
-from ._server import main, running, serve
 from ._state import PurchaseRecord
 from ._store import SandboxState
+
+if TYPE_CHECKING:
+    from ._server import main, running, serve
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -182,6 +185,17 @@ def default_sandbox() -> Sandbox:
             if _default is None:
                 _default = Sandbox()
     return _default
+
+
+def __getattr__(name: str) -> object:
+    # The HTTP server (and what it imports) loads on first use: in-process use never needs it.
+    if name in ("main", "running", "serve"):
+        from . import _server
+
+        value = getattr(_server, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'py7D.sandbox' has no attribute {name!r}")
 
 
 def handle(request: httpx.Request) -> httpx.Response:

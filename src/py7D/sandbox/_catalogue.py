@@ -16,13 +16,17 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import gc
 import hashlib
+import pickle
 import random
 import re
+import threading
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from .._endpoints import MEDIA_FORMATS
 
@@ -160,15 +164,13 @@ _REGISTRANTS = ("UM7", "SM1", "WB9", "EMI", "BLV", "ORC", "XLR", "DOM", "WRP", "
 _MASK64 = (1 << 64) - 1
 
 
+@functools.lru_cache(maxsize=1)
 def _title_pool() -> tuple[str, ...]:
     """Every one- and two-word title plus a few featuring credits (picked by index: fast)."""
     titles = [w.title() for w in _TITLE_WORDS]
     titles += [f"{a} {b}".title() for a in _TITLE_WORDS for b in _TITLE_WORDS if a != b]
     titles += [f"{w.title()} (feat. {name})" for w in _TITLE_WORDS for name in _FIRST[:4]]
     return tuple(titles)
-
-
-_TITLE_POOL = _title_pool()
 
 
 @dataclass(slots=True)
@@ -184,6 +186,10 @@ class Artist:
     bio: str
     appears_as: str = ""
     release_ids: list[int] = field(default_factory=list)
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Pickled as the constructor's arguments: the kept catalogue loads several times faster.
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
 
 @dataclass(slots=True)
@@ -213,6 +219,10 @@ class Release:
     cline: str
     pline: str
     review: str
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Pickled as the constructor's arguments: the kept catalogue loads several times faster.
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
     @property
     def track_ids(self) -> range:
@@ -673,6 +683,8 @@ def slugify(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used by search and browse."""
+    if text.isascii():  # nothing to decompose or strip
+        return text.casefold()
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
@@ -687,13 +699,32 @@ def _round_price(value: float) -> float:
     return round(int(value * 10) / 10 + 0.09, 2)
 
 
+_RELEASES_LOCK = threading.Lock()
+
+
+def unpickle(data: bytes) -> object:
+    """``pickle.loads`` of a kept catalogue (py7D's own file), the garbage collector paused.
+
+    Loading creates tens of thousands of objects and none of them is garbage:
+    collecting meanwhile would only slow it down.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)  # noqa: S301 - written by py7D, private to the user
+    finally:
+        if collecting:
+            gc.enable()
+
+
 class Catalogue:
     """All artists, releases and tracks of one seed, plus search, tags and charts."""
 
     def __init__(self, seed: int = 7, *, artists: int = 3000) -> None:
         self.seed = seed
         self.artists: dict[int, Artist] = {}
-        self.releases: dict[int, Release] = {}
+        self._releases: dict[int, Release] = {}
+        self._releases_pickle: bytes | None = None
         self._track_titles: list[str] = []
         self._release_firsts: list[int] = []
         self._release_order: list[int] = []
@@ -702,10 +733,34 @@ class Catalogue:
         self._slug_index: dict[str, int] | None = None
         self._build(artists)
 
+    @property
+    def releases(self) -> dict[int, Release]:
+        """Every release by id (read back on first use when the catalogue was unpickled)."""
+        if self._releases_pickle is not None:
+            with _RELEASES_LOCK:
+                if self._releases_pickle is not None:
+                    self._releases = cast("dict[int, Release]", unpickle(self._releases_pickle))
+                    self._releases_pickle = None
+        return self._releases
+
+    def __getstate__(self) -> dict[str, object]:
+        # The releases are most of the catalogue: they are pickled on their own and
+        # read back only when asked for, so a call about artists does not wait for
+        # them. The search, slug and chart caches are rebuilt when needed.
+        return {
+            **self.__dict__,
+            "_releases": {},
+            "_releases_pickle": pickle.dumps(self.releases, protocol=pickle.HIGHEST_PROTOCOL),
+            "_search_cache": {},
+            "_chart_cache": {},
+            "_slug_index": None,
+        }
+
     # -- generation ---------------------------------------------------------
     def _build(self, n_artists: int) -> None:
         rng = random.Random(self.seed)
-        rand, pool, size = rng.random, _TITLE_POOL, len(_TITLE_POOL)
+        pool = _title_pool()
+        rand, size = rng.random, len(pool)
         used_slugs: dict[str, int] = {}
         for name, sort_name, appears_as, pop, tags, releases in _FIXED:
             artist = self._add_artist(rng, name, sort_name, pop, tags, used_slugs, appears_as)

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from .._endpoints import AuthLevel, Endpoint, find_endpoint, find_endpoints
-from ._catalogue import Catalogue
+from ._catalogue import Catalogue, unpickle
 from ._errors import ApiError, OAuthRefusedError
 from ._faults import FaultsLike, as_injector
 from ._oauth import NonceStore, SignedParams, check_request, collect_signed_params, is_form
@@ -78,7 +78,7 @@ def _cached_catalogue(directory: Path, seed: int, artists: int) -> Catalogue:
     path = directory / f"sandbox-catalogue-{seed}-{artists}-{digest}.pickle"
     try:
         with open(path, "rb") as handle:
-            found = pickle.load(handle)  # noqa: S301 - written by the code below, 0600
+            found = unpickle(handle.read())
         if isinstance(found, Catalogue):
             return found
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):

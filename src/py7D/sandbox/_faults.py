@@ -40,7 +40,6 @@ real reply, so it always strikes after.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import fnmatch
 import random
@@ -90,6 +89,13 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+async def _pause(seconds: float) -> None:
+    """``asyncio.sleep``, imported on first use: a synchronous sandbox never loads asyncio."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -251,7 +257,7 @@ class FaultInjector:
         fault = self.decide(request.method, request.url.path)
         if fault is not None and fault.kind == "latency":
             response = handler(request)
-            await asyncio.sleep(self.faults.latency)
+            await _pause(self.faults.latency)
             return response
         return self._spoil(request, handler, fault)
 
@@ -452,7 +458,7 @@ class _DripStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for i in range(0, len(self._body), self._chunk):
             if i:
-                await asyncio.sleep(self._delay)
+                await _pause(self._delay)
             yield self._body[i : i + self._chunk]
 
 
@@ -520,7 +526,7 @@ class _PausedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for i, chunk in enumerate(self._inner):
             if i:
-                await asyncio.sleep(self._delay)
+                await _pause(self._delay)
             yield chunk
 
 
@@ -563,7 +569,7 @@ class FaultMiddleware:
             # arrives, so a burst of delayed replies leaves together rather than
             # queueing behind the handler when their delays end.
             status, raw_headers, body = await _capture(self.app, scope, receive)
-            await asyncio.sleep(plan.latency)
+            await _pause(plan.latency)
             await send({"type": "http.response.start", "status": status, "headers": raw_headers})
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
@@ -605,7 +611,7 @@ class FaultMiddleware:
                 await send({"type": "http.response.start", "status": status, "headers": kept})
                 for i in range(0, len(body), plan.drip_chunk):
                     if i:
-                        await asyncio.sleep(plan.drip_delay)
+                        await _pause(plan.drip_delay)
                     chunk = body[i : i + plan.drip_chunk]
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -641,7 +647,7 @@ class FaultMiddleware:
                 await _abort(send)
                 raise _CutError
             if fault.kind == "drip" and sent and body:
-                await asyncio.sleep(delay)
+                await _pause(delay)
             sent += len(body)
             await send(message)
 
@@ -687,7 +693,7 @@ async def _abort(send: Send) -> None:
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is not None and hasattr(transport, "abort"):
         transport.abort()
-        await asyncio.sleep(0)
+        await _pause(0)
         return
     # Not uvicorn: start a reply that announces a body and never send it;
     # the server must close the connection to end the exchange.
