@@ -389,9 +389,17 @@ def _serve_and_stop(line: str, env: dict[str, str], cwd: Path) -> None:
         text=True,
     )
     assert proc.stdout is not None
-    first = proc.stdout.readline()
+    first = ""
+    for _ in range(20):  # the line that says it serves (a blank line may come first)
+        first += proc.stdout.readline()
+        if "serving on http://" in first or proc.poll() is not None:
+            break
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
     assert "serving on http://" in first, f"{line!r} did not serve: {first}{err}"
     assert proc.returncode == 0, f"{line!r} exited {proc.returncode}: {err}"
 
