@@ -63,14 +63,45 @@ def stand_in(request: httpx.Request) -> httpx.Response:
     )
 
 
+def paged(request: httpx.Request) -> httpx.Response:
+    """A light ``release/byDate`` of ``BENCH_TOTAL`` releases, each page made on demand.
+
+    Nearly free to serve, so a paging benchmark times the client's walk, not the rendering.
+    """
+    total = int(os.environ.get("BENCH_TOTAL", "100000"))
+    page = int(request.url.params.get("page", "1"))
+    size = int(request.url.params.get("pageSize", "10"))
+    first = (page - 1) * size
+    items = "".join(
+        f'<release id="{i}"><title>Release {i}</title><type>Album</type>'
+        f'<artist id="{i % 3000}"><name>Artist</name></artist></release>'
+        for i in range(first + 1, min(first + size, total) + 1)
+    )
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><response status="ok" version="1.2">'
+        f"<releases><page>{page}</page><pageSize>{size}</pageSize>"
+        f"<totalItems>{total}</totalItems>{items}</releases></response>"
+    )
+    return httpx.Response(200, content=body.encode(), headers={"content-type": "text/xml"})
+
+
 def handler(kind: str) -> tuple[Callable[[httpx.Request], httpx.Response], str, str]:
-    """The handler to serve, and the consumer key/secret it accepts."""
+    """The handler to serve, and the consumer key/secret it accepts.
+
+    The sandbox's quota is ``BENCH_RATE_LIMIT`` calls per ``BENCH_RATE_WINDOW`` seconds
+    when those are set, else practically none.
+    """
     if kind == "sandbox":
         from py7D import sandbox
 
         # The sandbox enforces 7digital's 4000-a-day quota; a benchmark makes more.
-        box = sandbox.Sandbox(rate_limit=10**9)
+        box = sandbox.Sandbox(
+            rate_limit=int(os.environ.get("BENCH_RATE_LIMIT", str(10**9))),
+            rate_window=float(os.environ.get("BENCH_RATE_WINDOW", "86400")),
+        )
         return box.handle, sandbox.DEFAULT_CONSUMER_KEY, sandbox.DEFAULT_CONSUMER_SECRET
+    if kind == "paged":
+        return paged, KEY, SECRET
     if kind == "locker":
         return locker_page, KEY, SECRET
     return stand_in, KEY, SECRET
@@ -155,8 +186,11 @@ def serve(
     kind: str | None = None,
     workers: int = 1,
     app: str = "inline",
+    environ: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Run the server in a subprocess; yield its base URL (``http://127.0.0.1:N/1.2``)."""
+    """Run the server in a subprocess; yield its base URL (``http://127.0.0.1:N/1.2``).
+
+    ``environ`` adds ``BENCH_*`` settings (see :func:`handler`)."""
     kind = kind or ("sandbox" if sandbox_available() else "stand-in")
     port = free_port()
     cmd = [sys.executable, __file__, "--port", str(port), "--latency", str(latency)]
@@ -165,6 +199,7 @@ def serve(
         cmd += ["--certfile", certfile, "--keyfile", keyfile]
     env = dict(os.environ)
     env["BENCH_APP"] = app
+    env.update(environ or {})
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 
+import bench_bulk  # noqa: E402
 import bench_cli  # noqa: E402
 import bench_client  # noqa: E402
 import bench_download  # noqa: E402
@@ -67,6 +68,9 @@ def main() -> int:
     )
     ordered += bench_cli.run()
     ordered += bench_download.run()  # locker downloads: throughput, memory, resume
+    bulk_rows, bulk_notes = bench_bulk.run_report()  # whole collections: their own numbering
+    ordered += bulk_rows
+    report.references += bulk_notes.references
     print_table(ordered)
     if report.references:
         print("\nreference (same run):")

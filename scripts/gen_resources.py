@@ -31,6 +31,7 @@ from py7D._resource_spec import (  # noqa: E402
     CALL,
     ITEMS,
     PAGES,
+    PAGING_ARGS,
     TAIL_ARGS,
     TOKEN_ARG,
     Arg,
@@ -167,7 +168,7 @@ def typed_dicts() -> list[str]:
     out += ["", "class _Token(_Common, total=False):", *field(TOKEN_ARG), ""]
     out += [
         "class _Limit(TypedDict, total=False):",
-        *field(Arg("limit", None, "int", False, "Stop after this many items.")),
+        *(line for arg in PAGING_ARGS for line in field(arg)),
         "",
     ]
     for group, grouped in GROUP_ARGS.items():

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from ._auth import TokenLike
-from ._bulk import gather_async
+from ._bulk import gather_async, on_asyncio
 from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._download import AsyncDownloads
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
 from ._http import aread_body, may_resend, new_read_client, safe_to_resend
+from ._paging import PagePlan
+from ._quota import bulk_calls
 from ._request import PreparedCall
 from ._resources import AsyncResources
 from ._result import Result
@@ -135,20 +137,60 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         auth: AuthLevel | str | None,
         http_method: str | None,
         normalize: bool | None,
+        concurrency: int | None,
     ) -> AsyncIterator[tuple[Result, list[Any]]]:
         """Each page's result with its items, for :meth:`pages` and :meth:`items`."""
         walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        pages = self._page_concurrency(concurrency)
+        fetch = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        if pages > 1 and on_asyncio():
+            async for pair in self._paged_concurrently(PagePlan(walk, pages), fetch):
+                yield pair
+            return
         while (page := walk.next_params()) is not None:
-            result = await self.request(
-                resource,
-                action,
-                params=page,
-                access_token=access_token,
-                auth=auth,
-                http_method=http_method,
-                normalize=normalize,
-            )
+            try:
+                result = await fetch(params=page)
+            except Py7DError as exc:
+                exc.page = walk.page
+                raise
             yield result, walk.feed(result)
+
+    @staticmethod
+    async def _paged_concurrently(
+        plan: PagePlan, fetch: Callable[..., Awaitable[Result]]
+    ) -> AsyncIterator[tuple[Result, list[Any]]]:
+        """The plan's pages fetched as asyncio tasks, handed on in order."""
+
+        async def fetch_page(page_params: dict[str, Any]) -> Result:
+            with bulk_calls():
+                return await fetch(params=page_params)
+
+        loop = asyncio.get_running_loop()
+        running: dict[asyncio.Task[Result], int] = {}
+        try:
+            while not plan.finished:
+                for page, page_params in plan.launch():
+                    running[loop.create_task(fetch_page(page_params))] = page
+                if not running:  # nothing to wait for: the plan would wait forever
+                    raise RuntimeError("py7D paging: no page in flight and the walk not over")
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    error = task.exception()
+                    plan.land(running.pop(task), error if error is not None else task.result())
+                for pair in plan.ready():
+                    yield pair
+        finally:
+            for task in running:  # pages no longer needed
+                task.cancel()
+                task.add_done_callback(_retrieve)
 
     async def pages(
         self,
@@ -162,11 +204,25 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        concurrency: int | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[Result]:
-        """Every page of a paged endpoint, fetched lazily; see :meth:`py7D.Client.pages`."""
+        """Every page of a paged endpoint, in order; see :meth:`py7D.Client.pages`.
+
+        Up to ``concurrency`` pages (default 8) are fetched at once as asyncio
+        tasks; under trio, one page after another.
+        """
         async for result, _ in self._paged(
-            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+            resource,
+            action,
+            limit,
+            params,
+            kwargs,
+            access_token,
+            auth,
+            http_method,
+            normalize,
+            concurrency,
         ):
             yield result
 
@@ -182,11 +238,21 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        concurrency: int | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """The items of every page, one by one; see :meth:`py7D.Client.items`."""
         async for _, items in self._paged(
-            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+            resource,
+            action,
+            limit,
+            params,
+            kwargs,
+            access_token,
+            auth,
+            http_method,
+            normalize,
+            concurrency,
         ):
             for item in items:
                 yield item
@@ -194,16 +260,27 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
     async def _send(
         self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
     ) -> httpx.Response:
-        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        """One attempt: wait for the throttle and the quota, send, read the body up to the cap."""
         state = state or self._begin(call)
         delay = self._throttle_delay()
         if delay > 0:
             await asyncio.sleep(delay)
+        paced = self._paced()
+        if paced:
+            while (delay := self.quota.reserve()) > 0:
+                await _sleep(delay)
         http = self._sender(call)
         request = self._attempt(call, state, timeout, http)
+        sent_at = self.quota.clock()
         with map_transport_errors(request):
             auth = call.auth or httpx.USE_CLIENT_DEFAULT
-            response = await http.send(request, auth=auth, stream=True)
+            try:
+                response = await http.send(request, auth=auth, stream=True)
+            except BaseException:
+                if paced:
+                    self.quota.release()
+                raise
+            self._observe_quota(response, paced, sent_at)
             try:
                 return await aread_body(response, self._reader(response, state))
             finally:
@@ -233,9 +310,11 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         ``await client.gather((client.request("artist", "details", artistId=i) for i in ids),
         concurrency=20)``. With ``return_exceptions=True`` a failed call's
         exception takes its place; otherwise the first failure cancels the
-        calls in flight and is raised.
+        calls in flight and is raised. The calls are paced by the key's quota
+        (see ``pace`` on :class:`py7D.Client`).
         """
-        return await gather_async(calls, concurrency, return_exceptions)
+        with bulk_calls():  # the workers are created inside: they see the marker
+            return await gather_async(calls, concurrency, return_exceptions)
 
     async def map(
         self,
@@ -252,14 +331,16 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
 
         ``await client.map("release", "details", "releaseId", ids, concurrency=50)``
         returns one :class:`Result` per id, in the order of ``ids``. A
-        ``rate_limit`` on the client holds the whole run under it.
+        ``rate_limit`` on the client holds the whole run under it, and the key's
+        quota paces it (see ``pace`` on :class:`py7D.Client`).
         """
         request = functools.partial(self.request, resource, action)
-        return await gather_async(
-            (request(params=p) for p in self._map_params(param_name, values, common)),
-            concurrency,
-            return_exceptions,
-        )
+        with bulk_calls():
+            return await gather_async(
+                (request(params=p) for p in self._map_params(param_name, values, common)),
+                concurrency,
+                return_exceptions,
+            )
 
     async def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any
@@ -297,3 +378,19 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _sleep(seconds: float) -> None:
+    """Sleep under asyncio or trio (through anyio, httpx's own async layer)."""
+    if on_asyncio():
+        await asyncio.sleep(seconds)
+    else:
+        import anyio
+
+        await anyio.sleep(seconds)
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Consume a cancelled page task's outcome, so asyncio does not log it as lost."""
+    if not task.cancelled():
+        task.exception()

@@ -11,11 +11,12 @@ error raised by the iterable itself always stops the run and is raised.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar, cast
 
-__all__ = ["check_concurrency", "gather_async", "gather_threads"]
+__all__ = ["check_concurrency", "gather_async", "gather_threads", "on_asyncio"]
 
 T = TypeVar("T")
 
@@ -29,7 +30,11 @@ def check_concurrency(concurrency: int) -> int:
 def gather_threads(
     calls: Iterable[Callable[[], T]], concurrency: int, return_exceptions: bool
 ) -> list[Any]:
-    """Run zero-argument callables on ``concurrency`` threads; results in input order."""
+    """Run zero-argument callables on ``concurrency`` threads; results in input order.
+
+    Each thread runs in a copy of the caller's context, so context variables set
+    around the call (py7D's bulk marker among them) are seen by the callables.
+    """
     check_concurrency(concurrency)
     source = enumerate(calls)
     lock = threading.Lock()
@@ -57,7 +62,10 @@ def gather_threads(
                     return
                 results[index] = exc
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(worker,), daemon=True)
+        for _ in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,7 +110,7 @@ async def gather_async(
                     return
                 results[index] = exc
 
-    if _on_asyncio():
+    if on_asyncio():
         await _run_asyncio(worker, concurrency)
     else:
         import anyio
@@ -119,7 +127,8 @@ async def gather_async(
     return [results[i] for i in range(len(results))]
 
 
-def _on_asyncio() -> bool:
+def on_asyncio() -> bool:
+    """Whether the running event loop is asyncio's (not trio's)."""
     import asyncio  # here: a synchronous program never loads it
 
     try:

@@ -28,16 +28,19 @@ from ._exceptions import (
 from ._http import ACCEPT_ENCODING, client_options, read_body
 from ._limits import BodyReader, Throttle, ThrottleLike
 from ._media import preview_clip_url, sign_media_url
-from ._paging import PageWalk, paged_endpoint
+from ._paging import DEFAULT_PAGE_CONCURRENCY, PagePlan, PageWalk, paged_endpoint
+from ._quota import QUOTA_MODES, Quota, QuotaMode, bulk_calls, in_bulk
 from ._redact import describe_request, install_log_redaction
 from ._reply import DEFAULT_MAX_RESPONSE_BYTES, parse_response
 from ._request import PreparedCall, build_call, resolve_path
 from ._resources import Resources
-from ._result import Result
+from ._result import RateLimit, Result
 from ._retry import RetriesLike, RetryPolicy, RetryState
 from ._validation import check_call
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from typing_extensions import Unpack
 
 __all__ = ["BaseClient", "Client", "ClientOptions"]
@@ -70,6 +73,8 @@ class ClientOptions(TypedDict, total=False):
     settings: Settings | None
     retries: RetriesLike
     rate_limit: ThrottleLike
+    pace: QuotaMode
+    quota_wait: float | None
     verify: VerifyLike
     cache: CacheOption
     event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None
@@ -101,6 +106,8 @@ class BaseClient:
         settings: Settings | None = None,
         retries: RetriesLike = RetryPolicy(),  # noqa: B008 - immutable
         rate_limit: ThrottleLike = None,
+        pace: QuotaMode = "bulk",
+        quota_wait: float | None = 60.0,
         verify: VerifyLike = True,
         cache: CacheOption = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
@@ -126,6 +133,13 @@ class BaseClient:
         )
         self.retries = RetryPolicy.coerce(retries)
         self.throttle = Throttle.coerce(rate_limit)
+        if pace not in QUOTA_MODES:
+            raise ConfigurationError(f"pace must be one of {', '.join(QUOTA_MODES)}, not {pace!r}")
+        self.pace: QuotaMode = pace
+        try:
+            self.quota = Quota(max_wait=quota_wait)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         self.verify = verify
         if verify is False:
             logger.warning(
@@ -216,6 +230,27 @@ class BaseClient:
     def _throttle_delay(self) -> float:
         """Seconds to wait before the next attempt (0 without a throttle)."""
         return self.throttle.reserve() if self.throttle is not None else 0.0
+
+    def _paced(self) -> bool:
+        """Whether this attempt waits for the key's quota (see ``pace``)."""
+        return self.pace == "always" or (self.pace == "bulk" and in_bulk())
+
+    def _observe_quota(self, response: httpx.Response, paced: bool, sent_at: float) -> None:
+        """Read a reply's ``x-ratelimit-*`` headers into :attr:`quota`."""
+        self.quota.observe(
+            RateLimit.from_headers(response.headers), reserved=paced, sent_at=sent_at
+        )
+
+    @staticmethod
+    def _page_concurrency(concurrency: int | None) -> int:
+        if concurrency is None:
+            return DEFAULT_PAGE_CONCURRENCY
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError(
+                f"concurrency must be a whole number of at least 1 (1: one page after "
+                f"another), not {concurrency!r}"
+            )
+        return concurrency
 
     def _reader(self, response: httpx.Response, state: RetryState) -> BodyReader:
         """Collects a streamed body up to ``max_response_bytes`` and the call's deadline."""
@@ -370,6 +405,17 @@ class Client(BaseClient, Resources, Downloads):
         429/502/503/504 and broken replies.
     rate_limit:
         Calls per second (or a :class:`py7D.Throttle`) this client stays under.
+    pace:
+        Which calls keep within the API key's quota, as the ``x-ratelimit-*``
+        headers of every reply tell it (:attr:`quota`): ``"bulk"`` (default:
+        :meth:`map`, :meth:`gather` and concurrent :meth:`pages`/:meth:`items`),
+        ``"always"`` (every call) or ``"off"``. A paced call that finds the
+        window spent waits for it to reset, or raises
+        :class:`py7D.RateLimitedError` (``retry_after``: seconds until the reset)
+        without being sent when that is more than ``quota_wait`` seconds away.
+    quota_wait:
+        Longest wait for the quota to reset, in seconds (default 60; 0 never
+        waits; None waits as long as it takes).
     max_response_bytes:
         Largest reply body read (32 MiB); a bigger one is refused while streaming.
     verify:
@@ -483,20 +529,58 @@ class Client(BaseClient, Resources, Downloads):
         auth: AuthLevel | str | None,
         http_method: str | None,
         normalize: bool | None,
+        concurrency: int | None,
     ) -> Iterator[tuple[Result, list[Any]]]:
         """Each page's result with its items, for :meth:`pages` and :meth:`items`."""
         walk = self._walk(resource, action, params, kwargs, limit, http_method)
+        pages = self._page_concurrency(concurrency)
+        fetch = functools.partial(
+            self.request,
+            resource,
+            action,
+            access_token=access_token,
+            auth=auth,
+            http_method=http_method,
+            normalize=normalize,
+        )
+        if pages > 1:
+            yield from self._paged_concurrently(PagePlan(walk, pages), fetch)
+            return
         while (page := walk.next_params()) is not None:
-            result = self.request(
-                resource,
-                action,
-                params=page,
-                access_token=access_token,
-                auth=auth,
-                http_method=http_method,
-                normalize=normalize,
-            )
+            try:
+                result = fetch(params=page)
+            except Py7DError as exc:
+                exc.page = walk.page
+                raise
             yield result, walk.feed(result)
+
+    @staticmethod
+    def _paged_concurrently(
+        plan: PagePlan, fetch: Callable[..., Result]
+    ) -> Iterator[tuple[Result, list[Any]]]:
+        """The plan's pages fetched on a thread pool (the client is thread-safe), in order."""
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        def fetch_page(page_params: dict[str, Any]) -> Result:
+            with bulk_calls():
+                return fetch(params=page_params)
+
+        pool = ThreadPoolExecutor(plan.concurrency, thread_name_prefix="py7D-pages")
+        running: dict[Future[Result], int] = {}
+        try:
+            while not plan.finished:
+                for page, page_params in plan.launch():
+                    running[pool.submit(fetch_page, page_params)] = page
+                if not running:  # nothing to wait for: the plan would wait forever
+                    raise RuntimeError("py7D paging: no page in flight and the walk not over")
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    error = future.exception()
+                    plan.land(running.pop(future), error if error is not None else future.result())
+                yield from plan.ready()
+        finally:
+            # Pages no longer needed: not started ones never are; running ones end on their own.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def pages(
         self,
@@ -510,17 +594,35 @@ class Client(BaseClient, Resources, Downloads):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        concurrency: int | None = None,
         **kwargs: Any,
     ) -> Iterator[Result]:
-        """Every page of a paged endpoint as a :class:`Result`, fetched lazily.
+        """Every page of a paged endpoint as a :class:`Result`, in order.
 
         Starts at ``page`` (default 1) with ``pageSize`` (default: the
         endpoint's maximum, 50 on catalogue lists) and stops after the last
         page, an empty page, or the page that reaches ``limit`` items. Other
         arguments as in :meth:`request`.
+
+        After the first page (whose ``totalItems`` says how many follow), up to
+        ``concurrency`` pages (default 8) are fetched at once on a thread pool,
+        and the key's quota paces them (see ``pace``); ``concurrency=1`` fetches
+        one page after another. About ``concurrency`` pages are held in memory,
+        and stopping early (``limit``, or leaving the loop) fetches at most
+        ``concurrency`` pages more than were needed. An error raised for a page
+        comes after the pages before it, with ``error.page`` set.
         """
         for result, _ in self._paged(
-            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+            resource,
+            action,
+            limit,
+            params,
+            kwargs,
+            access_token,
+            auth,
+            http_method,
+            normalize,
+            concurrency,
         ):
             yield result
 
@@ -536,30 +638,51 @@ class Client(BaseClient, Resources, Downloads):
         auth: AuthLevel | str | None = None,
         http_method: str | None = None,
         normalize: bool | None = None,
+        concurrency: int | None = None,
         **kwargs: Any,
     ) -> Iterator[Any]:
         """The items of every page (``searchResult``, ``lockerRelease``, ...), one by one.
 
-        At most ``limit`` of them; one page is held in memory at a time. See
-        :meth:`pages`.
+        At most ``limit`` of them, in page order; pages are fetched up to
+        ``concurrency`` at a time. See :meth:`pages`.
         """
         for _, items in self._paged(
-            resource, action, limit, params, kwargs, access_token, auth, http_method, normalize
+            resource,
+            action,
+            limit,
+            params,
+            kwargs,
+            access_token,
+            auth,
+            http_method,
+            normalize,
+            concurrency,
         ):
             yield from items
 
     def _send(
         self, call: PreparedCall, state: RetryState | None = None, timeout: TimeoutLike = None
     ) -> httpx.Response:
-        """One attempt: wait for the throttle, send, read the body up to the cap."""
+        """One attempt: wait for the throttle and the quota, send, read the body up to the cap."""
         state = state or self._begin(call)
         delay = self._throttle_delay()
         if delay > 0:
             time.sleep(delay)
+        paced = self._paced()
+        if paced:
+            while (delay := self.quota.reserve()) > 0:
+                time.sleep(delay)
         request = self._attempt(call, state, timeout, self._http)
+        sent_at = self.quota.clock()
         with map_transport_errors(request):
             auth = call.auth or httpx.USE_CLIENT_DEFAULT
-            response = self._http.send(request, auth=auth, stream=True)
+            try:
+                response = self._http.send(request, auth=auth, stream=True)
+            except BaseException:
+                if paced:
+                    self.quota.release()
+                raise
+            self._observe_quota(response, paced, sent_at)
             try:
                 return read_body(response, self._reader(response, state))
             finally:
@@ -577,8 +700,10 @@ class Client(BaseClient, Resources, Downloads):
         ``client.gather([lambda: client.request("artist", "details", artistId=i) for i in ids])``.
         With ``return_exceptions=True`` a failed call's exception takes its
         place in the list; otherwise the first failure stops the run and is raised.
+        The calls are paced by the key's quota (see ``pace``).
         """
-        return gather_threads(calls, concurrency, return_exceptions)
+        with bulk_calls():
+            return gather_threads(calls, concurrency, return_exceptions)
 
     def map(
         self,
@@ -596,16 +721,18 @@ class Client(BaseClient, Resources, Downloads):
         ``client.map("release", "details", "releaseId", ids, concurrency=16, imageSize=50)``
         returns one :class:`Result` per id, in the order of ``ids``. Threads
         share this client's connection pool, cache and throttle (a
-        ``rate_limit`` holds the whole run under it).
+        ``rate_limit`` holds the whole run under it); the key's quota paces
+        them (see ``pace``).
         """
-        return gather_threads(
-            (
-                functools.partial(self.request, resource, action, params=p)
-                for p in self._map_params(param_name, values, common)
-            ),
-            concurrency,
-            return_exceptions,
-        )
+        with bulk_calls():
+            return gather_threads(
+                (
+                    functools.partial(self.request, resource, action, params=p)
+                    for p in self._map_params(param_name, values, common)
+                ),
+                concurrency,
+                return_exceptions,
+            )
 
     def oauth_2legged_request(
         self, resource: str, action: str | None = None, /, **kwargs: Any

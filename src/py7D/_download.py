@@ -91,7 +91,7 @@ DOWNLOAD_PATHS = {
 _ERROR_BODY_LIMIT = 64 * 1024
 _HASH_BLOCK = 256 * 1024  # bytes read at a time from a partial file or a zip member
 _BATCH = 1 << 20  # bytes handed to the hashing thread at a time
-_QUEUE = 2  # batches waiting to be hashed
+_BUFFERS = 3  # one filling, one waiting, one being hashed
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _DIGEST_ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5", "sha": "sha1"}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
@@ -547,31 +547,48 @@ class Transfer:
 class _Digests:
     """SHA-256 (and the server's algorithm) of a stream of chunks, computed on a helper
     thread: hashlib releases the GIL, so hashing runs beside the network reads instead of
-    between them. Chunks are handed over in batches of about ``_BATCH`` bytes and at most
-    ``_QUEUE`` batches wait, so memory stays flat."""
+    between them. Chunks are copied into one of at most ``_BUFFERS`` reusable buffers of
+    ``_BATCH`` bytes, and a full buffer is hashed with one call while the next one fills;
+    memory is those buffers whatever the file's size, and nothing is allocated per chunk."""
 
     def __init__(self, algorithms: set[str]) -> None:
         self._hashes = {name: hashlib.new(name) for name in algorithms}
-        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(_QUEUE)
-        self._batch: list[bytes] = []
-        self._size = 0
+        self._full: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        self._made = 0
+        self._buffer: bytearray | None = None
+        self._used = 0
         self._thread = threading.Thread(target=self._work, name="py7d-hash", daemon=True)
         self._thread.start()
         self.finished = False
 
     def _work(self) -> None:
         hashes = list(self._hashes.values())
-        while (batch := self._queue.get()) is not None:
-            data = b"".join(batch)  # one update per batch: one GIL hand-over, not one per chunk
-            for h in hashes:
-                h.update(data)
+        while (item := self._full.get()) is not None:
+            buffer, size = item
+            with memoryview(buffer) as whole, whole[:size] as view:
+                for h in hashes:
+                    h.update(view)  # one GIL hand-over per buffer, not one per chunk
+            self._free.put(buffer)
+
+    def _next_buffer(self) -> bytearray:
+        if self._made < _BUFFERS:
+            self._made += 1
+            return bytearray(_BATCH)
+        return self._free.get()  # waits while the helper thread is behind: memory stays flat
 
     def update(self, chunk: bytes) -> None:
-        self._batch.append(chunk)
-        self._size += len(chunk)
-        if self._size >= _BATCH:
-            self._queue.put(self._batch)
-            self._batch, self._size = [], 0
+        view = memoryview(chunk)
+        while view:
+            if self._buffer is None:
+                self._buffer, self._used = self._next_buffer(), 0
+            take = min(len(view), _BATCH - self._used)
+            self._buffer[self._used : self._used + take] = view[:take]
+            self._used += take
+            view = view[take:]
+            if self._used == _BATCH:
+                self._full.put((self._buffer, self._used))
+                self._buffer = None
 
     def result(self) -> dict[str, bytes]:
         """The digests of everything fed so far (ends the helper thread)."""
@@ -581,10 +598,10 @@ class _Digests:
     def close(self) -> None:
         if not self.finished:
             self.finished = True
-            if self._batch:
-                self._queue.put(self._batch)
-                self._batch = []
-            self._queue.put(None)
+            if self._buffer is not None and self._used:
+                self._full.put((self._buffer, self._used))
+            self._buffer = None
+            self._full.put(None)
             self._thread.join()
 
 

@@ -85,6 +85,8 @@ class Py7DError(Exception):
     hint: str | None = None
     retry_after: float | None = None
     """Seconds the server asked to wait (``Retry-After``), on errors built from a reply."""
+    page: int | None = None
+    """The page that failed, on errors raised while walking pages (``pages()``/``items()``)."""
 
     def __init__(
         self,
@@ -109,6 +111,8 @@ class Py7DError(Exception):
             extra.append(f"HTTP {self.status_code}")
         if self.request:
             extra.append(self.request)
+        if self.page is not None:
+            extra.append(f"page {self.page}")
         if self.attempts > 1:
             extra.append(f"after {self.attempts} attempts")
         text = f"{text} ({'; '.join(extra)})" if extra else text

@@ -20,7 +20,7 @@ Naming:
   parameters, sent as given) and ``normalize``; 3-legged ones take
   ``access_token`` (and ``user_id`` for keys that manage their users);
 - a paged endpoint also has ``<method>_pages()`` (every page, lazily) and
-  ``<method>_items()`` (every item, one by one), both with ``limit``.
+  ``<method>_items()`` (every item, one by one), both with ``limit`` and ``concurrency``.
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ TAIL_ARGS = (
     ),
 )
 LIMIT_ARG = Arg("limit", None, "int", False, "Stop after this many items.")
+CONCURRENCY_ARG = Arg(
+    "concurrency", None, "int", False, "Pages fetched at once (default 8; 1: one after another)."
+)
+#: The arguments ``<method>_pages`` and ``<method>_items`` add to ``<method>``'s.
+PAGING_ARGS = (LIMIT_ARG, CONCURRENCY_ARG)
 TOKEN_ARG = Arg(
     "access_token",
     None,
@@ -232,7 +237,7 @@ def api_args(ep: Endpoint) -> tuple[Arg, ...]:
 
 def all_args(ep: Endpoint, kind: str) -> tuple[Arg, ...]:
     """Every keyword argument of the ``kind`` method of ``ep``."""
-    return (*api_args(ep), *((LIMIT_ARG,) if kind else ()), *TAIL_ARGS)
+    return (*api_args(ep), *(PAGING_ARGS if kind else ()), *TAIL_ARGS)
 
 
 def method_doc(ep: Endpoint, kind: str = CALL, *, with_params: bool = True) -> str:
@@ -240,7 +245,10 @@ def method_doc(ep: Endpoint, kind: str = CALL, *, with_params: bool = True) -> s
     name = ep.method_name
     if kind:
         what = "Every page of" if kind == PAGES else f"Every item (``{ep.items}``) of"
-        text = f"{what} :meth:`{name}`, fetched lazily; ``limit`` stops after that many items."
+        text = (
+            f"{what} :meth:`{name}`, in order; ``limit`` stops after that many items, "
+            "``concurrency`` pages are fetched at once."
+        )
         if with_params:
             text += f"\n\nOther parameters as in :meth:`{name}`."
         return text
@@ -304,7 +312,9 @@ def _make_method(ep: Endpoint, kind: str, is_async: bool) -> Callable[..., Any]:
             value = given.get(py)
             if value is not None:
                 params[api_name] = value
-        options = {k: given[k] for k in ("access_token", "normalize", "limit") if k in given}
+        options = {
+            k: given[k] for k in ("access_token", "normalize", "limit", "concurrency") if k in given
+        }
         return getattr(self._client, target)(path, http_method=verb, params=params, **options)
 
     method: Callable[..., Any] = call

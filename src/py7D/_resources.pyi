@@ -113,6 +113,8 @@ class _Token(_Common, total=False):
 class _Limit(TypedDict, total=False):
     limit: int | None
     """Stop after this many items."""
+    concurrency: int | None
+    """Pages fetched at once (default 8; 1: one after another)."""
 
 class _Page(TypedDict, total=False):
     page: int | None
@@ -568,10 +570,11 @@ class ReleaseResource:
         Notes: fromDate/toDate are yyyyMMdd; which of them (if any) are mandatory is
         unconfirmed."""
     def by_date_pages(self, **params: Unpack[_ReleaseByDatePages]) -> Iterator[Result]:
-        """Every page of :meth:`by_date`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`by_date`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def by_date_items(self, **params: Unpack[_ReleaseByDatePages]) -> Iterator[Release]:
-        """Every item (``release``) of :meth:`by_date`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``release``) of :meth:`by_date`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def details(self, **params: Unpack[_ReleaseDetails]) -> Result:
         """One release: title, artist, label, artwork, prices and formats.
 
@@ -590,23 +593,24 @@ class ReleaseResource:
 
         Notes: period = day|week|month; toDate yyyyMMdd (omit for latest chart)."""
     def chart_pages(self, **params: Unpack[_ReleaseChartPages]) -> Iterator[Result]:
-        """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`chart`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def chart_items(self, **params: Unpack[_ReleaseChartPages]) -> Iterator[ChartItem]:
-        """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``chartItem``) of :meth:`chart`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def recommend(self, **params: Unpack[_ReleaseRecommend]) -> Result:
         """Releases recommended to buyers of a release.
 
         ``GET /1.2/release/recommend``, unsigned; paged (items: ``recommendedItem``, see
         :meth:`recommend_items`)."""
     def recommend_pages(self, **params: Unpack[_ReleaseRecommendPages]) -> Iterator[Result]:
-        """Every page of :meth:`recommend`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`recommend`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def recommend_items(
         self, **params: Unpack[_ReleaseRecommendPages]
     ) -> Iterator[RecommendedItem]:
-        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily; ``limit``
-        stops after that many items."""
+        """Every item (``recommendedItem``) of :meth:`recommend`, in order; ``limit`` stops
+        after that many items, ``concurrency`` pages are fetched at once."""
     def search(self, **params: Unpack[_ReleaseSearch]) -> Result:
         """Search releases by title or artist name.
 
@@ -615,29 +619,32 @@ class ReleaseResource:
 
         Notes: type = album|single|video (unconfirmed exact casing)."""
     def search_pages(self, **params: Unpack[_ReleaseSearchPages]) -> Iterator[Result]:
-        """Every page of :meth:`search`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`search`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def search_items(self, **params: Unpack[_ReleaseSearchPages]) -> Iterator[SearchResult]:
-        """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``searchResult``) of :meth:`search`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def tracks(self, **params: Unpack[_ReleaseRecommend]) -> Result:
         """The tracks of a release, in order.
 
         ``GET /1.2/release/tracks``, unsigned; paged (items: ``track``, see
         :meth:`tracks_items`)."""
     def tracks_pages(self, **params: Unpack[_ReleaseRecommendPages]) -> Iterator[Result]:
-        """Every page of :meth:`tracks`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`tracks`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def tracks_items(self, **params: Unpack[_ReleaseRecommendPages]) -> Iterator[Track]:
-        """Every item (``track``) of :meth:`tracks`, fetched lazily; ``limit`` stops after that
-        many items."""
+        """Every item (``track``) of :meth:`tracks`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     def tags(self, **params: Unpack[_ReleaseTags]) -> Result:
         """Tags (genres, decades) attached to a release.
 
         ``GET /1.2/release/tags``, unsigned; paged (items: ``tag``, see :meth:`tags_items`)."""
     def tags_pages(self, **params: Unpack[_ReleaseTagsPages]) -> Iterator[Result]:
-        """Every page of :meth:`tags`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`tags`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def tags_items(self, **params: Unpack[_ReleaseTagsPages]) -> Iterator[Tag]:
-        """Every item (``tag``) of :meth:`tags`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every item (``tag``) of :meth:`tags`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital release ids, or back.
 
@@ -652,22 +659,22 @@ class ReleaseResource:
 
         Notes: tags = one tag id or a comma separated list."""
     def bytag_new_pages(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[Result]:
-        """Every page of :meth:`bytag_new`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`bytag_new`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def bytag_new_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[TaggedItem]:
-        """Every item (``taggedItem``) of :meth:`bytag_new`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``taggedItem``) of :meth:`bytag_new`, in order; ``limit`` stops after
+        that many items, ``concurrency`` pages are fetched at once."""
     def bytag_top(self, **params: Unpack[_ReleaseBytagNew]) -> Result:
         """The best-selling releases carrying the given tags.
 
         ``GET /1.2/release/bytag/top``, unsigned; paged (items: ``taggedItem``, see
         :meth:`bytag_top_items`)."""
     def bytag_top_pages(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[Result]:
-        """Every page of :meth:`bytag_top`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`bytag_top`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def bytag_top_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> Iterator[TaggedItem]:
-        """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``taggedItem``) of :meth:`bytag_top`, in order; ``limit`` stops after
+        that many items, ``concurrency`` pages are fetched at once."""
     def details_batch(self, **params: Unpack[_ReleaseDetailsBatch]) -> Result:
         """Several releases by id in one call.
 
@@ -688,20 +695,22 @@ class ArtistResource:
 
         Notes: letter = first letter(s) of the artist name."""
     def browse_pages(self, **params: Unpack[_ArtistBrowsePages]) -> Iterator[Result]:
-        """Every page of :meth:`browse`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`browse`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def browse_items(self, **params: Unpack[_ArtistBrowsePages]) -> Iterator[Artist]:
-        """Every item (``artist``) of :meth:`browse`, fetched lazily; ``limit`` stops after that
-        many items."""
+        """Every item (``artist``) of :meth:`browse`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     def chart(self, **params: Unpack[_ArtistChart]) -> Result:
         """The artist chart for a day, week or month.
 
         ``GET /1.2/artist/chart``, unsigned; paged (items: ``chartItem``, see
         :meth:`chart_items`)."""
     def chart_pages(self, **params: Unpack[_ArtistChartPages]) -> Iterator[Result]:
-        """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`chart`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def chart_items(self, **params: Unpack[_ArtistChartPages]) -> Iterator[ChartItem]:
-        """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``chartItem``) of :meth:`chart`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def details(self, **params: Unpack[_ArtistDetails]) -> Result:
         """One artist: name, sort name, image and biography.
 
@@ -714,50 +723,54 @@ class ArtistResource:
 
         Notes: type = album|single|video."""
     def releases_pages(self, **params: Unpack[_ArtistReleasesPages]) -> Iterator[Result]:
-        """Every page of :meth:`releases`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`releases`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def releases_items(self, **params: Unpack[_ArtistReleasesPages]) -> Iterator[Release]:
-        """Every item (``release``) of :meth:`releases`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``release``) of :meth:`releases`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def similar(self, **params: Unpack[_ArtistSimilar]) -> Result:
         """Artists similar to an artist.
 
         ``GET /1.2/artist/similar``, unsigned; paged (items: ``artist``, see
         :meth:`similar_items`)."""
     def similar_pages(self, **params: Unpack[_ArtistSimilarPages]) -> Iterator[Result]:
-        """Every page of :meth:`similar`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`similar`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def similar_items(self, **params: Unpack[_ArtistSimilarPages]) -> Iterator[Artist]:
-        """Every item (``artist``) of :meth:`similar`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``artist``) of :meth:`similar`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     def search(self, **params: Unpack[_ArtistSearch]) -> Result:
         """Search artists by name.
 
         ``GET /1.2/artist/search``, unsigned; paged (items: ``searchResult``, see
         :meth:`search_items`)."""
     def search_pages(self, **params: Unpack[_ArtistSearchPages]) -> Iterator[Result]:
-        """Every page of :meth:`search`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`search`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def search_items(self, **params: Unpack[_ArtistSearchPages]) -> Iterator[SearchResult]:
-        """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``searchResult``) of :meth:`search`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def top_tracks(self, **params: Unpack[_ArtistTopTracks]) -> Result:
         """The best-selling tracks of an artist.
 
         ``GET /1.2/artist/topTracks``, unsigned; paged (items: ``track``, see
         :meth:`top_tracks_items`)."""
     def top_tracks_pages(self, **params: Unpack[_ArtistTopTracksPages]) -> Iterator[Result]:
-        """Every page of :meth:`top_tracks`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`top_tracks`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def top_tracks_items(self, **params: Unpack[_ArtistTopTracksPages]) -> Iterator[Track]:
-        """Every item (``track``) of :meth:`top_tracks`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``track``) of :meth:`top_tracks`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def tags(self, **params: Unpack[_ArtistTags]) -> Result:
         """Tags (genres, decades) attached to an artist.
 
         ``GET /1.2/artist/tags``, unsigned; paged (items: ``tag``, see :meth:`tags_items`)."""
     def tags_pages(self, **params: Unpack[_ArtistTagsPages]) -> Iterator[Result]:
-        """Every page of :meth:`tags`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`tags`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def tags_items(self, **params: Unpack[_ArtistTagsPages]) -> Iterator[Tag]:
-        """Every item (``tag``) of :meth:`tags`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every item (``tag``) of :meth:`tags`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital artist ids, or back.
 
@@ -768,11 +781,11 @@ class ArtistResource:
         ``GET /1.2/artist/bytag/top``, unsigned; paged (items: ``taggedItem``, see
         :meth:`bytag_top_items`)."""
     def bytag_top_pages(self, **params: Unpack[_ArtistBytagTopPages]) -> Iterator[Result]:
-        """Every page of :meth:`bytag_top`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`bytag_top`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def bytag_top_items(self, **params: Unpack[_ArtistBytagTopPages]) -> Iterator[TaggedItem]:
-        """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``taggedItem``) of :meth:`bytag_top`, in order; ``limit`` stops after
+        that many items, ``concurrency`` pages are fetched at once."""
     def recommend(self, **params: Unpack[_ArtistTopTracks]) -> Result:
         """Releases recommended to fans of an artist.
 
@@ -782,11 +795,11 @@ class ArtistResource:
         Notes: recorded replies list releases (recommendedItem/release); package/format has
         no formats wrapper."""
     def recommend_pages(self, **params: Unpack[_ArtistTopTracksPages]) -> Iterator[Result]:
-        """Every page of :meth:`recommend`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`recommend`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def recommend_items(self, **params: Unpack[_ArtistTopTracksPages]) -> Iterator[RecommendedItem]:
-        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily; ``limit``
-        stops after that many items."""
+        """Every item (``recommendedItem``) of :meth:`recommend`, in order; ``limit`` stops
+        after that many items, ``concurrency`` pages are fetched at once."""
 
 class TrackResource:
     """``client.track``: track/chart, track/details, track/search, track/match/byId,
@@ -798,10 +811,11 @@ class TrackResource:
         ``GET /1.2/track/chart``, unsigned; paged (items: ``chartItem``, see
         :meth:`chart_items`)."""
     def chart_pages(self, **params: Unpack[_ReleaseChartPages]) -> Iterator[Result]:
-        """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`chart`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def chart_items(self, **params: Unpack[_ReleaseChartPages]) -> Iterator[ChartItem]:
-        """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``chartItem``) of :meth:`chart`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def details(self, **params: Unpack[_TrackDetails]) -> Result:
         """One track: title, artist, release, duration, prices and formats.
 
@@ -812,10 +826,11 @@ class TrackResource:
         ``GET /1.2/track/search``, unsigned; paged (items: ``searchResult``, see
         :meth:`search_items`)."""
     def search_pages(self, **params: Unpack[_TrackSearchPages]) -> Iterator[Result]:
-        """Every page of :meth:`search`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`search`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def search_items(self, **params: Unpack[_TrackSearchPages]) -> Iterator[SearchResult]:
-        """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``searchResult``) of :meth:`search`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital track ids, or back.
 
@@ -843,10 +858,11 @@ class TagResource:
 
         Notes: path is just /1.2/tag (empty action)."""
     def get_pages(self, **params: Unpack[_TagGetPages]) -> Iterator[Result]:
-        """Every page of :meth:`get`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`get`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def get_items(self, **params: Unpack[_TagGetPages]) -> Iterator[Tag]:
-        """Every item (``tag``) of :meth:`get`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every item (``tag``) of :meth:`get`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def related(self, **params: Unpack[_TagRelated]) -> Result:
         """Tags related to the given tags.
 
@@ -855,10 +871,11 @@ class TagResource:
 
         Notes: tags related to the given tags."""
     def related_pages(self, **params: Unpack[_TagRelatedPages]) -> Iterator[Result]:
-        """Every page of :meth:`related`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`related`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def related_items(self, **params: Unpack[_TagRelatedPages]) -> Iterator[Tag]:
-        """Every item (``tag``) of :meth:`related`, fetched lazily; ``limit`` stops after that
-        many items."""
+        """Every item (``tag``) of :meth:`related`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
 
 class BasketResource:
     """``client.basket``: basket, basket/addItem, basket/removeItem, basket/create,
@@ -968,10 +985,11 @@ class UserResource:
         '<purchaseDate|artistName|releaseTitle> <asc|desc>', default 'purchaseDate desc';
         pageSize default 10, max 50."""
     def locker_pages(self, **params: Unpack[_UserLockerPages]) -> Iterator[Result]:
-        """Every page of :meth:`locker`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`locker`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def locker_items(self, **params: Unpack[_UserLockerPages]) -> Iterator[LockerRelease]:
-        """Every item (``lockerReleases.lockerRelease``) of :meth:`locker`, fetched lazily;
-        ``limit`` stops after that many items."""
+        """Every item (``lockerReleases.lockerRelease``) of :meth:`locker`, in order; ``limit``
+        stops after that many items, ``concurrency`` pages are fetched at once."""
     def purchase_item(self, **params: Unpack[_UserPurchaseItem]) -> Result:
         """Buy a release or track at the shop price with the user's default card.
 
@@ -1139,10 +1157,11 @@ class TranslationsResource:
 
         Notes: recorded replies carry pageSize 5000."""
     def get_pages(self, **params: Unpack[_TranslationsGetPages]) -> Iterator[Result]:
-        """Every page of :meth:`get`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`get`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def get_items(self, **params: Unpack[_TranslationsGetPages]) -> Iterator[Translation]:
-        """Every item (``translation``) of :meth:`get`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``translation``) of :meth:`get`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
 
 class CountryResource:
     """``client.country``: country/resolve, country/georestrictions/checkout."""
@@ -1318,10 +1337,11 @@ class AsyncReleaseResource:
         Notes: fromDate/toDate are yyyyMMdd; which of them (if any) are mandatory is
         unconfirmed."""
     def by_date_pages(self, **params: Unpack[_ReleaseByDatePages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`by_date`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`by_date`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def by_date_items(self, **params: Unpack[_ReleaseByDatePages]) -> AsyncIterator[Release]:
-        """Every item (``release``) of :meth:`by_date`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``release``) of :meth:`by_date`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def details(self, **params: Unpack[_ReleaseDetails]) -> Result:
         """One release: title, artist, label, artwork, prices and formats.
 
@@ -1340,23 +1360,24 @@ class AsyncReleaseResource:
 
         Notes: period = day|week|month; toDate yyyyMMdd (omit for latest chart)."""
     def chart_pages(self, **params: Unpack[_ReleaseChartPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`chart`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def chart_items(self, **params: Unpack[_ReleaseChartPages]) -> AsyncIterator[ChartItem]:
-        """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``chartItem``) of :meth:`chart`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def recommend(self, **params: Unpack[_ReleaseRecommend]) -> Result:
         """Releases recommended to buyers of a release.
 
         ``GET /1.2/release/recommend``, unsigned; paged (items: ``recommendedItem``, see
         :meth:`recommend_items`)."""
     def recommend_pages(self, **params: Unpack[_ReleaseRecommendPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`recommend`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`recommend`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def recommend_items(
         self, **params: Unpack[_ReleaseRecommendPages]
     ) -> AsyncIterator[RecommendedItem]:
-        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily; ``limit``
-        stops after that many items."""
+        """Every item (``recommendedItem``) of :meth:`recommend`, in order; ``limit`` stops
+        after that many items, ``concurrency`` pages are fetched at once."""
     async def search(self, **params: Unpack[_ReleaseSearch]) -> Result:
         """Search releases by title or artist name.
 
@@ -1365,29 +1386,32 @@ class AsyncReleaseResource:
 
         Notes: type = album|single|video (unconfirmed exact casing)."""
     def search_pages(self, **params: Unpack[_ReleaseSearchPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`search`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`search`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def search_items(self, **params: Unpack[_ReleaseSearchPages]) -> AsyncIterator[SearchResult]:
-        """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``searchResult``) of :meth:`search`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def tracks(self, **params: Unpack[_ReleaseRecommend]) -> Result:
         """The tracks of a release, in order.
 
         ``GET /1.2/release/tracks``, unsigned; paged (items: ``track``, see
         :meth:`tracks_items`)."""
     def tracks_pages(self, **params: Unpack[_ReleaseRecommendPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`tracks`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`tracks`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def tracks_items(self, **params: Unpack[_ReleaseRecommendPages]) -> AsyncIterator[Track]:
-        """Every item (``track``) of :meth:`tracks`, fetched lazily; ``limit`` stops after that
-        many items."""
+        """Every item (``track``) of :meth:`tracks`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     async def tags(self, **params: Unpack[_ReleaseTags]) -> Result:
         """Tags (genres, decades) attached to a release.
 
         ``GET /1.2/release/tags``, unsigned; paged (items: ``tag``, see :meth:`tags_items`)."""
     def tags_pages(self, **params: Unpack[_ReleaseTagsPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`tags`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`tags`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def tags_items(self, **params: Unpack[_ReleaseTagsPages]) -> AsyncIterator[Tag]:
-        """Every item (``tag``) of :meth:`tags`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every item (``tag``) of :meth:`tags`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     async def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital release ids, or back.
 
@@ -1402,22 +1426,22 @@ class AsyncReleaseResource:
 
         Notes: tags = one tag id or a comma separated list."""
     def bytag_new_pages(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`bytag_new`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`bytag_new`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def bytag_new_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[TaggedItem]:
-        """Every item (``taggedItem``) of :meth:`bytag_new`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``taggedItem``) of :meth:`bytag_new`, in order; ``limit`` stops after
+        that many items, ``concurrency`` pages are fetched at once."""
     async def bytag_top(self, **params: Unpack[_ReleaseBytagNew]) -> Result:
         """The best-selling releases carrying the given tags.
 
         ``GET /1.2/release/bytag/top``, unsigned; paged (items: ``taggedItem``, see
         :meth:`bytag_top_items`)."""
     def bytag_top_pages(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`bytag_top`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`bytag_top`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def bytag_top_items(self, **params: Unpack[_ReleaseBytagNewPages]) -> AsyncIterator[TaggedItem]:
-        """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``taggedItem``) of :meth:`bytag_top`, in order; ``limit`` stops after
+        that many items, ``concurrency`` pages are fetched at once."""
     async def details_batch(self, **params: Unpack[_ReleaseDetailsBatch]) -> Result:
         """Several releases by id in one call.
 
@@ -1438,20 +1462,22 @@ class AsyncArtistResource:
 
         Notes: letter = first letter(s) of the artist name."""
     def browse_pages(self, **params: Unpack[_ArtistBrowsePages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`browse`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`browse`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def browse_items(self, **params: Unpack[_ArtistBrowsePages]) -> AsyncIterator[Artist]:
-        """Every item (``artist``) of :meth:`browse`, fetched lazily; ``limit`` stops after that
-        many items."""
+        """Every item (``artist``) of :meth:`browse`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     async def chart(self, **params: Unpack[_ArtistChart]) -> Result:
         """The artist chart for a day, week or month.
 
         ``GET /1.2/artist/chart``, unsigned; paged (items: ``chartItem``, see
         :meth:`chart_items`)."""
     def chart_pages(self, **params: Unpack[_ArtistChartPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`chart`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def chart_items(self, **params: Unpack[_ArtistChartPages]) -> AsyncIterator[ChartItem]:
-        """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``chartItem``) of :meth:`chart`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def details(self, **params: Unpack[_ArtistDetails]) -> Result:
         """One artist: name, sort name, image and biography.
 
@@ -1464,50 +1490,54 @@ class AsyncArtistResource:
 
         Notes: type = album|single|video."""
     def releases_pages(self, **params: Unpack[_ArtistReleasesPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`releases`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`releases`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def releases_items(self, **params: Unpack[_ArtistReleasesPages]) -> AsyncIterator[Release]:
-        """Every item (``release``) of :meth:`releases`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``release``) of :meth:`releases`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def similar(self, **params: Unpack[_ArtistSimilar]) -> Result:
         """Artists similar to an artist.
 
         ``GET /1.2/artist/similar``, unsigned; paged (items: ``artist``, see
         :meth:`similar_items`)."""
     def similar_pages(self, **params: Unpack[_ArtistSimilarPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`similar`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`similar`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def similar_items(self, **params: Unpack[_ArtistSimilarPages]) -> AsyncIterator[Artist]:
-        """Every item (``artist``) of :meth:`similar`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``artist``) of :meth:`similar`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     async def search(self, **params: Unpack[_ArtistSearch]) -> Result:
         """Search artists by name.
 
         ``GET /1.2/artist/search``, unsigned; paged (items: ``searchResult``, see
         :meth:`search_items`)."""
     def search_pages(self, **params: Unpack[_ArtistSearchPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`search`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`search`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def search_items(self, **params: Unpack[_ArtistSearchPages]) -> AsyncIterator[SearchResult]:
-        """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``searchResult``) of :meth:`search`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def top_tracks(self, **params: Unpack[_ArtistTopTracks]) -> Result:
         """The best-selling tracks of an artist.
 
         ``GET /1.2/artist/topTracks``, unsigned; paged (items: ``track``, see
         :meth:`top_tracks_items`)."""
     def top_tracks_pages(self, **params: Unpack[_ArtistTopTracksPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`top_tracks`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`top_tracks`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def top_tracks_items(self, **params: Unpack[_ArtistTopTracksPages]) -> AsyncIterator[Track]:
-        """Every item (``track``) of :meth:`top_tracks`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``track``) of :meth:`top_tracks`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def tags(self, **params: Unpack[_ArtistTags]) -> Result:
         """Tags (genres, decades) attached to an artist.
 
         ``GET /1.2/artist/tags``, unsigned; paged (items: ``tag``, see :meth:`tags_items`)."""
     def tags_pages(self, **params: Unpack[_ArtistTagsPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`tags`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`tags`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def tags_items(self, **params: Unpack[_ArtistTagsPages]) -> AsyncIterator[Tag]:
-        """Every item (``tag``) of :meth:`tags`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every item (``tag``) of :meth:`tags`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
     async def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital artist ids, or back.
 
@@ -1518,11 +1548,11 @@ class AsyncArtistResource:
         ``GET /1.2/artist/bytag/top``, unsigned; paged (items: ``taggedItem``, see
         :meth:`bytag_top_items`)."""
     def bytag_top_pages(self, **params: Unpack[_ArtistBytagTopPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`bytag_top`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`bytag_top`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def bytag_top_items(self, **params: Unpack[_ArtistBytagTopPages]) -> AsyncIterator[TaggedItem]:
-        """Every item (``taggedItem``) of :meth:`bytag_top`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``taggedItem``) of :meth:`bytag_top`, in order; ``limit`` stops after
+        that many items, ``concurrency`` pages are fetched at once."""
     async def recommend(self, **params: Unpack[_ArtistTopTracks]) -> Result:
         """Releases recommended to fans of an artist.
 
@@ -1532,13 +1562,13 @@ class AsyncArtistResource:
         Notes: recorded replies list releases (recommendedItem/release); package/format has
         no formats wrapper."""
     def recommend_pages(self, **params: Unpack[_ArtistTopTracksPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`recommend`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every page of :meth:`recommend`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def recommend_items(
         self, **params: Unpack[_ArtistTopTracksPages]
     ) -> AsyncIterator[RecommendedItem]:
-        """Every item (``recommendedItem``) of :meth:`recommend`, fetched lazily; ``limit``
-        stops after that many items."""
+        """Every item (``recommendedItem``) of :meth:`recommend`, in order; ``limit`` stops
+        after that many items, ``concurrency`` pages are fetched at once."""
 
 class AsyncTrackResource:
     """``client.track``: track/chart, track/details, track/search, track/match/byId,
@@ -1550,10 +1580,11 @@ class AsyncTrackResource:
         ``GET /1.2/track/chart``, unsigned; paged (items: ``chartItem``, see
         :meth:`chart_items`)."""
     def chart_pages(self, **params: Unpack[_ReleaseChartPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`chart`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`chart`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def chart_items(self, **params: Unpack[_ReleaseChartPages]) -> AsyncIterator[ChartItem]:
-        """Every item (``chartItem``) of :meth:`chart`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``chartItem``) of :meth:`chart`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def details(self, **params: Unpack[_TrackDetails]) -> Result:
         """One track: title, artist, release, duration, prices and formats.
 
@@ -1564,10 +1595,11 @@ class AsyncTrackResource:
         ``GET /1.2/track/search``, unsigned; paged (items: ``searchResult``, see
         :meth:`search_items`)."""
     def search_pages(self, **params: Unpack[_TrackSearchPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`search`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`search`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def search_items(self, **params: Unpack[_TrackSearchPages]) -> AsyncIterator[SearchResult]:
-        """Every item (``searchResult``) of :meth:`search`, fetched lazily; ``limit`` stops
-        after that many items."""
+        """Every item (``searchResult``) of :meth:`search`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
     async def match_by_id(self, **params: Unpack[_ReleaseMatchById]) -> Result:
         """Map MusicBrainz ids to 7digital track ids, or back.
 
@@ -1595,10 +1627,11 @@ class AsyncTagResource:
 
         Notes: path is just /1.2/tag (empty action)."""
     def get_pages(self, **params: Unpack[_TagGetPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`get`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`get`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def get_items(self, **params: Unpack[_TagGetPages]) -> AsyncIterator[Tag]:
-        """Every item (``tag``) of :meth:`get`, fetched lazily; ``limit`` stops after that many
-        items."""
+        """Every item (``tag``) of :meth:`get`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     async def related(self, **params: Unpack[_TagRelated]) -> Result:
         """Tags related to the given tags.
 
@@ -1607,10 +1640,11 @@ class AsyncTagResource:
 
         Notes: tags related to the given tags."""
     def related_pages(self, **params: Unpack[_TagRelatedPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`related`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`related`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def related_items(self, **params: Unpack[_TagRelatedPages]) -> AsyncIterator[Tag]:
-        """Every item (``tag``) of :meth:`related`, fetched lazily; ``limit`` stops after that
-        many items."""
+        """Every item (``tag``) of :meth:`related`, in order; ``limit`` stops after that many
+        items, ``concurrency`` pages are fetched at once."""
 
 class AsyncBasketResource:
     """``client.basket``: basket, basket/addItem, basket/removeItem, basket/create,
@@ -1724,10 +1758,11 @@ class AsyncUserResource:
         '<purchaseDate|artistName|releaseTitle> <asc|desc>', default 'purchaseDate desc';
         pageSize default 10, max 50."""
     def locker_pages(self, **params: Unpack[_UserLockerPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`locker`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`locker`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def locker_items(self, **params: Unpack[_UserLockerPages]) -> AsyncIterator[LockerRelease]:
-        """Every item (``lockerReleases.lockerRelease``) of :meth:`locker`, fetched lazily;
-        ``limit`` stops after that many items."""
+        """Every item (``lockerReleases.lockerRelease``) of :meth:`locker`, in order; ``limit``
+        stops after that many items, ``concurrency`` pages are fetched at once."""
     async def purchase_item(self, **params: Unpack[_UserPurchaseItem]) -> Result:
         """Buy a release or track at the shop price with the user's default card.
 
@@ -1897,10 +1932,11 @@ class AsyncTranslationsResource:
 
         Notes: recorded replies carry pageSize 5000."""
     def get_pages(self, **params: Unpack[_TranslationsGetPages]) -> AsyncIterator[Result]:
-        """Every page of :meth:`get`, fetched lazily; ``limit`` stops after that many items."""
+        """Every page of :meth:`get`, in order; ``limit`` stops after that many items,
+        ``concurrency`` pages are fetched at once."""
     def get_items(self, **params: Unpack[_TranslationsGetPages]) -> AsyncIterator[Translation]:
-        """Every item (``translation``) of :meth:`get`, fetched lazily; ``limit`` stops after
-        that many items."""
+        """Every item (``translation``) of :meth:`get`, in order; ``limit`` stops after that
+        many items, ``concurrency`` pages are fetched at once."""
 
 class AsyncCountryResource:
     """``client.country``: country/resolve, country/georestrictions/checkout."""

@@ -15,11 +15,15 @@ __all__ = ["PageInfo", "RateLimit", "Result"]
 
 @dataclass(frozen=True)
 class RateLimit:
-    """The ``x-ratelimit-*`` headers: requests allowed, used, and seconds until the reset."""
+    """The ``x-ratelimit-*`` headers: requests allowed, used, and seconds until the reset.
+
+    ``reset`` is whole seconds from 7digital (a day's window); a server with a
+    shorter window (the sandbox's ``rate_window``) may give fractions.
+    """
 
     limit: int | None
     current: int | None
-    reset: int | None
+    reset: float | None
 
     @property
     def remaining(self) -> int | None:
@@ -31,13 +35,28 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: httpx.Headers | Mapping[str, str]) -> RateLimit | None:
         """From ``httpx.Headers`` or a dict with lower-case names (``http_headers``)."""
-        values = [_int_or_none(headers.get(n)) for n in _RATE_LIMIT_HEADERS]
-        if all(v is None for v in values):
+        limit_text, current_text, reset_text = (headers.get(n) for n in _RATE_LIMIT_HEADERS)
+        limit, current = _int_or_none(limit_text), _int_or_none(current_text)
+        reset = _seconds_or_none(reset_text)
+        if limit is None and current is None and reset is None:
             return None
-        return cls(*values)
+        return cls(limit, current, reset)
 
 
 _RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-current", "x-ratelimit-reset")
+
+
+def _seconds_or_none(text: str | None) -> float | None:
+    """Whole seconds as an int (7digital's form), fractions as a float; junk as None."""
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):  # nan, inf
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def _int_or_none(text: str | None) -> int | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import io
+import itertools
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -220,6 +222,40 @@ def test_a_wrong_checksum_is_refused_and_the_partial_file_dropped(
         client.download_track(TRACK, MP3, tmp_path / "t.mp3", access_token=token)
     assert not (tmp_path / "t.mp3").exists()
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_chunks_of_any_size_are_hashed_in_order(tmp_path: Path) -> None:
+    """Tiny chunks, chunks across the hashing buffers' edges, and one chunk bigger than
+    all of them together: the file and both digests cover every byte once, in order."""
+    body = bytes(range(256)) * (9 * 4096 + 3)  # about 9 MiB, not a multiple of anything
+    cuts = [0, 1, 7, 65536, 1 << 20, (1 << 20) + 5, 3 << 20, len(body) - 2, len(body)]
+    chunks = [body[a:b] for a, b in itertools.pairwise(cuts)]
+    assert max(map(len, chunks)) > 4 << 20
+    digest = base64.b64encode(hashlib.sha512(body).digest()).decode()
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            headers={"Content-Length": str(len(body)), "Repr-Digest": f"sha-512=:{digest}:"},
+            stream=httpx.ByteStream(b"") if request.method == "HEAD" else Chunks(chunks),
+        )
+
+    client = py7D.Client("k", "s", transport=httpx.MockTransport(serve))
+    with client:
+        result = client.download_track(
+            17, MP3, tmp_path / "t.mp3", access_token=("a", "b"), release_id=1
+        )
+    assert result.path.read_bytes() == body
+    assert result.sha256 == hashlib.sha256(body).hexdigest()
+    assert result.verified_by == "sha512"
+
+
+class Chunks(httpx.SyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
 
 
 def test_refusals_are_typed(box: Sandbox, token: tuple[str, str], tmp_path: Path) -> None:

@@ -78,7 +78,10 @@ def aclient_for(fake: Callable[[httpx.Request], httpx.Response]) -> py7D.AsyncCl
     return py7D.AsyncClient("key", "secret", transport=httpx.MockTransport(fake), environ={})
 
 
-# Both clients behave alike: run every scenario through a sync and an async collector.
+# Both clients behave alike: run every scenario through a sync and an async collector, each
+# walking one page after another (concurrency=1) and at the default concurrency.
+
+DEFAULT_CONCURRENCY = 8
 
 
 def collect_sync(fake: FakeSearch, **kwargs: Any) -> tuple[list[Any], int]:
@@ -95,36 +98,60 @@ async def collect_async(fake: FakeSearch, **kwargs: Any) -> tuple[list[Any], int
     return items, len(pages)
 
 
-@pytest.fixture(params=["sync", "async"])
-def collect(request: pytest.FixtureRequest) -> Callable[..., Any]:
-    import asyncio
+class Collector:
+    """Collects items and pages of a walk; ``sequential`` walks with concurrency=1."""
 
-    if request.param == "sync":
-        return collect_sync
+    def __init__(self, is_async: bool, sequential: bool) -> None:
+        self.is_async = is_async
+        self.sequential = sequential
 
-    def run(fake: FakeSearch, **kwargs: Any) -> tuple[list[Any], int]:
-        return asyncio.run(collect_async(fake, **kwargs))
+    def __call__(self, fake: FakeSearch, **kwargs: Any) -> tuple[list[Any], int]:
+        import asyncio
 
-    return run
+        if self.sequential:
+            kwargs["concurrency"] = 1
+        if self.is_async:
+            return asyncio.run(collect_async(fake, **kwargs))
+        return collect_sync(fake, **kwargs)
+
+    def check_asked(self, fake: FakeSearch, needed: list[int], *, known: bool = True) -> None:
+        """The pages each of the two walks asked for: exactly ``needed``, in order, one
+        after another; at most ``concurrency`` pages past them concurrently (none past
+        them when the first page's ``totalItems`` was right: ``known``)."""
+        if self.sequential:
+            assert fake.pages_asked == needed * 2
+        elif known:
+            assert sorted(fake.pages_asked) == sorted(needed * 2)
+        else:
+            assert set(needed) <= set(fake.pages_asked)
+            assert len(fake.pages_asked) <= 2 * (len(needed) + DEFAULT_CONCURRENCY)
+
+
+@pytest.fixture(
+    params=[(False, True), (True, True), (False, False), (True, False)],
+    ids=["sync", "async", "sync-concurrent", "async-concurrent"],
+)
+def collect(request: pytest.FixtureRequest) -> Collector:
+    return Collector(*request.param)
 
 
 # --------------------------------------------------------------------------- scenarios
 
 
-def test_last_page_partial(collect: Callable[..., Any]) -> None:
+def test_last_page_partial(collect: Collector) -> None:
     fake = FakeSearch(90)
     items, pages = collect(fake, pageSize=36)
     assert ids(items) == list(range(1, 91))
     assert pages == 3
-    assert fake.pages_asked == [1, 2, 3] * 2  # items, then pages: never a 4th page
+    collect.check_asked(fake, [1, 2, 3])  # items, then pages: never a 4th page
 
 
-def test_exact_multiple_stops_without_an_extra_request(collect: Callable[..., Any]) -> None:
+def test_exact_multiple_stops_without_an_extra_request(collect: Collector) -> None:
     fake = FakeSearch(100)
     items, pages = collect(fake, pageSize=50)
     assert len(items) == 100
     assert pages == 2
-    assert fake.pages_asked == [1, 2, 1, 2]
+    collect.check_asked(fake, [1, 2])
 
 
 def test_default_page_size_is_the_endpoint_maximum(collect: Callable[..., Any]) -> None:
@@ -141,12 +168,12 @@ def test_empty_result(collect: Callable[..., Any]) -> None:
     assert pages == 1
 
 
-def test_empty_page_stops_even_if_total_says_more(collect: Callable[..., Any]) -> None:
+def test_empty_page_stops_even_if_total_says_more(collect: Collector) -> None:
     fake = FakeSearch(100, empty_from_page=2)
     items, pages = collect(fake, pageSize=20)
     assert len(items) == 20
     assert pages == 2  # page 2 came back empty: stop there
-    assert fake.pages_asked == [1, 2, 1, 2]
+    collect.check_asked(fake, [1, 2], known=False)
 
 
 def test_total_shrinking_mid_way_stops_at_the_new_end(collect: Callable[..., Any]) -> None:
@@ -207,7 +234,7 @@ def test_zero_page_size_echo_falls_back_to_the_request(collect: Callable[..., An
 def test_lazy_one_page_at_a_time() -> None:
     fake = FakeSearch(500)
     with client_for(fake) as client:
-        iterator = client.items("artist", "search", q="x", pageSize=10)
+        iterator = client.items("artist", "search", q="x", pageSize=10, concurrency=1)
         assert fake.requests == []  # nothing before the first next()
         first = [next(iterator) for _ in range(10)]
         assert len(fake.requests) == 1
@@ -219,11 +246,24 @@ def test_lazy_one_page_at_a_time() -> None:
 async def test_async_lazy_one_page_at_a_time() -> None:
     fake = FakeSearch(500)
     async with aclient_for(fake) as client:
-        iterator = client.items("artist", "search", q="x", pageSize=10)
+        iterator = client.items("artist", "search", q="x", pageSize=10, concurrency=1)
         assert fake.requests == []
         for _ in range(11):
             await iterator.__anext__()
         assert len(fake.requests) == 2
+
+
+def test_lazy_concurrently_the_first_page_alone_then_a_window() -> None:
+    fake = FakeSearch(500)
+    with client_for(fake) as client:
+        iterator = client.items("artist", "search", q="x", pageSize=10)
+        assert fake.requests == []
+        first = [next(iterator) for _ in range(10)]
+        assert len(fake.requests) == 1  # totalItems is not known before the first reply
+        next(iterator)
+        assert 2 <= len(fake.requests) <= 1 + DEFAULT_CONCURRENCY
+        iterator.close()
+    assert ids(first) == list(range(1, 11))
 
 
 def test_items_are_yielded_one_by_one_for_a_single_item_page(

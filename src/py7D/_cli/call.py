@@ -166,7 +166,10 @@ def _needs_user_token(endpoint: Endpoint | None, auth: str | None, params: dict[
 def _check_combinations(options: argparse.Namespace) -> None:
     from .output import check_options
 
-    check_options(options, paging=options.all or options.limit is not None)
+    paging = options.all or options.limit is not None
+    check_options(options, paging=paging)
+    if options.concurrency is not None and not paging:
+        raise UsageError("--concurrency sets how many pages --all fetches at once; add --all")
 
 
 def check_option_typos(argv: Sequence[str], parser: Parser) -> None:

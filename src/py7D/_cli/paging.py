@@ -1,7 +1,8 @@
 """``--all`` / ``--limit``: every item of a paged endpoint, written by the chosen output format.
 
-The walk itself is py7D's shared paging (:meth:`py7D.Client.pages`); this
-module only writes the items and keeps the progress bar up to date.
+The walk itself is py7D's shared paging (:meth:`py7D.Client.pages`, up to
+``--concurrency`` pages at once, paced by the API key's quota); this module only
+writes the items and keeps the progress bar up to date.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def run_all(
         access_token=token,
         auth=options.auth,
         http_method=options.method,
+        concurrency=options.concurrency,
     )
     try:
         for result in walk:
@@ -64,7 +66,13 @@ def run_all(
             total = info.total_items if info else None
             if options.limit is not None and total is not None:
                 total = min(total, options.limit)
-            progress.update(count, pages, info.total_pages if info else None, total)
+            progress.update(
+                count,
+                pages,
+                info.total_pages if info else None,
+                total,
+                remaining=session.client.quota.remaining,
+            )
     finally:
         progress.close()
     return 0

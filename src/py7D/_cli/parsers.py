@@ -62,6 +62,7 @@ examples:
   py7d artist details artistId=1 --xml --headers
   py7d tag
   py7d artist releases artistId=1 --all --limit 50 > releases.jsonl
+  py7d user locker --all --concurrency 4 > locker.jsonl
   py7d user locker --all --csv > locker.csv
   py7d endpoints artist
   py7d login --username me@example.com      # prompts for the password
@@ -230,6 +231,12 @@ def _call_options(parser: argparse.ArgumentParser) -> None:
     )
     paging.add_argument(
         "--limit", type=_positive_int, metavar="N", help="stop after N items (implies --all)"
+    )
+    paging.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help="pages fetched at once (--all; default 8, 1: one after another)",
     )
     paging.add_argument(
         "--no-progress", action="store_true", help="no progress bar on stderr (--all)"

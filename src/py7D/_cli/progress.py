@@ -1,4 +1,5 @@
-"""The ``--all`` progress bar: items, pages and rate on stderr, only on a terminal."""
+"""The ``--all`` progress bar: items, pages, rate and the API key's calls left, on stderr,
+only on a terminal."""
 
 from __future__ import annotations
 
@@ -35,8 +36,16 @@ class Progress:
         self.last_draw: float | None = None
         self.drawn = False
 
-    def line(self, items: int, pages: int, total_pages: int | None, total_items: int | None) -> str:
-        """The bar's text, e.g. ``[#####...] 120/900 items · page 4/30 · 35.2 items/s``."""
+    def line(
+        self,
+        items: int,
+        pages: int,
+        total_pages: int | None,
+        total_items: int | None,
+        remaining: int | None = None,
+    ) -> str:
+        """The bar's text, e.g. ``[#####...] 120/900 items · page 4/30 · 35.2 items/s · 3986
+        calls left`` (the last part when the API told how many calls the key has left)."""
         elapsed = max(self.clock() - self.started, 1e-6)
         rate = f"{items / elapsed:.1f} items/s"
         if total_items:
@@ -47,7 +56,8 @@ class Progress:
         else:
             bar, count = "", f"{items} items"
         page = f"page {pages}/{total_pages}" if total_pages else f"page {pages}"
-        return f"{bar}{count} · {page} · {rate}"
+        left = f" · {remaining} calls left" if remaining is not None else ""
+        return f"{bar}{count} · {page} · {rate}{left}"
 
     def update(
         self,
@@ -55,6 +65,8 @@ class Progress:
         pages: int,
         total_pages: int | None = None,
         total_items: int | None = None,
+        *,
+        remaining: int | None = None,
     ) -> None:
         """Redraw, unless the last drawing is younger than ``interval``."""
         if not self.enabled:
@@ -64,7 +76,7 @@ class Progress:
             return
         self.last_draw = now
         width = shutil.get_terminal_size((80, 24)).columns - 1
-        text = self.line(items, pages, total_pages, total_items)[:width]
+        text = self.line(items, pages, total_pages, total_items, remaining)[:width]
         self.stream.write("\r\033[K" + text)
         self.stream.flush()
         self.drawn = True

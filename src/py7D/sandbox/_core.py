@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import math
 import os
 import pickle
 import threading
@@ -352,7 +353,13 @@ class Sandbox:
     clock:
         Time source for OAuth timestamps, token expiry and rate-limit windows.
     rate_limit:
-        Requests per consumer key per day (``x-ratelimit-limit``).
+        Requests per consumer key per window (``x-ratelimit-limit``).
+    rate_window:
+        Length of that window in seconds: 7digital's is a day (the default).
+        Replies tell the seconds left in it (``x-ratelimit-reset``): whole
+        seconds for windows of a minute or more, as 7digital does, and to the
+        millisecond (rounded up) for shorter ones, so a client can pace itself
+        against a window of a second.
     user_management:
         Whether the default key may manage users (``user/create``, ``userId=`` calls).
     request_token_ttl:
@@ -383,6 +390,7 @@ class Sandbox:
         users: Iterable[tuple[str, str]] = (),
         clock: Callable[[], float] = time.time,
         rate_limit: int = 4000,
+        rate_window: float = DAY,
         user_management: bool = False,
         request_token_ttl: float = 900.0,
         access_token_ttl: float | None = None,
@@ -395,6 +403,11 @@ class Sandbox:
         self.seed = seed
         self.clock = clock
         self.rate_limit = rate_limit
+        if not rate_window > 0:
+            raise ValueError(
+                f"rate_window must be a positive number of seconds, not {rate_window!r}"
+            )
+        self.rate_window = float(rate_window)
         if access_token_ttl is not None and access_token_ttl <= 0:
             raise ValueError("access_token_ttl must be positive seconds, or None (no expiry)")
         self._base_url = base_url
@@ -586,10 +599,15 @@ class Sandbox:
                 key = header.split("=", 1)[1].strip().strip('"')
         return self.state.consumer(key) if key else None
 
-    def _window(self) -> tuple[int, int]:
+    def _window(self) -> tuple[int, str]:
+        """The current window's number and the seconds left in it, as ``x-ratelimit-reset``."""
         now = self.clock()
-        window = int(now // DAY)
-        return window, int((window + 1) * DAY - now)
+        length = self.rate_window
+        window = int(now // length)
+        left = (window + 1) * length - now
+        if length >= 60:
+            return window, str(int(left))
+        return window, f"{math.ceil(left * 1000) / 1000:.3f}"
 
     def _count(self, consumer: Consumer) -> httpx.Response | None:
         window, reset = self._window()
@@ -603,8 +621,10 @@ class Sandbox:
                 exceeded = False
         if not exceeded:
             return None
-        body = error_envelope(7001, f"Rate limit exceeded: {self.rate_limit} requests per day")
-        return xml_response(429, body, headers={"retry-after": str(reset)})
+        per = "day" if self.rate_window == DAY else f"{self.rate_window:g} s"
+        body = error_envelope(7001, f"Rate limit exceeded: {self.rate_limit} requests per {per}")
+        retry_after = str(math.ceil(float(reset)))
+        return xml_response(429, body, headers={"retry-after": retry_after})
 
     def _finish(self, response: httpx.Response, consumer: Consumer | None) -> httpx.Response:
         limit, used, reset = self._rate_values(consumer)
@@ -618,7 +638,7 @@ class Sandbox:
         """The ``x-ratelimit-limit``, ``-current`` and ``-reset`` values of a reply now."""
         window, reset = self._window()
         used = consumer.used if consumer is not None and consumer.window == window else 0
-        return str(self.rate_limit), str(used), str(reset)
+        return str(self.rate_limit), str(used), reset
 
     def _cached_read(self, request: httpx.Request) -> tuple[str, bytes] | None:
         """``(consumer key, body)`` when :meth:`handle` answers ``request`` from its render

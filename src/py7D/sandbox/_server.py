@@ -390,6 +390,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="access tokens expire after S seconds (default: only when revoked)",
     )
     parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=4000,
+        metavar="N",
+        help="calls each API key may make per window (default 4000)",
+    )
+    parser.add_argument(
+        "--rate-window",
+        type=float,
+        default=86400.0,
+        metavar="S",
+        help="length of the rate-limit window in seconds (default 86400, a day)",
+    )
+    parser.add_argument(
         "--empty-locker",
         action="store_true",
         help="start alice with an empty locker (default: three purchases to download)",
@@ -399,6 +413,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def sandbox_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Sandbox:
     """The :class:`Sandbox` the parsed options describe (``parser.error`` on bad values)."""
+    if args.rate_limit < 1 or not args.rate_window > 0:
+        parser.error("--rate-limit wants at least 1 call and --rate-window a positive number")
     if args.access_token_ttl is not None and args.access_token_ttl <= 0:
         parser.error("--access-token-ttl wants a positive number of seconds")
     users: list[tuple[str, str]] = []
@@ -414,6 +430,8 @@ def sandbox_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         seed=args.seed,
         users=users,
         access_token_ttl=args.access_token_ttl,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
         faults=faults_from_args(args),
         seeded_locker=not args.empty_locker,
     )
