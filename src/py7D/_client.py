@@ -381,6 +381,10 @@ class BaseClient:
 class Client(BaseClient, Resources, Downloads):
     """A 7digital API client with a keep-alive connection pool; use it as a context manager.
 
+    One client may serve many threads (see :meth:`map`). They share the
+    connection pool, the throttle, the cache and the retry policy; each call
+    keeps its own retry state.
+
     Parameters
     ----------
     consumer_key, consumer_secret, country, base_url:
@@ -392,7 +396,8 @@ class Client(BaseClient, Resources, Downloads):
     profile:
         Config-file profile to read.
     normalize:
-        Make every repeating element a list (see "Stable shapes" in the README).
+        Make every repeating element a list (see "Stable shapes" in the guide to
+        resource-style calls).
     retries:
         A :class:`py7D.RetryPolicy`, a number of retries, or None. Only reads
         (endpoints of the table that do not change state) are ever retried;
@@ -436,12 +441,8 @@ class Client(BaseClient, Resources, Downloads):
         apply unless ``timeout`` is given); requests then go through its
         ``send`` (cookies, redirects, its own hooks).
 
-    Threads: one client may serve many threads (see :meth:`map`). They share
-    the connection pool (locked), the throttle (locked), the cache (locked)
-    and the retry policy (immutable); each call keeps its own retry state.
-
-    Example
-    -------
+    Examples
+    --------
     >>> with py7D.Client() as client:                              # doctest: +SKIP
     ...     result = client.request("artist", "search", q="pink", pageSize=3)
     ...     result["response"]["searchResults"]["totalItems"]

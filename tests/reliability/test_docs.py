@@ -1,4 +1,4 @@
-"""The README's Reliability section lists exactly the state-changing endpoints of the table."""
+"""The reliability guide lists exactly the state-changing endpoints of the table."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import py7D
 
-DOC = Path(__file__).resolve().parents[2] / "README.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "guides" / "reliability.md"
 
 
 def documented() -> tuple[set[tuple[str, str]], set[str]]:
     text = DOC.read_text(encoding="utf-8")
-    section = text.split("<!-- state-changing endpoints", 1)[1].split("####", 1)[0]
+    section = text.split("<!-- state-changing endpoints", 1)[1].split("\n#", 1)[0]
     rows: set[tuple[str, str]] = set()
     money: set[str] = set()
     for line in section.splitlines():

@@ -37,7 +37,7 @@ DEADLINE = 30.0
 
 # 500 is retried here on purpose: the fault plan injects 500s into reads, and the
 # claim under test is that the retry budget absorbs every transient fault. (The
-# default policy leaves 500 out; see the README's Reliability section.)
+# default policy leaves 500 out; see docs/guides/reliability.md.)
 POLICY = RetryPolicy(
     max_attempts=12,
     backoff_base=0.005,
