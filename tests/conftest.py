@@ -1,4 +1,11 @@
-"""Shared fixtures: every test starts from a clean, isolated environment."""
+"""Shared fixtures: every test starts from a clean, isolated environment.
+
+The fixtures of the support modules are registered here for the whole tree:
+``client_support`` (a loopback HTTP server), ``retry_support`` (a fake clock, quick
+retry policies, a sandbox-backed client) and ``table_support`` (an in-process sandbox
+with clients and a signed-in user). ``tests/sandbox/conftest.py`` overrides ``clock``
+and ``client`` for the sandbox's own tests.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from pathlib import Path
 import pytest
 
 import py7D
+
+pytest_plugins = ["client_support", "retry_support", "table_support"]
 
 
 @pytest.fixture(autouse=True)

@@ -13,11 +13,12 @@ import httpx
 import pytest
 
 import py7D
+from client_support import API, KEY, SECRET
 from py7D._endpoints import find_endpoint
 from py7D._paging import PagePlan, PageWalk
 from py7D._reply import parse_response
 
-from .conftest import API, KEY, SECRET
+pytestmark = pytest.mark.usefixtures("_isolated_env")
 
 ERROR_PAGE = (
     '<?xml version="1.0" encoding="utf-8"?><response status="error" version="1.2">'

@@ -15,6 +15,8 @@ import py7D
 from py7D._endpoints import find_endpoint
 from py7D._paging import PageWalk, items_at
 
+pytestmark = pytest.mark.usefixtures("_fresh_warnings")
+
 # --------------------------------------------------------------------------- a fake paged API
 
 

@@ -15,6 +15,8 @@ from py7D._quota import POLL_SECONDS, Quota, in_bulk
 from py7D._result import RateLimit
 from py7D.sandbox import Sandbox, running
 
+pytestmark = pytest.mark.usefixtures("_isolated_env")
+
 
 class Clock:
     def __init__(self) -> None:

@@ -13,8 +13,7 @@ import pytest
 
 import py7D
 from py7D import RetryPolicy
-
-from .conftest import OK_BODY, FakeClock, Script, make_async_client, make_client
+from retry_support import OK_BODY, FakeClock, Script, make_async_client, make_client
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "guides" / "sandbox-pages.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "guides" / "sandbox-pages.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 

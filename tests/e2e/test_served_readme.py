@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="the served sandbox needs the sandbox extra (uvicorn)")
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _env(**extra: str) -> dict[str, str]:

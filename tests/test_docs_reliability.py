@@ -7,7 +7,7 @@ from pathlib import Path
 
 import py7D
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "guides" / "reliability.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "guides" / "reliability.md"
 
 
 def documented() -> tuple[set[tuple[str, str]], set[str]]:

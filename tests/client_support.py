@@ -50,7 +50,7 @@ def artist_reply(request: httpx.Request, headers: dict[str, str] | None = None) 
     )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No PY7D_* settings and no proxies from the developer's shell."""
     for name in list(os.environ):

@@ -16,7 +16,7 @@ KEY, SECRET = sandbox_mod.DEFAULT_CONSUMER_KEY, sandbox_mod.DEFAULT_CONSUMER_SEC
 ALICE_EMAIL, ALICE_PASSWORD, ALICE_ID = sandbox_mod.SEEDED_USERS[0]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _fresh_warnings() -> Iterator[None]:
     """Each test sees the once-per-path warnings afresh."""
     _reset_warnings()

@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 import py7D
+from client_support import API, KEY, SECRET, artist_reply
 from py7D import FileCache, MemoryCache
 from py7D._cache import freshness_lifetime
 
-from .conftest import API, KEY, SECRET, artist_reply
+pytestmark = pytest.mark.usefixtures("_isolated_env")
 
 TOKEN = py7D.Token("user-token", "user-secret")
 

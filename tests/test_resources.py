@@ -18,7 +18,9 @@ import py7D
 from py7D import _resources
 from py7D._endpoints import ENDPOINTS, PARAMS, Endpoint, python_name
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.usefixtures("_fresh_warnings")
+
+ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "gen_resources.py"
 
 

@@ -15,7 +15,7 @@ import xmltodict
 from py7D._xml import XMLError, normalize, parse
 from test_xml import assert_identical
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 RECORDED = SHARED / "api" / "recorded"
 
 pytestmark = pytest.mark.skipif(

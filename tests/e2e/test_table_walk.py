@@ -22,8 +22,9 @@ import pytest
 
 import py7D
 from py7D._endpoints import ENDPOINTS, Endpoint
+from table_support import ALICE_EMAIL, ALICE_ID, ALICE_PASSWORD
 
-from .conftest import ALICE_EMAIL, ALICE_ID, ALICE_PASSWORD
+pytestmark = pytest.mark.usefixtures("_fresh_warnings")
 
 
 @dataclass

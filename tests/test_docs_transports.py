@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "transports.md"
+pytestmark = pytest.mark.usefixtures("_isolated_env")
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guides" / "transports.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
 
 

@@ -28,10 +28,11 @@ import httpx
 import pytest
 
 import py7D
+from client_support import KEY, SECRET
 from py7D import RetryPolicy
 from py7D.sandbox import Sandbox, running
 
-from .conftest import KEY, SECRET
+pytestmark = pytest.mark.usefixtures("_isolated_env")
 
 OK_XML = b'<?xml version="1.0"?><response status="ok" version="1.2"><basket id="b1"/></response>'
 TOKEN = ("token", "token-secret")

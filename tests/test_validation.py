@@ -16,6 +16,8 @@ import pytest
 import py7D
 from py7D._validation import check_call, suggest_paths
 
+pytestmark = pytest.mark.usefixtures("_fresh_warnings")
+
 
 def _no_network(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"sent {request.method} {request.url} although validation should fail")

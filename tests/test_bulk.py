@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 import py7D
+from client_support import API, KEY, SECRET, artist_reply
 
-from .conftest import API, KEY, SECRET, artist_reply
+pytestmark = pytest.mark.usefixtures("_isolated_env")
 
 
 class InFlight:

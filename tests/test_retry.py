@@ -15,8 +15,7 @@ import py7D
 from py7D import RetryPolicy
 from py7D._endpoints import find_endpoint
 from py7D._retry import is_read
-
-from .conftest import OK_BODY, FakeClock, Script, error_body, make_async_client, make_client, ok
+from retry_support import OK_BODY, FakeClock, Script, error_body, make_async_client, make_client, ok
 
 Invoke = Callable[..., py7D.Result]
 

@@ -15,7 +15,9 @@ import xmltodict
 
 import py7D
 
-RECORDED = Path(__file__).resolve().parents[3] / "shared" / "api" / "recorded"
+pytestmark = pytest.mark.usefixtures("_fresh_warnings")
+
+RECORDED = Path(__file__).resolve().parents[2] / "shared" / "api" / "recorded"
 
 ONE_TRACK = """<response status="ok" version="1.2"><tracks>
 <page>1</page><pageSize>10</pageSize><totalItems>1</totalItems>

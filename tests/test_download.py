@@ -18,6 +18,8 @@ import pytest
 import py7D
 from py7D.sandbox import Faults, Sandbox
 
+pytestmark = pytest.mark.usefixtures("_isolated_env")
+
 TRACK = 1000140  # seeded: title "../../Where Are You? (Paris/Tokyo Mix)", 269 s
 RELEASE = 100003  # seeded: Keane's "Night Train", 3 tracks
 MP3 = 17

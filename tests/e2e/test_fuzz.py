@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 import py7D
 from py7D._reply import parse_response
 from py7D.sandbox import Sandbox
-
-from .conftest import OK_BODY
+from retry_support import OK_BODY
 
 # ---------------------------------------------------------------------- parsing
 

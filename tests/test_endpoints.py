@@ -11,7 +11,9 @@ import pytest
 import py7D
 from py7D._endpoints import ENDPOINTS, PARAMS, Endpoint, ParamKind, find_endpoint, find_endpoints
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "api" / "endpoints.json"
+pytestmark = pytest.mark.usefixtures("_fresh_warnings")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "api" / "endpoints.json"
 
 
 def _rows() -> list[dict[str, Any]]:

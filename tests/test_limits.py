@@ -11,8 +11,7 @@ import pytest
 
 import py7D
 from py7D import Throttle
-
-from .conftest import FakeClock, Script, make_async_client, make_client, ok
+from retry_support import FakeClock, Script, make_async_client, make_client, ok
 
 
 def test_bucket_spaces_calls_evenly(clock: FakeClock) -> None:

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 import py7D
+from client_support import API, KEY, SECRET, LocalServer, artist_reply
 
-from .conftest import API, KEY, SECRET, LocalServer, artist_reply
+pytestmark = pytest.mark.usefixtures("_isolated_env")
 
 TOKEN = py7D.Token("user-token", "user-secret")
 
