@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import Runner, Served, runner_for
 
-from conftest import Runner, Served, runner_for
 from py7D import cli
 from py7D._cli import download as command
 from py7D._cli.download import Item, assign_paths, choose_format

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_support import Outcome, Runner, clean_environ
 
 import py7D
-from conftest import Outcome, Runner, clean_environ
 from py7D._cli.base import ExitCode, exit_codes_help
 from py7D._cli.completion import candidates
 from py7D._cli.parsers import COMMANDS, command_parser, main_parser

@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import clean_environ
+from cli_support import clean_environ
+
 from py7D._cli.base import exit_codes_markdown
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "shell-store.md"
