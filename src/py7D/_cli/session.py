@@ -147,11 +147,11 @@ def _load_state(path: Path, module: Any) -> SandboxState:
             return SandboxState(saved["sandbox"], saved.get("token"))
         reason = "it was written by another version of py7D"
     except FileNotFoundError:
-        return SandboxState(module.Sandbox(seeded_locker=True))
+        return SandboxState(module.Sandbox(seeded_locker=True, catalogue_cache=cache_dir()))
     except Exception as exc:  # a damaged or foreign file: start over, and say so
         reason = f"it could not be read ({type(exc).__name__})"
     sys.stderr.write(f"py7d: note: starting a new embedded sandbox: {path} was ignored: {reason}\n")
-    return SandboxState(module.Sandbox(seeded_locker=True))
+    return SandboxState(module.Sandbox(seeded_locker=True, catalogue_cache=cache_dir()))
 
 
 def _save_state(path: Path, state: SandboxState) -> None:

@@ -379,6 +379,10 @@ class Sandbox:
         locker, ready to download; ``py7d sandbox`` and
         ``py7d --sandbox`` do. They are not in :attr:`purchases` (nothing was charged).
         See ``py7D.sandbox._seeded``.
+    catalogue_cache:
+        A directory to keep the built catalogue in and read it back from, so
+        later sandboxes (and processes) of the same seed skip building it;
+        ``py7d --sandbox`` uses ``$XDG_CACHE_HOME/py7d``.
     """
 
     def __init__(
@@ -398,6 +402,7 @@ class Sandbox:
         base_url: str = DEFAULT_BASE_URL,
         faults: FaultsLike = None,
         seeded_locker: bool = False,
+        catalogue_cache: Path | None = None,
     ) -> None:
         self.faults = as_injector(faults)
         self.seed = seed
@@ -412,7 +417,7 @@ class Sandbox:
             raise ValueError("access_token_ttl must be positive seconds, or None (no expiry)")
         self._base_url = base_url
         self._artists = artists
-        self.catalogue_cache: Path | None = None
+        self.catalogue_cache: Path | None = catalogue_cache
         self._lock = threading.Lock()
         # Rendered bodies of cacheable catalogue reads (see route()), least recent first.
         self._replies: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
