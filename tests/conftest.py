@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,14 @@ import pytest
 import py7D
 
 pytest_plugins = ["client_support", "retry_support", "table_support"]
+
+# Many tests start the real ``py7d`` in a subprocess. Where the environment forbids
+# bytecode (PYTHONDONTWRITEBYTECODE), each of them would compile the whole package
+# again; keep the bytecode of this run's subprocesses outside the tree instead.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault(
+    "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "py7d-tests-bytecode")
+)
 
 
 @pytest.fixture(autouse=True)
