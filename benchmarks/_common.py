@@ -13,7 +13,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["PROCESSES", "Row", "best_of", "in_fresh_processes", "print_table", "ratio"]
@@ -72,6 +73,25 @@ def best_of(
             func()
         best = min(best, (clock() - started) / number)
     return best
+
+
+def walk_memory(items: Iterator[object], first_items: int = 10_000) -> tuple[int, int, int]:
+    """Walk ``items`` to the end under tracemalloc: ``(count, peak over the first
+    first_items after the first, peak over the whole walk)``, in bytes. A flat walk
+    has the two peaks about equal."""
+    count = 1
+    next(items)
+    gc.collect()
+    tracemalloc.start()
+    for _ in range(first_items):
+        next(items)
+    count += first_items
+    _, first = tracemalloc.get_traced_memory()
+    for _ in items:
+        count += 1
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return count, first, peak
 
 
 def _format(value: float, unit: str) -> str:

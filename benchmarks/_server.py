@@ -68,7 +68,11 @@ def paged(request: httpx.Request) -> httpx.Response:
 
     Nearly free to serve, so a paging benchmark times the client's walk, not the rendering.
     """
-    total = int(os.environ.get("BENCH_TOTAL", "100000"))
+    return paged_reply(request, int(os.environ.get("BENCH_TOTAL", "100000")))
+
+
+def paged_reply(request: httpx.Request, total: int) -> httpx.Response:
+    """The page ``request`` asks for of a ``release/byDate`` with ``total`` releases."""
     page = int(request.url.params.get("page", "1"))
     size = int(request.url.params.get("pageSize", "10"))
     first = (page - 1) * size

@@ -19,12 +19,8 @@ Run from the repository root: ``PYTHONPATH=src python benchmarks/bench_bulk.py``
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-import tracemalloc
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 
@@ -32,10 +28,10 @@ import py7D
 
 try:
     from . import _server
-    from ._common import Row, print_table
+    from ._common import Row, print_table, walk_memory
 except ImportError:  # run as a script: benchmarks/ is sys.path[0]
     import _server  # type: ignore[no-redef]
-    from _common import Row, print_table  # type: ignore[no-redef]
+    from _common import Row, print_table, walk_memory  # type: ignore[no-redef]
 
 PAGING_GOAL = 5.0
 PACE_GOAL = 0.95
@@ -166,19 +162,8 @@ def paging_memory(notes: Notes) -> Row:
     with py7D.Client(
         "bench-key", "bench-secret", base_url=url, environ={}, transport=_paged_transport()
     ) as client:
-        items: Iterator[Any] = client.items("release", "byDate", pageSize=50, concurrency=8)
-        count = 1
-        next(items)
-        gc.collect()
-        tracemalloc.start()
-        for _ in range(10_000):
-            next(items)
-        count += 10_000
-        _, first = tracemalloc.get_traced_memory()
-        for _ in items:
-            count += 1
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        items = client.items("release", "byDate", pageSize=50, concurrency=8)
+        count, first, peak = walk_memory(items)
     assert count == total, count
     notes.references.append(("bulk 3 memory", f"{count:,} items walked, 8 pages at once"))
     return Row(

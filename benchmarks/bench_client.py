@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +31,7 @@ import py7D
 
 try:
     from . import _server
-    from ._common import PROCESSES, Row, in_fresh_processes, print_table
+    from ._common import PROCESSES, Row, in_fresh_processes, print_table, walk_memory
 except ImportError:  # run as a script: benchmarks/ is sys.path[0]
     import _server  # type: ignore[no-redef]
     from _common import (  # type: ignore[no-redef]
@@ -40,6 +39,7 @@ except ImportError:  # run as a script: benchmarks/ is sys.path[0]
         Row,
         in_fresh_processes,
         print_table,
+        walk_memory,
     )
 
 CPU_GOAL = 1.0
@@ -528,28 +528,6 @@ def import_time(report: Report) -> None:
 # --------------------------------------------------------------------------- target 6
 
 
-def _paged_handler(total: int, key: str) -> Callable[[httpx.Request], httpx.Response]:
-    """An in-process ``release/byDate`` with ``total`` releases, pages made on demand."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        page = int(request.url.params.get("page", "1"))
-        size = int(request.url.params.get("pageSize", "10"))
-        first = (page - 1) * size
-        items = "".join(
-            f'<release id="{i}"><title>Release {i}</title><type>Album</type>'
-            f'<artist id="{i % 3000}"><name>Artist</name></artist></release>'
-            for i in range(first + 1, min(first + size, total) + 1)
-        )
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?><response status="ok" version="1.2">'
-            f"<releases><page>{page}</page><pageSize>{size}</pageSize>"
-            f"<totalItems>{total}</totalItems>{items}</releases></response>"
-        )
-        return httpx.Response(200, content=body.encode(), headers={"content-type": "text/xml"})
-
-    return handler
-
-
 def items_memory(report: Report) -> None:
     """Iterating 100,000 items keeps memory flat: peak over all of them against the first 10,000.
 
@@ -565,22 +543,10 @@ def items_memory(report: Report) -> None:
         return
     total = 100_000
     key, secret = "bench-key", "bench-secret"
-    transport = httpx.MockTransport(_paged_handler(total, key))
+    transport = httpx.MockTransport(lambda request: _server.paged_reply(request, total))
     url = "http://bench.invalid/1.2"
     with py7D.Client(key, secret, base_url=url, environ={}, transport=transport) as client:
-        items: Iterator[Any] = client.items("release", "byDate", pageSize=50)
-        count = 1
-        next(items)
-        gc.collect()
-        tracemalloc.start()
-        for _ in range(10_000):
-            next(items)
-        count += 10_000
-        _, first = tracemalloc.get_traced_memory()
-        for _ in items:
-            count += 1
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        count, first, peak = walk_memory(client.items("release", "byDate", pageSize=50))
     assert count == total, count
     report.rows.append(
         Row(
