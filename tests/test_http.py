@@ -277,6 +277,48 @@ def test_an_aiohttp_read_dropped_after_sending_is_not_called_never_sent() -> Non
     assert len(server.arrivals) >= 2
 
 
+# ---------------------------------------------------------------- cookies
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_py7d_own_clients_keep_no_cookies(mode: str) -> None:
+    """A reply's Set-Cookie is not sent back: not on reads (aiohttp's client, for async)
+    nor on calls that change state (httpx's)."""
+
+    def answer(request: Request, sock: socket.socket) -> bool:
+        return reply(sock, headers=("Set-Cookie: session=user-a; Path=/",))
+
+    with scripted(answer) as server:
+        outcomes = run(mode, server.url, [READ, READ, VOUCHER, READ])
+    assert all(isinstance(outcome, py7D.Result) for outcome in outcomes), outcomes
+    assert len(server.arrivals) == 4
+    assert [r.headers.get("cookie") for r in server.arrivals] == [None] * 4
+
+
+def test_a_users_own_httpx_client_keeps_its_cookies() -> None:
+    def answer(request: Request, sock: socket.socket) -> bool:
+        return reply(sock, headers=("Set-Cookie: session=user-a; Path=/",))
+
+    with scripted(answer) as server, httpx.Client() as mine:
+        with py7D.Client(KEY, SECRET, base_url=server.url, http_client=mine) as client:
+            client.request(*READ[:2], **READ[2])
+            client.request(*READ[:2], **READ[2])
+    assert [r.headers.get("cookie") for r in server.arrivals] == [None, "session=user-a"]
+
+
+def test_setting_cookies_on_py7d_own_httpx_client_is_refused() -> None:
+    from py7D._http import client_options, new_client
+
+    options = client_options(httpx.Timeout(5.0), httpx.Headers(), {}, True)
+    with new_client(options) as http:
+        assert len(http.cookies) == 0
+        http.cookies = {}  # empty: nothing to refuse
+        with pytest.raises(TypeError, match="keep no cookies"):
+            http.cookies = {"session": "x"}
+        http.cookies.set("session", "x")  # a jar that keeps nothing
+        assert len(http.cookies) == 0
+
+
 # ---------------------------------------------------------------- compression
 
 

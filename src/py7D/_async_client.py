@@ -16,7 +16,7 @@ from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._download import AsyncDownloads
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
-from ._http import aread_body, may_resend, new_read_client, safe_to_resend
+from ._http import aread_body, may_resend, new_async_client, new_read_client, safe_to_resend
 from ._paging import PagePlan
 from ._quota import bulk_calls
 from ._request import PreparedCall
@@ -80,11 +80,11 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
             self._reads = http_client
             http_client = None
         elif transport is not None and may_resend(transport):
-            self._reads = httpx.AsyncClient(**self._http_options(), transport=transport)
+            self._reads = new_async_client(self._http_options(), transport)
             self._owned.append(self._reads)
             transport = None
         if http_client is None:
-            http_client = httpx.AsyncClient(**self._http_options(), transport=transport)
+            http_client = new_async_client(self._http_options(), transport)
             self._owned.append(http_client)
         self._http: httpx.AsyncClient = http_client
 

@@ -25,7 +25,7 @@ from ._exceptions import (
     ValidationError,
     map_transport_errors,
 )
-from ._http import ACCEPT_ENCODING, client_options, read_body
+from ._http import ACCEPT_ENCODING, client_options, new_client, read_body
 from ._limits import BodyReader, Throttle, ThrottleLike
 from ._media import preview_clip_url, sign_media_url
 from ._paging import DEFAULT_PAGE_CONCURRENCY, PagePlan, PageWalk, paged_endpoint
@@ -466,7 +466,7 @@ class Client(BaseClient, Resources, Downloads):
             self.timeout = http_client.timeout  # your client, your timeouts
         self._closed = False
         if http_client is None:
-            http_client = httpx.Client(**self._http_options(), transport=transport)
+            http_client = new_client(self._http_options(), transport)
             self._owned.append(http_client)
         self._http: httpx.Client = http_client
 
@@ -791,14 +791,16 @@ def _default_timeout(seconds: float) -> httpx.Timeout:
 def apply_client_defaults(
     request: httpx.Request, http: httpx.Client | httpx.AsyncClient
 ) -> httpx.Request:
-    """Give ``request`` the client's default headers and timeout.
+    """Give ``request`` the client's default headers, cookies and timeout.
 
     ``httpx.Client.send()`` does not apply them (only ``build_request()``
-    does): without this the User-Agent/Accept headers were never sent and the
-    configured timeout was ignored.
+    does): without this the User-Agent/Accept headers and the client's
+    cookies were never sent and the configured timeout was ignored.
     """
     for name, value in http.headers.items():
         request.headers.setdefault(name, value)
+    if http.cookies:
+        http.cookies.set_cookie_header(request)
     request.extensions.setdefault("timeout", http.timeout.as_dict())
     return request
 

@@ -102,7 +102,16 @@ class BodyReader:
         self._clock = clock
         self._chunks: list[bytes] = []
         self._size = 0
-        declared = response.headers.get("content-length")
+        declared: bytes | None = None
+        encoding: bytes | None = None
+        for name, value in response.headers.raw:  # one pass: a lookup by name is a pass each
+            lowered = name.lower()
+            if lowered == b"content-length":
+                declared = value
+            elif lowered == b"content-encoding":
+                encoding = value
+        #: Whether the body arrives compressed (gzip, deflate): it is decoded while read.
+        self.encoded = encoding is not None and encoding.strip().lower() not in (b"", b"identity")
         # Refuse before reading a byte when the server announces too much. (A
         # compressed body may still grow past the cap when decoded; feed() checks.)
         if (
@@ -110,7 +119,7 @@ class BodyReader:
             and declared is not None
             and declared.strip().isdigit()
             and int(declared) > max_bytes
-            and "content-encoding" not in response.headers
+            and encoding is None
         ):
             raise _too_large(response, int(declared), max_bytes)
 

@@ -35,7 +35,14 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: httpx.Headers | Mapping[str, str]) -> RateLimit | None:
         """From ``httpx.Headers`` or a dict with lower-case names (``http_headers``)."""
-        limit_text, current_text, reset_text = (headers.get(n) for n in _RATE_LIMIT_HEADERS)
+        if isinstance(headers, httpx.Headers):  # one pass over the raw pairs, not one per name
+            raw = {name.lower(): value for name, value in headers.raw}
+            limit_text, current_text, reset_text = (
+                None if (value := raw.get(name)) is None else value.decode("latin-1")
+                for name in _RAW_RATE_LIMIT_HEADERS
+            )
+        else:
+            limit_text, current_text, reset_text = (headers.get(n) for n in _RATE_LIMIT_HEADERS)
         limit, current = _int_or_none(limit_text), _int_or_none(current_text)
         reset = _seconds_or_none(reset_text)
         if limit is None and current is None and reset is None:
@@ -44,6 +51,7 @@ class RateLimit:
 
 
 _RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-current", "x-ratelimit-reset")
+_RAW_RATE_LIMIT_HEADERS = tuple(name.encode("ascii") for name in _RATE_LIMIT_HEADERS)
 
 
 def _seconds_or_none(text: str | None) -> float | None:
@@ -106,7 +114,6 @@ class Result(dict[str, Any]):
     status_code: int
     headers: httpx.Headers
     content: bytes
-    rate_limit: RateLimit | None
     endpoint: Endpoint | None
     from_cache: bool
 
@@ -126,13 +133,22 @@ class Result(dict[str, Any]):
         self.status_code = status_code
         self.headers = headers
         self.content = content
-        # The plain dict answers .get() several times faster than httpx.Headers.
-        self.rate_limit = RateLimit.from_headers(http_headers)
+        self._rate_limit: RateLimit | None = None
+        self._rate_limit_read = False
         self.endpoint = endpoint
         # Redacting the URL costs more than parsing a small reply, so an
         # httpx.Request is kept and described only when someone asks.
         self._request = request
         self.from_cache = from_cache
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The reply's ``x-ratelimit-*`` headers (None when it had none); read on first use."""
+        if not self._rate_limit_read:
+            # The plain dict answers .get() several times faster than httpx.Headers.
+            self._rate_limit = RateLimit.from_headers(self["http_headers"])
+            self._rate_limit_read = True
+        return self._rate_limit
 
     @property
     def request(self) -> str | None:
