@@ -16,7 +16,14 @@ from ._client import BaseClient, ClientOptions, TimeoutLike
 from ._download import AsyncDownloads
 from ._endpoints import AuthLevel
 from ._exceptions import Py7DError, map_transport_errors
-from ._http import aread_body, may_resend, new_async_client, new_read_client, safe_to_resend
+from ._http import (
+    aread_body,
+    may_resend,
+    new_async_client,
+    new_read_client,
+    refused_by_strict_parser,
+    safe_to_resend,
+)
 from ._paging import PagePlan
 from ._quota import bulk_calls
 from ._request import PreparedCall
@@ -76,6 +83,8 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         self._reads: httpx.AsyncClient | None = None
         # A client of py7D's own for reads is made on the first read, under asyncio.
         self._default_reads = http_client is None and transport is None
+        # Set once aiohttp's parser refused a reply httpx accepts: reads go through httpx then.
+        self._strict_reads_refused = False
         if http_client is not None and may_resend(http_client):
             self._reads = http_client
             http_client = None
@@ -275,7 +284,7 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
         with map_transport_errors(request):
             auth = call.auth or httpx.USE_CLIENT_DEFAULT
             try:
-                response = await http.send(request, auth=auth, stream=True)
+                response = await self._send_through(http, request, auth)
             except BaseException:
                 if paced:
                     self.quota.release()
@@ -286,9 +295,24 @@ class AsyncClient(BaseClient, AsyncResources, AsyncDownloads):
             finally:
                 await response.aclose()
 
+    async def _send_through(
+        self, http: httpx.AsyncClient, request: httpx.Request, auth: Any
+    ) -> httpx.Response:
+        """Send ``request`` through ``http``; a read whose reply aiohttp's parser refuses
+        (one httpx accepts, such as a repeated equal ``Content-Length``) is sent again
+        through httpx's transport, as every later read of this client."""
+        try:
+            return await http.send(request, auth=auth, stream=True)
+        except Exception as exc:
+            if http is self._http or not refused_by_strict_parser(exc):
+                raise
+        # The server answered and the call is a read: asking again is safe.
+        self._strict_reads_refused = True
+        return await self._http.send(request, auth=auth, stream=True)
+
     def _sender(self, call: PreparedCall) -> httpx.AsyncClient:
         """The client for ``call``: reads may go through the aiohttp one, nothing else does."""
-        if not safe_to_resend(call):
+        if self._strict_reads_refused or not safe_to_resend(call):
             return self._http
         if self._reads is None and self._default_reads:
             self._default_reads = False

@@ -35,6 +35,7 @@ __all__ = [
     "new_client",
     "new_read_client",
     "read_body",
+    "refused_by_strict_parser",
     "safe_to_resend",
 ]
 
@@ -172,6 +173,25 @@ def may_resend(sender: object) -> bool:
         if candidate is not None
         for cls in type(candidate).__mro__
     )
+
+
+def refused_by_strict_parser(exc: BaseException) -> bool:
+    """Whether ``exc`` is aiohttp's HTTP parser refusing a reply the server did send.
+
+    aiohttp parses replies more strictly than httpx (h11): it refuses, for one,
+    a repeated ``Content-Length`` with equal values, which httpx reads.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        module = type(current).__module__
+        if module.startswith("aiohttp.") and any(
+            cls.__name__ == "HttpProcessingError" for cls in type(current).__mro__
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def safe_to_resend(call: PreparedCall) -> bool:
