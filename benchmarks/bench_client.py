@@ -50,8 +50,10 @@ ASYNC_NEAR = 0.05  # row 3: within 5 % of the bare AiohttpTransport client
 WIRE_GOAL = 0.15
 ASYNC_ROUNDS = 5  # row 3 keeps the best of this many interleaved runs
 #: Rows 1 and 3 compare two clients within a few per cent: the median of this many fresh
-#: interpreters (a whole process can run 10-20 % slow, and not always both clients alike).
-CPU_PROCESSES = 5
+#: interpreters (a whole process can run 10-20 % slow, and not always both clients alike:
+#: row 1's ratio ranged 0.75-1.03 over ten processes in a row on this VM, median 0.92).
+CPU_PROCESSES = 7
+ASYNC_PROCESSES = 5
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
 
@@ -172,7 +174,8 @@ def cpu_per_call(report: Report) -> None:
                 (f"CPU/call {name}", f"{value * 1e6:.0f} µs = {value / baseline:.2f}x httpx")
             )
     report.notes.append(
-        f"1 and 3: measured in {CPU_PROCESSES} fresh interpreters, 2 and 4 in {PROCESSES}, one "
+        f"1: measured in {CPU_PROCESSES} fresh interpreters, 3 in {ASYNC_PROCESSES}, 2 and 4 in "
+        f"{PROCESSES}, one "
         "after another (each with its own server); each is the best of interleaved rounds, "
         "and the table shows the median of the interpreters (a whole process can run "
         "10-20 % slow on this VM)."
@@ -458,7 +461,7 @@ def async_concurrency(report: Report) -> None:
     each figure is the median of theirs, each of those the best of ASYNC_ROUNDS runs.
     """
     calls, latency = ASYNC_CALLS, ASYNC_LATENCY
-    figures = in_fresh_processes(__file__, "--async-figures", count=CPU_PROCESSES)
+    figures = in_fresh_processes(__file__, "--async-figures", count=ASYNC_PROCESSES)
     for concurrency in ASYNC_CONCURRENCY:
         ideal = calls / concurrency * latency
         ours, bare = figures[f"ours {concurrency}"], figures[f"bare {concurrency}"]
