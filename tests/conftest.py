@@ -51,3 +51,9 @@ def _reset_default_client() -> None:
     previous = py7D.set_default_client(None)
     if previous is not None:
         previous.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the long tests first: on two workers, one long test left for the end
+    would run alone while the other worker sits idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

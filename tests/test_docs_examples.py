@@ -557,7 +557,7 @@ def test_first_commands_are_what_ci_runs(capsys: pytest.CaptureFixture[str]) -> 
 
     # The extras and the commands they name exist.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["py7d"] == "py7D.cli:main"
+    assert project["scripts"]["py7d"] == "py7D.cli:console"
     extras = project["optional-dependencies"]
     install, _, call = try_it.partition(" && ")
     assert install == 'pip install ".[sandbox]"'

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from ._cli.base import CliError, ExitCode, UsageError, setup_logging
 from ._cli.parsers import COMMANDS, command_parser, find_command, main_parser
 
-__all__ = ["COMMANDS", "ExitCode", "main"]
+__all__ = ["COMMANDS", "ExitCode", "console", "main"]
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -45,6 +45,17 @@ def _dispatch(argv: list[str]) -> int:
     from ._cli import commands
 
     return commands.run(command, options)
+
+
+def console() -> None:
+    """The ``py7d`` command (and ``python -m py7D``): run :func:`main` and exit with its status.
+
+    The command never runs under trio, and httpcore imports trio at start-up when it
+    is installed (about a third of a short command's time), so trio is marked as
+    absent for this process before anything imports httpcore.
+    """
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    sys.exit(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

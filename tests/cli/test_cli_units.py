@@ -270,3 +270,27 @@ def test_in_process_sandbox_call_imports_no_server_or_async_stack(plain_env, tmp
         assert "py7D.sandbox" in imported  # the check below looks at the right process
         assert not {m for m in imported if m.split(".")[0] in NOT_FOR_IN_PROCESS}
         assert "py7D._async_client" not in imported
+
+
+def test_the_command_never_imports_trio(cli) -> None:
+    """httpcore imports trio at start-up when it is installed; the py7d command, which
+    never runs under trio, marks it absent (a third of a short command's time)."""
+    pytest.importorskip("trio", reason="only matters where trio is installed")
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "py7D", "artist", "details", "artistId=1"],
+        capture_output=True,
+        text=True,
+        env=cli.environ(),
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "httpcore" in imported  # the call went through httpx's transport
+    # ("trio" itself is listed: the attempt that stops at once.)
+    assert not {m for m in imported if m.startswith("trio.")}
+    # The library itself leaves trio alone: AsyncClient runs under trio.
+    assert sys.modules.get("trio", True) is not None
