@@ -28,6 +28,11 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ.setdefault(
     "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "py7d-tests-bytecode")
 )
+# The same for this process and the xdist workers: pytest's assertion rewriting keeps
+# the rewritten test modules only where bytecode may be written, else it rewrites and
+# compiles every test module again in every worker on every run (seconds each).
+sys.pycache_prefix = sys.pycache_prefix or os.environ["PYTHONPYCACHEPREFIX"]
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture(autouse=True)
