@@ -14,6 +14,7 @@ and the call's deadline holds while the body arrives.
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -148,6 +149,13 @@ def new_read_client(options: Mapping[str, Any]) -> httpx.AsyncClient | None:
     Proxies from the environment get an ``AiohttpTransport`` of their own,
     as ``httpx-aiohttp``'s client arranges.
     """
+    read_client = _read_client_class()
+    return None if read_client is None else read_client(**options)
+
+
+@functools.cache
+def _read_client_class() -> type[httpx.AsyncClient] | None:
+    """httpx-aiohttp's client, keeping no cookies (made on first use: aiohttp loads slowly)."""
     try:
         from httpx_aiohttp import HttpxAiohttpClient
     except ImportError:  # pragma: no cover - a dependency; absent only on odd platforms
@@ -156,8 +164,7 @@ def new_read_client(options: Mapping[str, Any]) -> httpx.AsyncClient | None:
     class ReadClient(_Cookieless, HttpxAiohttpClient):
         pass
 
-    client: httpx.AsyncClient = ReadClient(**options)
-    return client
+    return ReadClient
 
 
 def may_resend(sender: object) -> bool:
