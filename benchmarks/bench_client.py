@@ -174,11 +174,10 @@ def cpu_per_call(report: Report) -> None:
                 (f"CPU/call {name}", f"{value * 1e6:.0f} µs = {value / baseline:.2f}x httpx")
             )
     report.notes.append(
-        f"1: measured in {CPU_PROCESSES} fresh interpreters, 3 in {ASYNC_PROCESSES}, 2 and 4 in "
-        f"{PROCESSES}, one "
-        "after another (each with its own server); each is the best of interleaved rounds, "
-        "and the table shows the median of the interpreters (a whole process can run "
-        "10-20 % slow on this VM)."
+        f"1: measured in {CPU_PROCESSES} fresh interpreters, 3 in {ASYNC_PROCESSES}, 2 and 4 "
+        f"in {PROCESSES}, one after another (each with its own server); each is the best of "
+        "interleaved rounds, and the table shows the median of the interpreters (a whole "
+        "process can run 10-20 % slow on this VM)."
     )
 
 
@@ -498,12 +497,13 @@ def async_concurrency(report: Report) -> None:
             )
         )
         # One event loop runs on one core: its wall time is at least its CPU time.
-        floor = calls * min(ours_cpu, bare_cpu)
+        cheaper = min(ours_cpu, bare_cpu)
+        floor = calls * cheaper
         ideal = calls / concurrency * latency
         report.references.append(
             (
                 f"async, {concurrency} in flight: one event loop's CPU",
-                f"{calls} calls x {min(ours_cpu, bare_cpu) * 1e6:.0f} µs = {floor * 1000:.0f} ms "
+                f"{calls} calls x {cheaper * 1e6:.0f} µs = {floor * 1000:.0f} ms "
                 f"against the ideal {ideal * 1000:.0f} ms: no single-loop client can reach more "
                 f"than {min(ideal / floor, 1.0):.2f} of ideal here",
             )

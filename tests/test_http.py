@@ -346,15 +346,15 @@ def test_replies_httpx_accepts_are_read(
 # ---------------------------------------------------------------- cookies
 
 
+def sets_a_cookie(request: Request, sock: socket.socket) -> bool:
+    return reply(sock, headers=("Set-Cookie: session=user-a; Path=/",))
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_py7d_own_clients_keep_no_cookies(mode: str) -> None:
     """A reply's Set-Cookie is not sent back: not on reads (aiohttp's client, for async)
     nor on calls that change state (httpx's)."""
-
-    def answer(request: Request, sock: socket.socket) -> bool:
-        return reply(sock, headers=("Set-Cookie: session=user-a; Path=/",))
-
-    with scripted(answer) as server:
+    with scripted(sets_a_cookie) as server:
         outcomes = run(mode, server.url, [READ, READ, VOUCHER, READ])
     assert all(isinstance(outcome, py7D.Result) for outcome in outcomes), outcomes
     assert len(server.arrivals) == 4
@@ -362,11 +362,8 @@ def test_py7d_own_clients_keep_no_cookies(mode: str) -> None:
 
 
 def test_a_users_own_httpx_client_keeps_its_cookies() -> None:
-    def answer(request: Request, sock: socket.socket) -> bool:
-        return reply(sock, headers=("Set-Cookie: session=user-a; Path=/",))
-
     with (
-        scripted(answer) as server,
+        scripted(sets_a_cookie) as server,
         httpx.Client() as mine,
         py7D.Client(KEY, SECRET, base_url=server.url, http_client=mine) as client,
     ):

@@ -239,6 +239,15 @@ def test_help_imports_no_heavy_dependency(plain_env) -> None:
     assert not set(HEAVY) & imported
 
 
+def _imported(importtime: str) -> set[str]:
+    """The modules named in ``python -X importtime``'s report (its standard error)."""
+    return {
+        line.split("|")[-1].strip()
+        for line in importtime.splitlines()
+        if line.startswith("import time:")
+    }
+
+
 #: What an in-process sandbox call has no use for: the servers and the async stack.
 NOT_FOR_IN_PROCESS = ("uvicorn", "starlette", "aiohttp", "httpx_aiohttp", "anyio", "asyncio")
 
@@ -262,11 +271,7 @@ def test_in_process_sandbox_call_imports_no_server_or_async_stack(plain_env, tmp
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert '"name":"Pink Floyd"' in proc.stdout
-        imported = {
-            line.split("|")[-1].strip()
-            for line in proc.stderr.splitlines()
-            if line.startswith("import time:")
-        }
+        imported = _imported(proc.stderr)
         assert "py7D.sandbox" in imported  # the check below looks at the right process
         assert not {m for m in imported if m.split(".")[0] in NOT_FOR_IN_PROCESS}
         assert "py7D._async_client" not in imported
@@ -284,11 +289,7 @@ def test_the_command_never_imports_trio(cli) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    imported = {
-        line.split("|")[-1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    imported = _imported(proc.stderr)
     assert "httpcore" in imported  # the call went through httpx's transport
     # ("trio" itself is listed: the attempt that stops at once.)
     assert not {m for m in imported if m.startswith("trio.")}
